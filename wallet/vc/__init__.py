@@ -1,0 +1,1 @@
+"""Standards, pure and offline: JSON-LD, RDF canonicalization, keys, proof suites, checks."""

@@ -1,0 +1,169 @@
+"""W3C Verifiable Credential Data Integrity 1.0: what every proof suite shares.
+
+Proof configuration, proof sets and chains, verification-method lookup, and the
+"hash the canonical proof config, hash the canonical document, sign both" shape that the
+RDFC suites (eddsa-rdfc-2022, ecdsa-rdfc-2019, Ed25519Signature2020) have in common.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from wallet.vc import did_key, multibase
+from wallet.vc.did_key import VerificationMethod
+from wallet.vc.errors import MalformedInput, MalformedProof
+from wallet.vc.jsonld import to_rdf
+from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.rdfc import DEFAULT_LIMITS, Canonical, Limits, canonicalize
+
+DATA_INTEGRITY_PROOF = "DataIntegrityProof"
+
+KeyResolver = Callable[[str], VerificationMethod | None]
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    ok: bool
+    message: str
+    method: VerificationMethod | None = None
+
+
+def resolve_offline(extra: dict[str, VerificationMethod] | None = None) -> KeyResolver:
+    """did:key from the identifier itself; anything else only from keys we already hold
+    (a trust bundle's cache, a test vector). Never the network."""
+    known = dict(extra or {})
+
+    def resolve(method_id: str) -> VerificationMethod | None:
+        return known.get(method_id) or did_key.resolve(method_id)
+
+    return resolve
+
+
+def split_proofs(document: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The unsecured document and its proof set (a single proof is a set of one)."""
+    if not isinstance(document, dict):
+        raise MalformedInput("a credential must be a JSON object")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    proofs = document.get("proof", [])
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    if not all(isinstance(p, dict) for p in proofs):
+        raise MalformedProof("each proof must be a JSON object")
+    return unsecured, proofs
+
+
+def document_for_proof(
+    unsecured: dict[str, Any], proof: dict[str, Any], proof_set: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Data Integrity 4.3 step 5: a chained proof also signs the proofs it names."""
+    previous = proof.get("previousProof")
+    if previous is None:
+        return unsecured
+    wanted = previous if isinstance(previous, list) else [previous]
+    matching = [p for p in proof_set if p.get("id") in wanted]
+    if len(matching) != len(wanted):
+        raise MalformedProof("previousProof names a proof that is not in the proof set")
+    return {**unsecured, "proof": matching}
+
+
+def proof_configuration(proof: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The proof without its value, in the document's context (suite spec 3.x.5)."""
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    config["@context"] = document["@context"]
+    return config
+
+
+def check_created(proof: dict[str, Any]) -> None:
+    created = proof.get("created")
+    if created is not None and parse_datetime(created) is None:
+        raise MalformedProof(f"proof 'created' is not an XML Schema dateTime: {created!r}")
+
+
+_DATE_TIME_STAMP = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """xsd:dateTimeStamp (a timezone is required, VC 2.0 section 4.9); None if not one."""
+    if not isinstance(value, str) or not _DATE_TIME_STAMP.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def canonical(document: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Canonical:
+    return canonicalize(to_rdf(document), limits)
+
+
+def rdfc_hash_data(
+    document: dict[str, Any], config: dict[str, Any], hash_name: str, limits: Limits
+) -> bytes:
+    """Suite spec "Hashing": H(canonical proof config) || H(canonical document)."""
+    config_hash = hashlib.new(hash_name, canonical(config, limits).text().encode()).digest()
+    document_hash = hashlib.new(hash_name, canonical(document, limits).text().encode()).digest()
+    return config_hash + document_hash
+
+
+def resolve_method(
+    proof: dict[str, Any], resolver: KeyResolver, key_types: set[KeyType]
+) -> VerificationMethod | ProofResult:
+    method_id = proof.get("verificationMethod")
+    if not isinstance(method_id, str):
+        raise MalformedProof("proof has no verificationMethod")
+    method = resolver(method_id)
+    if method is None:
+        return ProofResult(False, f"The signing key {method_id} is not known on this device.")
+    if method.public_key.key_type not in key_types:
+        return ProofResult(
+            False, f"The key type {method.public_key.key_type} cannot make this kind of proof."
+        )
+    return method
+
+
+def verify_rdfc(
+    document: dict[str, Any],
+    proof: dict[str, Any],
+    resolver: KeyResolver,
+    *,
+    key_types: set[KeyType],
+    hash_for: Callable[[KeyType], str],
+    expected_prefix: str,
+    limits: Limits,
+) -> ProofResult:
+    """Verification shared by the RDFC suites; they differ only in keys, hash and encoding."""
+    check_created(proof)
+    proof_value = proof.get("proofValue")
+    if not isinstance(proof_value, str) or not proof_value.startswith(expected_prefix):
+        raise MalformedProof(f"proofValue must be a multibase string starting {expected_prefix!r}")
+    signature = multibase.decode(proof_value)
+    method = resolve_method(proof, resolver, key_types)
+    if isinstance(method, ProofResult):
+        return method
+    key_type = method.public_key.key_type
+    data = rdfc_hash_data(
+        document, proof_configuration(proof, document), hash_for(key_type), limits
+    )
+    if method.public_key.verify(signature, data):
+        return ProofResult(True, "The signature is valid.", method)
+    return ProofResult(False, "The signature does not match the content.", method)
+
+
+def sign_rdfc(
+    document: dict[str, Any],
+    proof: dict[str, Any],
+    key: KeyPair,
+    *,
+    hash_name: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> dict[str, Any]:
+    """Add an RDFC-suite proof (proof options already filled in) and return a new document."""
+    data = rdfc_hash_data(document, proof_configuration(proof, document), hash_name, limits)
+    signed = copy.deepcopy(document)
+    signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(key.sign(data))}
+    return signed

@@ -1,0 +1,230 @@
+"""Offline, strict JSON-LD to RDF.
+
+- Contexts come only from `assets/contexts/`; any other URL is refused by name.
+- Safe mode: a term or type the contexts do not define is an error, never dropped.
+  VC 2.0's base context maps unknown terms to `issuer-dependent#` through `@vocab`; we
+  treat that as undefined too unless the issuer opted in with the `undefined-terms` context.
+- pyld is pinned (3.3.0) because we lean on three of its internals for speed; see
+  `_StrictProcessor`. Each is a cache that cannot change results, only avoid repeated work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from functools import cache
+from typing import Any
+
+import pyld.context_resolver
+from pyld import jsonld as pyld_jsonld
+from pyld.context_resolver import ContextResolver
+
+from wallet.assets import assets_dir
+from wallet.vc.errors import (
+    ContextNotAllowed,
+    MalformedInput,
+    ProcessingLimitExceeded,
+    UndefinedTerm,
+    UnusableInput,
+)
+
+Dataset = dict[str, list[dict[str, Any]]]
+
+ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
+UNDEFINED_TERMS_CONTEXT = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@cache
+def bundled_contexts() -> dict[str, Any]:
+    """URL -> parsed context document, loaded once; the objects are shared and never mutated."""
+    directory = assets_dir() / "contexts"
+    index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    return {
+        url: json.loads((directory / name).read_text(encoding="utf-8"))
+        for url, name in index.items()
+    }
+
+
+def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """pyld document loader. The `static` tag lets pyld keep resolved contexts across calls."""
+    document = bundled_contexts().get(url)
+    if document is None:
+        raise ContextNotAllowed(url)
+    return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+
+
+_canonical_json = pyld.context_resolver.canonicalize
+_key_memo: dict[tuple[tuple[str, int], ...], bytes] = {}
+
+
+def _context_cache_key(ctx: dict[str, Any]) -> bytes:
+    """pyld keys every inline scoped context by its JCS serialization, recomputed on each
+    use (about half of all expansion time). Scoped contexts from bundled documents are the
+    same immutable objects every time, so their key can be remembered by identity."""
+    bundled_ids = _bundled_object_ids()
+    if all(id(value) in bundled_ids for value in ctx.values()):
+        identity = tuple((k, id(v)) for k, v in ctx.items())
+        key = _key_memo.get(identity)
+        if key is None:
+            key = _key_memo[identity] = _canonical_json(ctx)
+        return key
+    return _canonical_json(ctx)
+
+
+@cache
+def _bundled_object_ids() -> frozenset[int]:
+    ids: set[int] = set()
+
+    def walk(node: Any) -> None:
+        ids.add(id(node))
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for document in bundled_contexts().values():
+        walk(document)
+    # Bundled objects live as long as the process and are never mutated, so equal identity
+    # implies equal content and an id is never reused for something else.
+    return frozenset(ids)
+
+
+pyld.context_resolver.canonicalize = _context_cache_key
+
+
+def _is_absolute_iri(value: str) -> bool:
+    return ":" in value and not value.startswith("_:")
+
+
+class _StrictProcessor(pyld_jsonld.JsonLdProcessor):
+    def __init__(self) -> None:
+        super().__init__(on_property_dropped=self._property_dropped)
+        # parent active-context uuid -> its non-propagating child, see _process_context
+        self._non_propagating: OrderedDict[str, dict[str, Any]] = _NON_PROPAGATING
+
+    @staticmethod
+    def _property_dropped(expanded: str | None) -> None:
+        raise UndefinedTerm(str(expanded))
+
+    def _process_context(self, active_ctx, local_ctx, options, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Type-scoped contexts do not propagate, so pyld clones the active context with a
+        fresh uuid each time and its processed-context cache never hits. The clone depends
+        only on its parent, so we hand pyld the same clone for the same parent."""
+        propagate = kwargs.get("propagate", args[1] if len(args) > 1 else True)
+        if (
+            propagate is False
+            and isinstance(local_ctx, dict)
+            and "@propagate" not in local_ctx
+            and not active_ctx.get("previousContext")
+            and "_uuid" in active_ctx
+        ):
+            child = self._non_propagating.get(active_ctx["_uuid"])
+            if child is None:
+                child = self._clone_active_context(active_ctx)
+                child["previousContext"] = active_ctx
+                self._non_propagating[active_ctx["_uuid"]] = child
+                if len(self._non_propagating) > 256:
+                    self._non_propagating.popitem(last=False)
+            active_ctx = child
+        return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
+
+    def _graph_to_rdf(self, graph, issuer, options):  # type: ignore[no-untyped-def]
+        """pyld silently skips relative IRIs when producing RDF; safe mode refuses them."""
+        for node_id, node in graph.items():
+            if not node_id.startswith("_:") and not _is_absolute_iri(node_id):
+                raise UndefinedTerm(node_id)
+            for prop, values in node.items():
+                if prop == "@type":
+                    for type_iri in values:
+                        if not type_iri.startswith("_:") and not _is_absolute_iri(type_iri):
+                            raise UndefinedTerm(type_iri)
+                elif not prop.startswith("@") and not _is_absolute_iri(prop):
+                    raise UndefinedTerm(prop)
+                else:
+                    for value in values:
+                        ref = value.get("@id") if isinstance(value, dict) else None
+                        if isinstance(ref, str) and not (
+                            ref.startswith("_:") or _is_absolute_iri(ref)
+                        ):
+                            raise UndefinedTerm(ref)
+        return super()._graph_to_rdf(graph, issuer, options)
+
+
+_NON_PROPAGATING: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_RESOLVED_CONTEXTS = pyld_jsonld._resolved_context_cache
+
+
+def _unwrap(error: pyld_jsonld.JsonLdError) -> UnusableInput:
+    """pyld wraps loader and callback errors; surface ours, translate the rest."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, UnusableInput):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    detail = getattr(error, "code", None) or getattr(error, "type", "")
+    return MalformedInput(f"invalid JSON-LD ({detail}): {error.args[0] if error.args else ''}")
+
+
+def _run(operation: str, *args: Any) -> Any:
+    options = {
+        "documentLoader": load_document,
+        "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, load_document),
+        "base": "",
+        "produceGeneralizedRdf": False,
+        "extractAllScripts": True,
+        "processingMode": "json-ld-1.1",
+    }
+    try:
+        return getattr(_StrictProcessor(), operation)(*args, options)
+    except pyld_jsonld.JsonLdError as exc:
+        raise _unwrap(exc) from None
+    except RecursionError:
+        raise ProcessingLimitExceeded("the document is nested too deeply") from None
+
+
+def _context_of(document: dict[str, Any]) -> Any:
+    contexts = document.get("@context") if isinstance(document, dict) else None
+    if contexts is None:
+        raise MalformedInput("the document has no @context")
+    return contexts
+
+
+def to_rdf(document: dict[str, Any]) -> Dataset:
+    """Deserialize JSON-LD to an RDF dataset, offline and in safe mode."""
+    contexts = _context_of(document)
+    dataset = _run("to_rdf", document)
+    if not _opted_into_undefined_terms(contexts):
+        _refuse_issuer_dependent_terms(dataset)
+    return dataset
+
+
+def expand(document: dict[str, Any]) -> list[Any]:
+    _context_of(document)
+    return _run("expand", document)
+
+
+def compact(expanded: list[Any], context: Any) -> dict[str, Any]:
+    return _run("compact", expanded, {"@context": context})
+
+
+def _opted_into_undefined_terms(contexts: Any) -> bool:
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    return UNDEFINED_TERMS_CONTEXT in listed
+
+
+def _refuse_issuer_dependent_terms(dataset: Dataset) -> None:
+    for triples in dataset.values():
+        for triple in triples:
+            predicate = triple["predicate"]["value"]
+            if predicate.startswith(ISSUER_DEPENDENT):
+                raise UndefinedTerm(predicate[len(ISSUER_DEPENDENT) :])
+            obj = triple["object"]
+            if (
+                predicate == RDF_TYPE
+                and obj["type"] == "IRI"
+                and obj["value"].startswith(ISSUER_DEPENDENT)
+            ):
+                raise UndefinedTerm(obj["value"][len(ISSUER_DEPENDENT) :])

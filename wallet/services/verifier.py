@@ -1,0 +1,36 @@
+"""Verify credentials offline, with whatever status lists this device has cached."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wallet.services.documents import read_json_file
+from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.errors import MalformedInput
+from wallet.vc.verification import Report, StatusLists, verify_credential
+
+
+def status_lists_from_files(paths: list[Path]) -> StatusLists:
+    """Status list credentials saved as files, keyed by their `id`; the file's modification
+    time stands for when it was fetched."""
+    cache: dict[str, CachedStatusList] = {}
+    for path in paths:
+        credential = read_json_file(path)
+        list_id = credential.get("id")
+        if not isinstance(list_id, str):
+            raise MalformedInput(f"status list {path.name} has no id")
+        fetched = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+        cache[list_id] = CachedStatusList(credential, fetched)
+    return cache.get
+
+
+def verify(
+    document: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    status_lists: StatusLists | None = None,
+) -> Report:
+    return verify_credential(document, now=now or datetime.now(UTC), status_lists=status_lists)

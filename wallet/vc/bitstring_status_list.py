@@ -1,0 +1,98 @@
+"""W3C Bitstring Status List v1.0: revocation and suspension without asking the issuer.
+
+A status list credential carries a GZIP'd bitstring; a credential points at one index.
+Index 0 is the left-most bit (section 3.1). Lists are read from a local cache only.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from wallet.vc import multibase
+from wallet.vc.errors import MalformedInput, MalformedProof
+
+ENTRY_TYPE = "BitstringStatusListEntry"
+LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
+MIN_ENTRIES = 131_072  # section 4.1 Validate Algorithm, minimumNumberOfEntries
+_MAX_BYTES = 16 * 1024 * 1024  # an expanded list larger than this is a gzip bomb, not a list
+
+
+@dataclass(frozen=True)
+class CachedStatusList:
+    """A status list credential as the device stored it, with when it was fetched."""
+
+    credential: dict[str, Any]
+    fetched: datetime
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    purpose: str
+    index: int
+    size: int
+    list_url: str
+
+    @classmethod
+    def parse(cls, entry: Any) -> StatusEntry:
+        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
+            raise MalformedInput(f"credentialStatus must be a {ENTRY_TYPE}")
+        try:
+            index = int(entry["statusListIndex"])
+            size = int(entry.get("statusSize", 1))
+            url = entry["statusListCredential"]
+            purpose = entry["statusPurpose"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedInput(
+                f"credentialStatus entry is incomplete or malformed: {exc}"
+            ) from None
+        if index < 0 or size < 1 or not isinstance(url, str) or not isinstance(purpose, str):
+            raise MalformedInput("credentialStatus entry has an invalid index, size or URL")
+        return cls(purpose, index, size, url)
+
+
+def encode_bitstring(bits: bytes) -> str:
+    """Section 4.2 Bitstring Generation: GZIP then multibase base64url."""
+    return multibase.encode_base64url(gzip.compress(bits, mtime=0))
+
+
+def expand_bitstring(encoded: Any) -> bytes:
+    """Section 4.3 Bitstring Expansion; lists published without the `u` are accepted."""
+    if not isinstance(encoded, str) or not encoded:
+        raise MalformedProof("status list has no encodedList")
+    body = encoded.removeprefix("u")
+    compressed = multibase.b64url_decode(body)
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        bits = decompressor.decompress(compressed, _MAX_BYTES)
+    except zlib.error as exc:
+        raise MalformedProof("status list is not valid GZIP") from exc
+    if decompressor.unconsumed_tail:
+        raise MalformedProof("status list expands beyond 16 MiB")
+    return bits
+
+
+def read_status(bitstring: bytes, entry: StatusEntry) -> int:
+    """The `size`-bit value at `index`, most significant bit first."""
+    if len(bitstring) * 8 // entry.size < MIN_ENTRIES:
+        raise MalformedProof(f"status list holds fewer than {MIN_ENTRIES} entries")
+    start = entry.index * entry.size
+    if start + entry.size > len(bitstring) * 8:
+        raise MalformedProof(f"status index {entry.index} is outside the status list")
+    value = 0
+    for bit in range(start, start + entry.size):
+        value = value << 1 | (bitstring[bit // 8] >> (7 - bit % 8)) & 1
+    return value
+
+
+def list_subject(credential: dict[str, Any]) -> dict[str, Any]:
+    types = credential.get("type", [])
+    subject = credential.get("credentialSubject")
+    if LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types]) or not (
+        isinstance(subject, dict)
+    ):
+        raise MalformedProof(f"not a {LIST_CREDENTIAL_TYPE}")
+    return subject

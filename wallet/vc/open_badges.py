@@ -1,0 +1,55 @@
+"""1EdTech Open Badges 3.0: the fields an OpenBadgeCredential must carry (section B.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallet.vc.vc_data_model import as_list, is_url, validity_fields
+
+CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+
+
+def is_open_badge(document: dict[str, Any]) -> bool:
+    return bool(CREDENTIAL_TYPES & set(as_list(document.get("type"))))
+
+
+# Required of an Achievement, but a holder may withhold them from a derived credential:
+# they describe the badge, and verification does not depend on them.
+WITHHOLDABLE = ("name", "description", "criteria")
+
+
+def withheld_fields(document: dict[str, Any]) -> list[str]:
+    subject = document.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    if not isinstance(achievement, dict):
+        return []
+    return [f"achievement.{f}" for f in WITHHOLDABLE if f not in achievement]
+
+
+def structure_problems(document: dict[str, Any], *, disclosed_subset: bool = False) -> list[str]:
+    """With `disclosed_subset`, fields a holder may withhold are not problems when absent."""
+    problems = []
+    if not is_url(document.get("id")):
+        problems.append("an Open Badge must have an id URL")
+    valid_from, _ = validity_fields(document)
+    if valid_from not in document:
+        problems.append(f"an Open Badge must have {valid_from}")
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return [*problems, "an Open Badge has exactly one credentialSubject"]
+    if "AchievementSubject" not in as_list(subject.get("type")):
+        problems.append("credentialSubject.type must include AchievementSubject")
+    achievement = subject.get("achievement")
+    if not isinstance(achievement, dict):
+        return [*problems, "credentialSubject.achievement is required"]
+    if not is_url(achievement.get("id")):
+        problems.append("achievement.id must be a URL")
+    if "Achievement" not in as_list(achievement.get("type")):
+        problems.append("achievement.type must include Achievement")
+    expected = {"name": str, "description": str, "criteria": dict}
+    for field, kind in expected.items():
+        if disclosed_subset and field not in achievement:
+            continue
+        if not isinstance(achievement.get(field), kind):
+            problems.append(f"achievement.{field} is required")
+    return problems

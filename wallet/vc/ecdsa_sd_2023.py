@@ -363,7 +363,7 @@ def is_base_proof(proof: dict[str, Any]) -> bool:
 # --- the suite (section 3.6) ---------------------------------------------------------------
 
 
-def _proof_hash(document: dict[str, Any], proof: dict[str, Any], limits: Limits) -> bytes:
+def proof_hash(document: dict[str, Any], proof: dict[str, Any], limits: Limits) -> bytes:
     config = proof_configuration(proof, document)
     text = canonicalize(to_rdf(config), limits).text()
     return hashlib.sha256(text.encode()).digest()
@@ -389,7 +389,7 @@ def create_base_proof_value(
     mandatory = grouped.groups["mandatory"]
     public_key = proof_scoped_key.public.multicodec()
     to_sign = (
-        _proof_hash(document, proof, limits)
+        proof_hash(document, proof, limits)
         + public_key
         + hash_mandatory(mandatory.matching.values())
     )
@@ -535,7 +535,7 @@ def verify(
         raise MalformedProof("derived proof names a mandatory statement that does not exist")
     failure = _verify_statements(
         method.public_key,
-        _proof_hash(document, proof, limits),
+        proof_hash(document, proof, limits),
         derived.public_key,
         derived.base_signature,
         [q for i, q in enumerate(nquads) if i in wanted],
@@ -564,7 +564,7 @@ def _verify_base(
     mandatory = grouped.groups["mandatory"]
     failure = _verify_statements(
         key,
-        _proof_hash(document, proof, limits),
+        proof_hash(document, proof, limits),
         base.public_key,
         base.base_signature,
         mandatory.matching.values(),

@@ -1,0 +1,57 @@
+"""Shared fixtures: the published vectors, a fixed clock, and no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def shared_path(*parts: str) -> Path:
+    """Vectors live beside the checkout; missing is a skip locally and a failure in CI."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"published vectors not found at {path} (expected ../shared beside the repo)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def load_json(*parts: str) -> Any:
+    return json.loads(shared_path(*parts).read_text(encoding="utf-8"))
+
+
+def read_text(*parts: str) -> str:
+    return shared_path(*parts).read_text(encoding="utf-8")
+
+
+def sample_badge() -> dict[str, Any]:
+    return json.loads((ROOT / "assets" / "samples" / "teamwork-badge.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline by construction: any connection beyond loopback fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "::1", "localhost")
+            and (self.family in (socket.AF_INET, socket.AF_INET6))
+        ):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -1,0 +1,75 @@
+"""W3C VC-DI-ECDSA ecdsa-rdfc-2019 known answers (P-256 and P-384): ECDSA is randomised in
+general, so the published signatures must verify and our canonical forms must match."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.conftest import load_json, read_text
+from wallet.vc import ecdsa_rdfc_2019
+from wallet.vc.data_integrity import (
+    canonical,
+    proof_configuration,
+    rdfc_hash_data,
+    resolve_offline,
+    split_proofs,
+)
+from wallet.vc.did_key import resolve
+from wallet.vc.multikey import KeyPair
+from wallet.vc.rdfc import DEFAULT_LIMITS
+
+BASE = ("vectors", "w3c-vc-di-ecdsa", "TestVectors")
+CASES = [
+    ("ecdsa-rdfc-2019-p256", (), "P256", "sha256"),
+    ("ecdsa-rdfc-2019-p256", ("employ",), "P256", "sha256"),
+    ("ecdsa-rdfc-2019-p384", (), "P384", "sha384"),
+    ("ecdsa-rdfc-2019-p384", ("employ",), "P384", "sha384"),
+]
+
+
+@pytest.mark.parametrize(("suite", "sub", "curve", "hash_name"), CASES)
+def test_published_intermediates_and_signature(
+    suite: str, sub: tuple[str, ...], curve: str, hash_name: str
+) -> None:
+    folder = (*BASE, suite, *sub)
+    signed = load_json(*folder, f"signedECDSA{curve}.json")
+    document, [proof] = split_proofs(signed)
+    config = load_json(*folder, f"proofConfigECDSA{curve}.json")
+    assert proof_configuration(proof, document) == config
+    assert canonical(config).text() == read_text(*folder, f"proofCanonECDSA{curve}.txt")
+    config_hash = hashlib.new(hash_name, canonical(config).text().encode()).hexdigest()
+    assert config_hash == read_text(*folder, f"proofHashECDSA{curve}.txt").strip()
+
+    # The published signature verifies over the published combined hash...
+    method = resolve(proof["verificationMethod"])
+    assert method is not None
+    combined = bytes.fromhex(read_text(*folder, f"combinedHashECDSA{curve}.txt").strip())
+    signature = bytes.fromhex(read_text(*folder, f"sigHexECDSA{curve}.txt").strip())
+    assert method.public_key.verify(signature, combined)
+
+    result = ecdsa_rdfc_2019.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
+    if (suite, sub) == ("ecdsa-rdfc-2019-p384", ("employ",)):
+        # ...but this signed JSON was edited after signing: its type is now
+        # "EmploymentAuthorizationDocumentCredential" where the published canonical
+        # document says "EmploymentAuthorizationDocument". Rejecting it is correct.
+        assert canonical(document).text() != read_text(*folder, f"canonDocECDSA{curve}.txt")
+        assert not result.ok
+        return
+    assert canonical(document).text() == read_text(*folder, f"canonDocECDSA{curve}.txt")
+    assert rdfc_hash_data(document, config, hash_name, DEFAULT_LIMITS) == combined
+    assert result.ok, result.message
+
+
+@pytest.mark.parametrize("curve", ["p256", "p384"])
+def test_sign_and_verify_round_trip(curve: str) -> None:
+    key = KeyPair.from_secret_multikey(
+        load_json(*BASE, f"{curve}KeyPair.json")["secretKeyMultibase"]
+    )
+    document = load_json(*BASE, "unsigned.json")
+    config = load_json(*BASE, f"ecdsa-rdfc-2019-{curve}", f"proofConfigECDSA{curve.upper()}.json")
+    options = {k: v for k, v in config.items() if k != "@context"}
+    signed = ecdsa_rdfc_2019.sign(document, options, key)
+    unsecured, [proof] = split_proofs(signed)
+    assert ecdsa_rdfc_2019.verify(unsecured, proof, resolve_offline(), DEFAULT_LIMITS).ok

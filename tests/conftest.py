@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,22 @@ def load_json(*parts: str) -> Any:
 
 def read_text(*parts: str) -> str:
     return shared_path(*parts).read_text(encoding="utf-8")
+
+
+def json_objects_in_html(*parts: str) -> list[dict[str, Any]]:
+    """The 1EdTech vectors embed their JSON in HTML <pre> blocks; take every object out."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", read_text(*parts)))
+    decoder = json.JSONDecoder()
+    found, position = [], 0
+    while (position := text.find("{", position)) >= 0:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except ValueError:
+            position += 1
+            continue
+        found.append(value)
+        position = end
+    return found
 
 
 def sample_badge() -> dict[str, Any]:

@@ -27,10 +27,12 @@ class ContextNotAllowed(UnusableInput):
 
 
 class UndefinedTerm(UnusableInput):
-    """A term or type the document's contexts do not define (JSON-LD safe mode)."""
+    """A term, type or relative IRI the document's contexts do not define (safe mode)."""
 
     def __init__(self, term: str) -> None:
-        super().__init__(f"term {term!r} is not defined by the document's contexts")
+        super().__init__(
+            f"{term!r} is not defined by the document's contexts (nor an absolute IRI)"
+        )
         self.term = term
 
 

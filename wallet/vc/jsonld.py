@@ -1,9 +1,10 @@
 """Offline, strict JSON-LD to RDF.
 
 - Contexts come only from `assets/contexts/`; any other URL is refused by name.
-- Safe mode: a term or type the contexts do not define is an error, never dropped.
-  VC 2.0's base context maps unknown terms to `issuer-dependent#` through `@vocab`; we
-  treat that as undefined too unless the issuer opted in with the `undefined-terms` context.
+- Safe mode: a term the contexts do not define (pyld would drop it) and a relative IRI
+  (pyld would drop it, or resolve it against a placeholder base) are errors. A catch-all
+  `@vocab` that the issuer deliberately included (the W3C examples or undefined-terms
+  contexts) does define terms: that was the issuer's choice, and it is signed.
 - pyld is pinned (3.3.0) because we lean on three of its internals for speed; see
   `_StrictProcessor`. Each is a cache that cannot change results, only avoid repeated work.
 """
@@ -29,10 +30,6 @@ from wallet.vc.errors import (
 )
 
 Dataset = dict[str, list[dict[str, Any]]]
-
-ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
-UNDEFINED_TERMS_CONTEXT = "https://www.w3.org/ns/credentials/undefined-terms/v2"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @cache
@@ -96,7 +93,13 @@ pyld.context_resolver.canonicalize = _context_cache_key
 
 
 def _is_absolute_iri(value: str) -> bool:
-    return ":" in value and not value.startswith("_:")
+    """pyld resolves relative IRIs against a placeholder base when a document has none;
+    an IRI under that placeholder is a relative reference in disguise."""
+    return (
+        ":" in value
+        and not value.startswith("_:")
+        and not value.startswith(pyld_jsonld.DEFAULT_BASE_IRI)
+    )
 
 
 class _StrictProcessor(pyld_jsonld.JsonLdProcessor):
@@ -172,7 +175,7 @@ def _run(operation: str, *args: Any) -> Any:
     options = {
         "documentLoader": load_document,
         "contextResolver": ContextResolver(_RESOLVED_CONTEXTS, load_document),
-        "base": "",
+        "base": None,  # a credential has no base IRI: relative references stay relative
         "produceGeneralizedRdf": False,
         "extractAllScripts": True,
         "processingMode": "json-ld-1.1",
@@ -194,11 +197,8 @@ def _context_of(document: dict[str, Any]) -> Any:
 
 def to_rdf(document: dict[str, Any]) -> Dataset:
     """Deserialize JSON-LD to an RDF dataset, offline and in safe mode."""
-    contexts = _context_of(document)
-    dataset = _run("to_rdf", document)
-    if not _opted_into_undefined_terms(contexts):
-        _refuse_issuer_dependent_terms(dataset)
-    return dataset
+    _context_of(document)
+    return _run("to_rdf", document)
 
 
 def expand(document: dict[str, Any]) -> list[Any]:
@@ -208,23 +208,3 @@ def expand(document: dict[str, Any]) -> list[Any]:
 
 def compact(expanded: list[Any], context: Any) -> dict[str, Any]:
     return _run("compact", expanded, {"@context": context})
-
-
-def _opted_into_undefined_terms(contexts: Any) -> bool:
-    listed = contexts if isinstance(contexts, list) else [contexts]
-    return UNDEFINED_TERMS_CONTEXT in listed
-
-
-def _refuse_issuer_dependent_terms(dataset: Dataset) -> None:
-    for triples in dataset.values():
-        for triple in triples:
-            predicate = triple["predicate"]["value"]
-            if predicate.startswith(ISSUER_DEPENDENT):
-                raise UndefinedTerm(predicate[len(ISSUER_DEPENDENT) :])
-            obj = triple["object"]
-            if (
-                predicate == RDF_TYPE
-                and obj["type"] == "IRI"
-                and obj["value"].startswith(ISSUER_DEPENDENT)
-            ):
-                raise UndefinedTerm(obj["value"][len(ISSUER_DEPENDENT) :])

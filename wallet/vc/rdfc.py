@@ -25,7 +25,7 @@ class Limits:
 
     max_bytes: int = 1_000_000
     max_blank_nodes: int = 1_000
-    max_permutations: int = 20_000
+    max_permutations: int = 5_000
     max_seconds: float = 2.0
 
 

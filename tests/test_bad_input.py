@@ -1,0 +1,150 @@
+"""Unusable input gets exit 2 and a message naming the reason: never a traceback, never a
+hang. Each case runs through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import json_objects_in_html, sample_badge
+from tests.test_cli import wallet
+from wallet.services import issuer
+from wallet.vc.multikey import KeyPair, KeyType
+
+
+def signed_badge() -> dict[str, Any]:
+    return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")
+
+
+def blank_node_bomb() -> dict[str, Any]:
+    """A clique of blank nodes that all look alike: RDFC-1.0's N-degree hashing must try
+    every ordering of them (the dataset-poisoning attack, pyld issue #179)."""
+    size = 12
+    nodes = [
+        {
+            "@id": f"_:b{i}",
+            "http://schema.org/knows": [{"@id": f"_:b{j}"} for j in range(size) if j != i],
+        }
+        for i in range(size)
+    ]
+    return {**signed_badge(), "credentialSubject": nodes}
+
+
+def full_open_badge_with_typo() -> dict[str, Any]:
+    """The spec's full example: its endorsements spell the suite `eddsa-rdf-2022`."""
+    [example] = json_objects_in_html("vectors", "1edtech-ob3", "examples", "fullOpenBadge.html")[:1]
+    endorsement = example["endorsement"][0]
+    assert endorsement["proof"][0]["cryptosuite"] == "eddsa-rdf-2022"
+    return endorsement
+
+
+def with_proof(**changes: Any) -> dict[str, Any]:
+    badge = signed_badge()
+    badge["proof"] = {**badge["proof"], **changes}
+    return badge
+
+
+CASES = {
+    "unknown context": (
+        lambda: {
+            **signed_badge(),
+            "@context": [*sample_badge()["@context"], "https://evil.example/ctx"],
+        },
+        "https://evil.example/ctx",
+    ),
+    "undefined term": (
+        lambda: {**signed_badge(), "favouriteColour": "blue"},
+        "favouriteColour",
+    ),
+    "undefined term inside the subject": (
+        lambda: {
+            **signed_badge(),
+            "credentialSubject": {**sample_badge()["credentialSubject"], "shoeSize": 42},
+        },
+        "shoeSize",
+    ),
+    "relative IRI as an id": (lambda: {**signed_badge(), "id": "badges/7"}, "badges/7"),
+    "undefined type": (
+        lambda: {**signed_badge(), "type": ["VerifiableCredential", "MadeUpCredential"]},
+        "MadeUpCredential",
+    ),
+    "blank-node bomb": (blank_node_bomb, "blank nodes are too alike"),
+    "malformed proofValue": (lambda: with_proof(proofValue="z0OIl+/"), "base58"),
+    "proofValue without multibase": (lambda: with_proof(proofValue="abc"), "proofValue"),
+    "unknown cryptosuite": (lambda: with_proof(cryptosuite="bbs-2023"), "bbs-2023"),
+    "eddsa-rdf-2022 typo from a real file": (full_open_badge_with_typo, "eddsa-rdf-2022"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_exits_2_naming_the_reason(tmp_path: Path, case: str) -> None:
+    make, reason = CASES[case]
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(make()))
+    result = wallet("verify", path, check=False)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert reason in result.stderr
+    as_json = wallet("verify", "--json", path, check=False)
+    assert as_json.returncode == 2
+    assert reason in json.loads(as_json.stdout)["error"]
+
+
+def test_five_megabyte_document(tmp_path: Path) -> None:
+    badge = signed_badge()
+    badge["description"] = "x" * (5 * 1024 * 1024)
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(badge))
+    result = wallet("verify", path, check=False)
+    assert result.returncode == 2
+    assert "larger than the 1,000,000-byte limit" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2, 3]", "expected a JSON object"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_not_a_json_object(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    result = wallet("verify", path, check=False)
+    assert result.returncode == 2
+    assert reason in result.stderr
+
+
+def test_missing_file_and_bad_key_file(tmp_path: Path) -> None:
+    result = wallet("verify", tmp_path / "absent.json", check=False)
+    assert result.returncode == 2
+    assert "absent.json" in result.stderr
+    bad_key = tmp_path / "key.json"
+    bad_key.write_text('{"secretKeyMultibase": "zzzz"}')
+    sample = tmp_path / "in.json"
+    sample.write_text(json.dumps(sample_badge()))
+    result = wallet("issue", "--key", bad_key, "--suite", "eddsa-rdfc-2022", sample, check=False)
+    assert result.returncode == 2
+    assert "cannot read key file" in result.stderr
+    assert "zzzz" not in result.stderr  # never echo key material
+
+
+def test_wrong_key_for_suite_and_bad_pointer(tmp_path: Path) -> None:
+    key_file = tmp_path / "key.json"
+    wallet("keys", "new", "--type", "ed25519", "--out", key_file)
+    sample = tmp_path / "in.json"
+    sample.write_text(json.dumps(sample_badge()))
+    result = wallet("issue", "--key", key_file, "--suite", "ecdsa-sd-2023", sample, check=False)
+    assert result.returncode == 2
+    assert "ed25519" in result.stderr
+    p256 = tmp_path / "p256.json"
+    wallet("keys", "new", "--type", "p256", "--out", p256)
+    base = tmp_path / "base.json"
+    wallet("issue", "--key", p256, "--suite", "ecdsa-sd-2023", "--out", base, sample)
+    result = wallet("derive", "--reveal", "/credentialSubject/shoeSize", base, check=False)
+    assert result.returncode == 2
+    assert "/credentialSubject/shoeSize" in result.stderr

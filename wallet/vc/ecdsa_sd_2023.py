@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pyld.nquads import parse_nquads, serialize_nquad
+from pyld.nquads import serialize_nquad
 
 from wallet.vc import cbor, json_pointer, multibase
 from wallet.vc.data_integrity import (
@@ -69,28 +69,30 @@ def create_label_map_factory(label_map: dict[str, str]) -> LabelMapFactory:
     return factory
 
 
-def _serialize(dataset: Dataset, relabel: dict[str, str] | None = None) -> list[str]:
-    """N-Quads of a dataset, optionally relabelling blank nodes (3.4.12 relabelBlankNodes)."""
+def _quads(dataset: Dataset) -> list[dict[str, Any]]:
     quads = []
     for graph_name, triples in dataset.items():
-        graph = None if graph_name == "@default" else graph_name
         for triple in triples:
             quad = dict(triple)
-            if graph is not None:
-                quad["name"] = {
-                    "type": "blank node" if graph.startswith("_:") else "IRI",
-                    "value": graph,
-                }
-            if relabel is not None:
-                for position in ("subject", "object", "name"):
-                    component = quad.get(position)
-                    if component and component["type"] == "blank node":
-                        quad[position] = {
-                            "type": "blank node",
-                            "value": "_:" + relabel[component["value"][2:]],
-                        }
-            quads.append(serialize_nquad(quad))
+            if graph_name != "@default":
+                kind = "blank node" if graph_name.startswith("_:") else "IRI"
+                quad["name"] = {"type": kind, "value": graph_name}
+            quads.append(quad)
     return quads
+
+
+def _nquads(quads: Iterable[dict[str, Any]], relabel: dict[str, str]) -> list[str]:
+    """3.4.14 relabelBlankNodes, on parsed statements so literals are never touched."""
+    lines = []
+    for quad in quads:
+        renamed = dict(quad)
+        for position in ("subject", "object", "name"):
+            component = quad.get(position)
+            if component and component["type"] == "blank node":
+                label = "_:" + relabel[component["value"][2:]]
+                renamed[position] = {"type": "blank node", "value": label}
+        lines.append(serialize_nquad(renamed))
+    return lines
 
 
 def label_replacement_canonicalize(
@@ -100,7 +102,7 @@ def label_replacement_canonicalize(
     canonical = canonicalize(dataset, limits)
     label_map = factory(canonical.id_map)
     by_canonical = {canonical.id_map[source]: label for source, label in label_map.items()}
-    return sorted(_serialize(parse_nquads(canonical.text()), by_canonical)), label_map
+    return sorted(_nquads(canonical.quads, by_canonical)), label_map
 
 
 def skolemize_expanded(expanded: Any, random_string: str, counter: list[int]) -> Any:
@@ -244,7 +246,7 @@ def canonicalize_and_group(
     for name, pointers in group_definitions.items():
         selection = select_json_ld(pointers, skolemized_compact)
         deskolemized = to_deskolemized_dataset(selection) if selection is not None else None
-        selected = set(_serialize(deskolemized, label_map)) if deskolemized else set()
+        selected = set(_nquads(_quads(deskolemized), label_map)) if deskolemized else set()
         matching = {i: q for i, q in enumerate(nquads) if q in selected}
         non_matching = {i: q for i, q in enumerate(nquads) if q not in selected}
         groups[name] = Group(matching, non_matching, deskolemized)

@@ -10,7 +10,7 @@ CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 
 def is_open_badge(document: dict[str, Any]) -> bool:
-    return bool(CREDENTIAL_TYPES & set(as_list(document.get("type"))))
+    return any(t in CREDENTIAL_TYPES for t in as_list(document.get("type")) if isinstance(t, str))
 
 
 # Required of an Achievement, but a holder may withhold them from a derived credential:

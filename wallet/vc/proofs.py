@@ -50,7 +50,9 @@ def verify_proof(
     real files carry typos such as `eddsa-rdf-2022`."""
     proof_type = proof.get("type")
     cryptosuite = proof.get("cryptosuite")
-    verifier = _VERIFIERS.get((proof_type, cryptosuite))  # type: ignore[arg-type]
+    if not isinstance(proof_type, str) or not isinstance(cryptosuite, str | None):
+        raise MalformedProof("a proof's type and cryptosuite must each be one string")
+    verifier = _VERIFIERS.get((proof_type, cryptosuite))
     if verifier is None:
         raise UnknownCryptosuite(
             f"unknown proof suite {cryptosuite or proof_type!r}: this wallet verifies "

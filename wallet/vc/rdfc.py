@@ -36,6 +36,7 @@ DEFAULT_LIMITS = Limits()
 class Canonical:
     nquads: list[str]  # sorted, each ending in "\n"
     id_map: dict[str, str]  # input blank node label -> canonical label, both without "_:"
+    quads: list[dict[str, Any]]  # the same statements as pyld quads, canonically labelled
 
     def text(self) -> str:
         return "".join(self.nquads)
@@ -82,7 +83,7 @@ def canonicalize(dataset: Dataset, limits: Limits = DEFAULT_LIMITS) -> Canonical
     except RecursionError:
         raise ProcessingLimitExceeded("the document is nested too deeply") from None
     id_map = {old[2:]: new[2:] for old, new in algorithm.canonical_issuer.existing.items()}
-    return Canonical(text.splitlines(keepends=True), id_map)
+    return Canonical(text.splitlines(keepends=True), id_map, algorithm.quads)
 
 
 def _count_blank_nodes(dataset: Dataset) -> int:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from wallet.vc.errors import InvalidPointer
+
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")  # RFC 6901 section 4: ASCII digits only
 
 
 def parse(pointer: str) -> list[str | int]:
@@ -19,7 +22,7 @@ def parse(pointer: str) -> list[str | int]:
             ):
                 raise InvalidPointer(f"invalid escape in JSON pointer {pointer!r}")
             paths.append(segment.replace("~1", "/").replace("~0", "~"))
-        elif segment.isdigit() and (segment == "0" or not segment.startswith("0")):
+        elif _ARRAY_INDEX.fullmatch(segment):
             paths.append(int(segment))
         else:
             paths.append(segment)

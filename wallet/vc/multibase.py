@@ -57,7 +57,7 @@ def encode_base64url(data: bytes) -> str:
 
 def decode(value: object) -> bytes:
     """Decode a `z` or `u` multibase string; anything else is a malformed proof field."""
-    if not isinstance(value, str) or len(value) < 2:
+    if not isinstance(value, str) or not value:
         raise MalformedProof("expected a multibase string")
     prefix, body = value[0], value[1:]
     if prefix == "z":

@@ -161,14 +161,18 @@ _RESOLVED_CONTEXTS = pyld_jsonld._resolved_context_cache
 
 
 def _unwrap(error: pyld_jsonld.JsonLdError) -> UnusableInput:
-    """pyld wraps loader and callback errors; surface ours, translate the rest."""
+    """pyld wraps loader and callback errors; surface ours, else its innermost reason."""
+    innermost: BaseException = error
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, UnusableInput):
             return cause
+        if isinstance(cause, pyld_jsonld.JsonLdError):
+            innermost = cause
         cause = cause.__cause__ or cause.__context__
-    detail = getattr(error, "code", None) or getattr(error, "type", "")
-    return MalformedInput(f"invalid JSON-LD ({detail}): {error.args[0] if error.args else ''}")
+    code = getattr(innermost, "code", None) or getattr(innermost, "type", "")
+    reason = innermost.args[0] if innermost.args else ""
+    return MalformedInput(f"invalid JSON-LD ({code}): {reason}")
 
 
 def _run(operation: str, *args: Any) -> Any:

@@ -1,0 +1,156 @@
+"""Bitstring Status List v1.0 against a local cache: revoked and suspended fail, unknown
+warns (never a silent pass), and the list's age is reported."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import NOW, sample_badge
+from tests.test_cli import wallet
+from wallet.services import issuer
+from wallet.vc import bitstring_status_list as bsl
+from wallet.vc.bitstring_status_list import CachedStatusList, StatusEntry
+from wallet.vc.errors import MalformedProof
+from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import verify_credential
+
+LIST_URL = "https://example.org/status/7"
+KEY = KeyPair.generate(KeyType.ED25519)
+
+
+def status_list(
+    flagged: set[int],
+    *,
+    purpose: str = "revocation",
+    entries: int = bsl.MIN_ENTRIES,
+    key: KeyPair = KEY,
+    encode: Any = bsl.encode_bitstring,
+) -> dict[str, Any]:
+    bits = bytearray(entries // 8)
+    for index in flagged:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": LIST_URL,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": "did:example:replaced-by-issue",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{LIST_URL}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode(bytes(bits)),
+        },
+    }
+    return issuer.issue(unsigned, key, "eddsa-rdfc-2022")
+
+
+def badge(index: int, purpose: str = "revocation") -> dict[str, Any]:
+    unsigned = sample_badge()
+    unsigned["credentialStatus"] = {
+        "id": f"{LIST_URL}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": LIST_URL,
+    }
+    return issuer.issue(unsigned, KEY, "eddsa-rdfc-2022")
+
+
+def status_check(document: dict[str, Any], cached: dict[str, Any] | None):
+    lists = {LIST_URL: CachedStatusList(cached, NOW - timedelta(days=2))} if cached else {}
+    report = verify_credential(document, now=NOW, status_lists=lists.get)
+    return report, next(c for c in report.checks if c.id == "status")
+
+
+def test_revoked_bit_fails() -> None:
+    report, check = status_check(badge(5), status_list({5}))
+    assert not report.verified
+    assert not check.ok
+    assert check.message == "Revoked by the issuer (list fetched 2 days ago)."
+
+
+def test_clear_bit_passes_and_reports_age() -> None:
+    report, check = status_check(badge(6), status_list({5}))
+    assert report.verified
+    assert check.ok and not check.warning
+    assert check.message == "Not revoked (list fetched 2 days ago)."
+
+
+def test_suspension() -> None:
+    _, check = status_check(badge(9, "suspension"), status_list({9}, purpose="suspension"))
+    assert not check.ok and check.message.startswith("Suspended by the issuer")
+
+
+def test_no_cached_list_is_a_visible_warning() -> None:
+    report, check = status_check(badge(5), None)
+    assert check.ok and check.warning
+    assert "Status unknown" in check.message
+    assert report.warnings == [check]
+
+
+def test_list_from_another_issuer_is_not_trusted() -> None:
+    _, check = status_check(badge(5), status_list({5}, key=KeyPair.generate(KeyType.ED25519)))
+    assert check.ok and check.warning
+    assert "not the issuer" in check.message
+
+
+def test_tampered_list_fails() -> None:
+    cached = status_list(set())
+    cached["credentialSubject"]["encodedList"] = status_list({5})["credentialSubject"][
+        "encodedList"
+    ]
+    _, check = status_check(badge(5), cached)
+    assert not check.ok
+    assert "signature is not valid" in check.message
+
+
+def test_list_without_multibase_prefix_is_accepted() -> None:
+    cached = status_list({5}, encode=lambda bits: bsl.encode_bitstring(bits)[1:])
+    _, check = status_check(badge(5), cached)
+    assert check.message.startswith("Revoked")
+
+
+def test_short_list_and_wrong_purpose_are_unusable() -> None:
+    with pytest.raises(MalformedProof, match="fewer than 131072"):
+        status_check(badge(5), status_list({5}, entries=8 * 1024))
+    with pytest.raises(MalformedProof, match="not a revocation list"):
+        status_check(badge(5), status_list({5}, purpose="suspension"))
+
+
+def test_index_zero_is_the_leftmost_bit() -> None:
+    bits = bytes([0b1000_0000]) + bytes(bsl.MIN_ENTRIES // 8 - 1)
+    first, second = (StatusEntry("revocation", i, 1, LIST_URL) for i in (0, 1))
+    assert bsl.read_status(bits, first) == 1
+    assert bsl.read_status(bits, second) == 0
+    two_bit = StatusEntry("message", 0, 2, LIST_URL)
+    assert bsl.read_status(bytes([0b1000_0000]) + bytes(2 * bsl.MIN_ENTRIES // 8), two_bit) == 2
+
+
+def test_gzip_bomb_is_refused() -> None:
+    bomb = bsl.multibase.encode_base64url(gzip.compress(bytes(64 * 1024 * 1024)))
+    with pytest.raises(MalformedProof, match="16 MiB"):
+        bsl.expand_bitstring(bomb)
+
+
+def test_cli_status_list_file(tmp_path: Path) -> None:
+    document, cached = tmp_path / "badge.json", tmp_path / "list.json"
+    document.write_text(json.dumps(badge(5)))
+    cached.write_text(json.dumps(status_list({5})))
+    two_days_ago = (NOW - timedelta(days=2)).timestamp()
+    os.utime(cached, (two_days_ago, two_days_ago))
+    result = wallet(
+        "verify", "--now", NOW.isoformat(), "--status-list", cached, document, check=False
+    )
+    assert result.returncode == 1
+    assert "Revoked by the issuer (list fetched 2 days ago)." in result.stdout
+    result = wallet("verify", "--now", NOW.isoformat(), document, check=False)
+    assert result.returncode == 0
+    assert "warn  status" in result.stdout

@@ -126,44 +126,46 @@ def resolve_method(
     return method
 
 
-def verify_rdfc(
-    document: dict[str, Any],
-    proof: dict[str, Any],
-    resolver: KeyResolver,
-    *,
-    key_types: set[KeyType],
-    hash_for: Callable[[KeyType], str],
-    expected_prefix: str,
-    limits: Limits,
-) -> ProofResult:
-    """Verification shared by the RDFC suites; they differ only in keys, hash and encoding."""
-    check_created(proof)
-    proof_value = proof.get("proofValue")
-    if not isinstance(proof_value, str) or not proof_value.startswith(expected_prefix):
-        raise MalformedProof(f"proofValue must be a multibase string starting {expected_prefix!r}")
-    signature = multibase.decode(proof_value)
-    method = resolve_method(proof, resolver, key_types)
-    if isinstance(method, ProofResult):
-        return method
-    key_type = method.public_key.key_type
-    data = rdfc_hash_data(
-        document, proof_configuration(proof, document), hash_for(key_type), limits
-    )
-    if method.public_key.verify(signature, data):
-        return ProofResult(True, "The signature is valid.", method)
-    return ProofResult(False, "The signature does not match the content.", method)
+@dataclass(frozen=True)
+class RdfcSuite:
+    """The RDFC suites differ only in key types, hash, and whether we may sign with them.
+    Suite spec sections 3.x: transformation = RDFC-1.0, hashing = H(config) || H(document),
+    proofValue = base58btc multibase of the signature."""
 
+    key_types: frozenset[KeyType]
+    hash_for: Callable[[KeyType], str]
 
-def sign_rdfc(
-    document: dict[str, Any],
-    proof: dict[str, Any],
-    key: KeyPair,
-    *,
-    hash_name: str,
-    limits: Limits = DEFAULT_LIMITS,
-) -> dict[str, Any]:
-    """Add an RDFC-suite proof (proof options already filled in) and return a new document."""
-    data = rdfc_hash_data(document, proof_configuration(proof, document), hash_name, limits)
-    signed = copy.deepcopy(document)
-    signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(key.sign(data))}
-    return signed
+    def verify(
+        self,
+        document: dict[str, Any],
+        proof: dict[str, Any],
+        resolver: KeyResolver,
+        limits: Limits,
+    ) -> ProofResult:
+        check_created(proof)
+        proof_value = proof.get("proofValue")
+        if not isinstance(proof_value, str) or not proof_value.startswith("z"):
+            raise MalformedProof("proofValue must be a base58btc multibase string ('z...')")
+        signature = multibase.decode(proof_value)
+        method = resolve_method(proof, resolver, set(self.key_types))
+        if isinstance(method, ProofResult):
+            return method
+        hash_name = self.hash_for(method.public_key.key_type)
+        data = rdfc_hash_data(document, proof_configuration(proof, document), hash_name, limits)
+        if method.public_key.verify(signature, data):
+            return ProofResult(True, "The signature is valid.", method)
+        return ProofResult(False, "The signature does not match the content.", method)
+
+    def sign(
+        self,
+        document: dict[str, Any],
+        proof: dict[str, Any],
+        key: KeyPair,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> dict[str, Any]:
+        """Add a proof whose options are already filled in; returns a new document."""
+        hash_name = self.hash_for(key.public.key_type)
+        data = rdfc_hash_data(document, proof_configuration(proof, document), hash_name, limits)
+        signed = copy.deepcopy(document)
+        signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(key.sign(data))}
+        return signed

@@ -28,6 +28,7 @@ from wallet.vc.data_integrity import (
     proof_configuration,
     resolve_method,
 )
+from wallet.vc.did_key import VerificationMethod
 from wallet.vc.errors import MalformedProof
 from wallet.vc.jsonld import Dataset, compact, expand, to_rdf
 from wallet.vc.multikey import KeyPair, KeyType, PublicKey
@@ -493,27 +494,28 @@ def derive(document: dict[str, Any], selective_pointers: list[str]) -> dict[str,
 
 
 def _verify_statements(
-    method_key: PublicKey,
+    method: VerificationMethod,
     proof_hash: bytes,
     public_key_bytes: bytes,
     base_signature: bytes,
     mandatory: Iterable[str],
     non_mandatory: list[str],
     signatures: list[bytes],
-) -> ProofResult | None:
-    """The checks shared by base and derived verification; None when all pass."""
+    success: str,
+) -> ProofResult:
+    """3.6.7 steps 4-8, shared by base and derived proofs."""
     if len(signatures) != len(non_mandatory):
-        return ProofResult(False, "The number of signatures does not match the statements.")
+        return ProofResult(False, "The number of signatures does not match the statements.", method)
     scoped_key = PublicKey.from_multicodec(public_key_bytes)
     if scoped_key.key_type is not KeyType.P256:
         raise MalformedProof("ecdsa-sd-2023 proof-scoped key must be P-256")
     to_verify = proof_hash + public_key_bytes + hash_mandatory(mandatory)
-    if not method_key.verify(base_signature, to_verify):
-        return ProofResult(False, "The issuer's signature does not match the content.")
+    if not method.public_key.verify(base_signature, to_verify):
+        return ProofResult(False, "The issuer's signature does not match the content.", method)
     for statement, signature in zip(non_mandatory, signatures, strict=True):
         if not scoped_key.verify(signature, statement.encode()):
-            return ProofResult(False, "A disclosed statement has been altered.")
-    return None
+            return ProofResult(False, "A disclosed statement has been altered.", method)
+    return ProofResult(True, success, method)
 
 
 def verify(
@@ -527,7 +529,7 @@ def verify(
         return method
     proof_value = proof.get("proofValue")
     if isinstance(proof_value, str) and multibase.decode(proof_value).startswith(BASE_HEADER):
-        return _verify_base(document, proof, method.public_key, limits, method)
+        return _verify_base(document, proof, method, limits)
     derived = DerivedProofValue.parse(proof_value)
     nquads, _ = label_replacement_canonicalize(
         to_rdf(document), create_label_map_factory(derived.label_map), limits
@@ -535,26 +537,20 @@ def verify(
     wanted = set(derived.mandatory_indexes)
     if any(i < 0 or i >= len(nquads) for i in wanted):
         raise MalformedProof("derived proof names a mandatory statement that does not exist")
-    failure = _verify_statements(
-        method.public_key,
+    return _verify_statements(
+        method,
         proof_hash(document, proof, limits),
         derived.public_key,
         derived.base_signature,
         [q for i, q in enumerate(nquads) if i in wanted],
         [q for i, q in enumerate(nquads) if i not in wanted],
         derived.signatures,
+        "The selectively disclosed signature is valid.",
     )
-    if failure is not None:
-        return ProofResult(failure.ok, failure.message, method)
-    return ProofResult(True, "The selectively disclosed signature is valid.", method)
 
 
 def _verify_base(
-    document: dict[str, Any],
-    proof: dict[str, Any],
-    key: PublicKey,
-    limits: Limits,
-    method: Any,
+    document: dict[str, Any], proof: dict[str, Any], method: VerificationMethod, limits: Limits
 ) -> ProofResult:
     base = BaseProofValue.parse(proof.get("proofValue"))
     grouped = canonicalize_and_group(
@@ -564,15 +560,13 @@ def _verify_base(
         limits,
     )
     mandatory = grouped.groups["mandatory"]
-    failure = _verify_statements(
-        key,
+    return _verify_statements(
+        method,
         proof_hash(document, proof, limits),
         base.public_key,
         base.base_signature,
         mandatory.matching.values(),
         list(mandatory.non_matching.values()),
         base.signatures,
+        "The issuer's selective-disclosure signature is valid.",
     )
-    if failure is not None:
-        return ProofResult(failure.ok, failure.message, method)
-    return ProofResult(True, "The issuer's selective-disclosure signature is valid.", method)

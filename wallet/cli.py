@@ -147,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except UnusableInput as exc:
         return _unusable(args, str(exc))
+    except BrokenPipeError:  # the reader went away (`wallet bench | head`): nothing to say
+        sys.stderr.close()
+        return EXIT_OK
     except OSError as exc:
-        return _unusable(args, f"{exc.strerror or exc}: {exc.filename}")
+        where = f": {exc.filename}" if exc.filename else ""
+        return _unusable(args, f"{exc.strerror or exc}{where}")
 
 
 def _unusable(args: argparse.Namespace, reason: str) -> int:

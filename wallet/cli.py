@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import bench, holder, issuer, keyfiles, verifier
+from wallet.services import backpack, bench, holder, issuer, keyfiles, verifier
 from wallet.services.documents import read_json_file
+from wallet.services.wallet_dir import default_wallet_dir
+from wallet.store.errors import VaultError
+from wallet.store.vault import Vault
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyType
@@ -73,6 +78,138 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.verified else EXIT_NOT_VERIFIED
 
 
+def _passphrase(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
+    """From WALLET_PASSPHRASE when set (scripts, tests), otherwise asked for."""
+    if "WALLET_PASSPHRASE" in os.environ:
+        return os.environ["WALLET_PASSPHRASE"]
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != first:
+        raise VaultError("the passphrases do not match")
+    if not first:
+        raise VaultError("a passphrase is required")
+    return first
+
+
+def _open_backpack(args: argparse.Namespace) -> backpack.Backpack:
+    vault = Vault.open(args.wallet)
+    vault.unlock(_passphrase())
+    return backpack.Backpack(vault)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    if args.recover:
+        vault = Vault.open(args.wallet)
+        vault.unlock_with_recovery(args.recover)
+        vault.change_passphrase(_passphrase("New passphrase: ", confirm=True))
+        print("Access restored: the wallet now opens with the new passphrase.")
+        return EXIT_OK
+    _, words = Vault.create(args.wallet, _passphrase(confirm=True))
+    if args.json:
+        print(json.dumps({"recovery": words}))
+    else:
+        print("Write these recovery words down and keep them safe. They are shown only once:")
+        print(words)
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    refused = 0
+    for result in pack.import_files(args.files):
+        if result.status == "refused":
+            refused += 1
+            print(f"refused {result.source}: {result.reason}")
+        elif result.status == "duplicate":
+            print(f"duplicate {result.id} {result.source}")
+        else:
+            note = "" if result.verified else " (not verified: see `wallet show`)"
+            print(f"imported {result.id} {result.source}{note}")
+        sys.stdout.flush()
+    return EXIT_UNUSABLE if refused else EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    if args.search:
+        cards = pack.search(args.search)
+        total = len(cards)
+    else:
+        page = pack.list(page=args.page, sort=args.sort)
+        cards, total = page.cards, page.total
+    if args.json:
+        print(json.dumps({"total": total, "credentials": cards}, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for card in cards:
+        mark = "ok  " if card["verified"] else "FAIL"
+        print(
+            f"{card['id'][:12]}  {mark}  {card['issued'][:10]:<10}  {card['name']}  ({card['issuer']})"
+        )
+    print(f"{len(cards)} of {total}")
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    held = pack.show(pack.resolve_id(args.id))
+    if args.json:
+        body = {
+            "id": held.id,
+            "credential": held.credential,
+            "report": held.report,
+            "checked": held.checked,
+            "tags": held.tags,
+        }
+        print(json.dumps(body, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    card = backpack.card_for(
+        held.id,
+        0,
+        {
+            "credential": held.credential,
+            "report": held.report,
+            "checked": held.checked,
+            "tags": held.tags,
+        },
+    ).card
+    print(f"{card['name']}\n  issued by {card['issuer']} on {card['issued'][:10]}")
+    print(f"  {'VERIFIED' if held.report['verified'] else 'NOT VERIFIED'} (checked {held.checked})")
+    for check in held.report["checks"]:
+        print(f"    {check['id']:<12} {check['message']}")
+    return EXIT_OK
+
+
+def _cmd_delete(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    record_id = pack.resolve_id(args.id)
+    pack.delete(record_id)
+    print(f"deleted {record_id}")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    _write_json(pack.export(pack.resolve_id(args.id)), args.out)
+    return EXIT_OK
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    count = _open_backpack(args).backup(args.out)
+    print(f"backed up {count} records to {args.out}")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    data = args.backup.read_bytes()
+    if args.recover:
+        unlock = lambda vault: vault.unlock_with_recovery(args.recover)
+    else:
+        passphrase = _passphrase()
+        unlock = lambda vault: vault.unlock(passphrase)
+    pack = backpack.restore(data, args.wallet, unlock)
+    print(f"restored {pack.list(page_size=1).total} credentials into {args.wallet}")
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     for name, value, unit in bench.run(args.runs):
         print(
@@ -86,7 +223,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wallet", description="Offline-first learner wallet (Open Badges 3.0 / W3C VC)."
     )
+    parser.add_argument(
+        "--wallet",
+        type=Path,
+        default=default_wallet_dir(),
+        metavar="DIR",
+        help="the wallet's data directory (default: %(default)s)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create a wallet and show its recovery words")
+    init.add_argument("--json", action="store_true", help='print {"recovery": "..."}')
+    init.add_argument("--recover", metavar="WORDS", help="regain access with the recovery words")
+    init.set_defaults(run=_cmd_init)
+
+    importer = commands.add_parser("import", help="add credentials (JSON, baked PNG or SVG)")
+    importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    importer.set_defaults(run=_cmd_import)
+
+    lister = commands.add_parser("list", help="list or search the backpack")
+    lister.add_argument("--json", action="store_true")
+    lister.add_argument("--search", metavar="TEXT")
+    lister.add_argument("--sort", choices=["recent", "name", "issued"], default="recent")
+    lister.add_argument("--page", type=int, default=0)
+    lister.set_defaults(run=_cmd_list)
+
+    show = commands.add_parser("show", help="one credential and its verification report")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_cmd_show)
+
+    delete = commands.add_parser("delete", help="remove a credential (a tombstone stays for sync)")
+    delete.add_argument("id")
+    delete.set_defaults(run=_cmd_delete)
+
+    export = commands.add_parser("export", help="write one credential as plain JSON")
+    export.add_argument("id")
+    export.add_argument("--out", type=Path)
+    export.set_defaults(run=_cmd_export)
+
+    backup_parser = commands.add_parser("backup", help="write an encrypted backup file")
+    backup_parser.add_argument("--out", type=Path, required=True)
+    backup_parser.set_defaults(run=_cmd_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into an empty --wallet DIR")
+    restore.add_argument("backup", type=Path, metavar="BACKUP")
+    restore.add_argument(
+        "--recover", metavar="WORDS", help="use the recovery words, not the passphrase"
+    )
+    restore.set_defaults(run=_cmd_restore)
 
     keys = commands.add_parser("keys", help="manage key files")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -145,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     try:
         return args.run(args)
-    except UnusableInput as exc:
+    except (UnusableInput, VaultError) as exc:
         return _unusable(args, str(exc))
     except BrokenPipeError:  # the reader went away (`wallet bench | head`): nothing to say
         sys.stderr.close()

@@ -1,0 +1,382 @@
+"""The learner's backpack: every credential they hold, verified on arrival, kept sealed.
+
+Imports commit in small batches and report each credential only after its batch is
+durable, so an interrupted import never claims more than it kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wallet.services import verifier
+from wallet.store import backup as backup_file
+from wallet.store.card_index import CardIndex, Entry
+from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
+from wallet.store.vault import Vault
+from wallet.vc import baked_badges, did_key, json_document, vc_data_model
+from wallet.vc.errors import InputTooLarge, MalformedInput, UnusableInput
+from wallet.vc.multikey import KeyPair, KeyType
+
+CREDENTIAL = "credential"
+HOLDER_KEY = "holder_key"
+BATCH_SIZE = 50
+IDLE_TIMEOUT_SECONDS = 300.0
+_SHORT_ID = 6
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: str
+    status: str  # "imported" | "duplicate" | "refused"
+    id: str | None = None
+    reason: str = ""
+    verified: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Pending:
+    source: str
+    record_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    id: str
+    credential: dict[str, Any]
+    report: dict[str, Any]
+    checked: str
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    cards: list[dict[str, Any]]
+    total: int
+
+
+Source = Callable[[], bytes]
+_MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
+
+
+def _file_loader(path: Path) -> Source:
+    def load() -> bytes:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise InputTooLarge(f"{path.name} is larger than {_MAX_FILE_BYTES:,} bytes")
+        return data
+
+    return load
+
+
+def parse_source(name: str, data: bytes) -> dict[str, Any]:
+    """A credential from a JSON file, pasted text, or a baked PNG or SVG badge."""
+    if baked_badges.is_png(data):
+        text: bytes | str = baked_badges.extract_from_png(data)
+    elif not data.lstrip().startswith((b"{", b"[")) and baked_badges.is_svg(data):
+        text = baked_badges.extract_from_svg(data)
+    else:
+        text = data
+    document = json_document.parse(text)
+    if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
+        raise MalformedInput(f"{name} is not a verifiable credential")
+    return document
+
+
+def _first_text(*values: Any) -> str:
+    return next((v for v in values if isinstance(v, str) and v), "")
+
+
+def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
+    """What list and search show, and what they can find a credential by."""
+    credential = payload["credential"]
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    issuer = credential.get("issuer")
+    issuer_name = (
+        _first_text(issuer.get("name"), issuer.get("id"))
+        if isinstance(issuer, dict)
+        else _first_text(issuer)
+    )
+    skills = [
+        _first_text(a.get("targetName"), a.get("targetCode"))
+        for a in vc_data_model.as_list(achievement.get("alignment"))
+        if isinstance(a, dict)
+    ]
+    image = achievement.get("image") or credential.get("image")
+    card = {
+        "id": record_id,
+        "version": version,
+        "name": _first_text(achievement.get("name"), credential.get("name"), "Credential"),
+        "issuer": issuer_name,
+        "issued": _first_text(credential.get("validFrom"), credential.get("issuanceDate")),
+        "description": _first_text(achievement.get("description"), credential.get("description"))[
+            :280
+        ],
+        "image": _first_text(image.get("id") if isinstance(image, dict) else image),
+        "tags": payload.get("tags", []),
+        "verified": payload["report"]["verified"],
+        "checked": payload["checked"],
+    }
+    search_text = " ".join(
+        [
+            card["name"],
+            _first_text(credential.get("name")),
+            issuer_name,
+            card["description"],
+            *skills,
+            *card["tags"],
+        ]
+    )
+    return Entry(record_id, card["name"].lower(), search_text, card)
+
+
+class Backpack:
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        clock: Callable[[], float] = time.time,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+    ) -> None:
+        self.vault = vault
+        self.index = CardIndex(vault)
+        self._clock = clock
+        self._idle_timeout = idle_timeout
+        self._last_activity = clock()
+
+    # --- locking ----------------------------------------------------------------------------
+
+    def _active(self) -> None:
+        """Every use goes through here: lock after inactivity, then count this as activity."""
+        now = self._clock()
+        if self.vault.unlocked and now - self._last_activity > self._idle_timeout:
+            self.vault.lock()
+        if not self.vault.unlocked:
+            raise VaultLocked("the wallet is locked: unlock it to continue")
+        self._last_activity = now
+
+    def unlock(self, passphrase: str) -> None:
+        self.vault.unlock(passphrase)
+        self._last_activity = self._clock()
+
+    def lock(self) -> None:
+        self.vault.lock()
+
+    # --- import -----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _record_for(self, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        record_id = self.vault.fingerprint(canonical.encode())
+        report = verifier.verify(document, now=self._now())
+        payload = {
+            "credential": document,
+            "report": report.to_json(),
+            "checked": self._now().isoformat(timespec="seconds"),
+            "tags": [],
+        }
+        return record_id, payload
+
+    def import_sources(self, sources: Iterable[tuple[str, Source]]) -> Iterator[ImportResult]:
+        """Yield results in input order, batch by batch, each only after its batch has
+        committed: an interrupted import never reports more than it kept."""
+        self._active()
+        batch: list[ImportResult | _Pending] = []
+        seen: set[str] = set()
+        for name, load in sources:
+            try:
+                record_id, payload = self._record_for(parse_source(name, load()))
+            except UnusableInput as error:
+                batch.append(ImportResult(name, "refused", reason=str(error)))
+                continue
+            except OSError as error:
+                batch.append(ImportResult(name, "refused", reason=f"cannot read: {error.strerror}"))
+                continue
+            if record_id in seen or self.vault.has(record_id):
+                batch.append(ImportResult(name, "duplicate", record_id))
+                continue
+            seen.add(record_id)
+            batch.append(_Pending(name, record_id, payload))
+            if sum(isinstance(item, _Pending) for item in batch) >= BATCH_SIZE:
+                yield from self._commit(batch)
+                batch = []
+        yield from self._commit(batch)
+
+    def _commit(self, batch: list[ImportResult | _Pending]) -> Iterator[ImportResult]:
+        pending = [item for item in batch if isinstance(item, _Pending)]
+        if pending:
+            with self.vault.transaction():
+                entries = []
+                for item in pending:
+                    version = self.vault.put(item.record_id, CREDENTIAL, item.payload)
+                    entries.append(card_for(item.record_id, version, item.payload))
+                self.index.upsert(entries)
+        for item in batch:
+            if isinstance(item, _Pending):
+                verified = item.payload["report"]["verified"]
+                yield ImportResult(item.source, "imported", item.record_id, verified=verified)
+            else:
+                yield item
+
+    def import_files(self, paths: Iterable[Path]) -> Iterator[ImportResult]:
+        return self.import_sources((str(path), _file_loader(path)) for path in paths)
+
+    # --- browse -----------------------------------------------------------------------------
+
+    def list(
+        self, *, page: int = 0, page_size: int = 50, sort: str = "recent", tag: str | None = None
+    ) -> Page:
+        """Newest first by default; "name" and "issued" sort through the card index."""
+        self._active()
+        if sort == "recent" and tag is None:
+            ids = self.vault.ids(CREDENTIAL)
+            chosen = ids[page * page_size : (page + 1) * page_size]
+            cards = self.index.cards(chosen)
+            return Page([cards[i] for i in chosen if i in cards], len(ids))
+        matches = [card for _, _, card in self.index.search([])]
+        if tag is not None:
+            matches = [c for c in matches if tag in c["tags"]]
+        key = {"name": lambda c: c["name"].lower(), "issued": lambda c: c["issued"]}.get(sort)
+        if key is None:
+            order = {record_id: n for n, record_id in enumerate(self.vault.ids(CREDENTIAL))}
+            key = lambda c: order.get(c["id"], 0)
+        matches.sort(key=key, reverse=sort != "name")
+        return Page(matches[page * page_size : (page + 1) * page_size], len(matches))
+
+    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        self._active()
+        found = []
+        for _, _, card in self.index.search(text.split()):
+            found.append(card)
+            if len(found) >= limit:
+                break
+        return found
+
+    def resolve_id(self, prefix: str) -> str:
+        """Full ids are long; a unique prefix of six or more characters will do."""
+        self._active()
+        if len(prefix) < _SHORT_ID:
+            raise RecordNotFound(f"give at least {_SHORT_ID} characters of the id")
+        matches = [i for i in self.vault.ids(CREDENTIAL) if i.startswith(prefix)]
+        if len(matches) != 1:
+            raise RecordNotFound(
+                f"no credential with id {prefix}" if not matches else f"{prefix} matches several"
+            )
+        return matches[0]
+
+    def show(self, record_id: str) -> HeldCredential:
+        self._active()
+        record = self.vault.get(record_id, CREDENTIAL)
+        card = self.index.cards([record_id]).get(record_id)
+        if card is None or card["version"] != record.version:
+            raise VaultCorrupt(
+                f"credential {record_id} does not match the index: restored or rolled back?"
+            )
+        payload = record.payload
+        return HeldCredential(
+            record_id, payload["credential"], payload["report"], payload["checked"], payload["tags"]
+        )
+
+    def export(self, record_id: str) -> dict[str, Any]:
+        """The credential as plain JSON, only when the user asks for it."""
+        return self.show(record_id).credential
+
+    # --- change -----------------------------------------------------------------------------
+
+    def _rewrite(self, record_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+        record = self.vault.get(record_id, CREDENTIAL)
+        payload = record.payload
+        change(payload)
+        version = self.vault.put(record_id, CREDENTIAL, payload)
+        self.index.upsert([card_for(record_id, version, payload)])
+
+    def set_tags(self, record_id: str, tags: list[str]) -> None:
+        self._active()
+        clean = sorted({t.strip() for t in tags if t.strip()})
+
+        def change(payload: dict[str, Any]) -> None:
+            payload["tags"] = clean
+            payload["tags_updated"] = int(self._clock() * 1000)  # last writer wins, per field
+
+        with self.vault.transaction():
+            self._rewrite(record_id, change)
+
+    def delete(self, record_id: str) -> None:
+        self._active()
+        with self.vault.transaction():
+            self.vault.get(record_id, CREDENTIAL)  # only credentials are deleted here
+            self.vault.delete(record_id)
+            self.index.remove(record_id)
+
+    def reverify_all(self) -> tuple[int, int]:
+        """(checked, now failing). Reports are refreshed so the UI can show their age."""
+        self._active()
+        ids = self.vault.ids(CREDENTIAL)
+        failing = 0
+        for start in range(0, len(ids), BATCH_SIZE):
+            with self.vault.transaction():
+                for record_id in ids[start : start + BATCH_SIZE]:
+                    report = verifier.verify(
+                        self.vault.get(record_id, CREDENTIAL).payload["credential"], now=self._now()
+                    )
+                    failing += not report.verified
+
+                    def change(payload: dict[str, Any], report=report) -> None:  # type: ignore[no-untyped-def]
+                        payload["report"] = report.to_json()
+                        payload["checked"] = self._now().isoformat(timespec="seconds")
+
+                    self._rewrite(record_id, change)
+        return len(ids), failing
+
+    # --- holder identity --------------------------------------------------------------------
+
+    def new_holder_key(self) -> str:
+        """A fresh did:key per credential, so separate badges cannot be linked by DID."""
+        self._active()
+        key = KeyPair.generate(KeyType.ED25519)
+        did = did_key.did_for(key.public)
+        with self.vault.transaction():
+            self.vault.put(did, HOLDER_KEY, {"secretKeyMultibase": key.secret_multikey()})
+        return did
+
+    def holder_key(self, did: str) -> KeyPair:
+        self._active()
+        return KeyPair.from_secret_multikey(
+            self.vault.get(did, HOLDER_KEY).payload["secretKeyMultibase"]
+        )
+
+    # --- backup -----------------------------------------------------------------------------
+
+    def backup(self, path: Path) -> int:
+        self._active()
+        return backup_file.write_backup(self.vault, path)
+
+    def rebuild_index(self) -> None:
+        """Derive the card index again from the records (after a restore)."""
+        self._active()
+        with self.vault.transaction():
+            self.vault.db.execute("DELETE FROM index_pages")
+            self.vault.db.execute("DELETE FROM index_members")
+            entries = []
+            for record_id in reversed(self.vault.ids(CREDENTIAL)):
+                record = self.vault.get(record_id, CREDENTIAL)
+                entries.append(card_for(record_id, record.version, record.payload))
+            self.index.upsert(entries)
+
+
+def restore(data: bytes, directory: Path, unlock: Callable[[Vault], None]) -> Backpack:
+    vault = backup_file.restore_backup(data, directory, unlock)
+    backpack = Backpack(vault)
+    backpack.rebuild_index()
+    return backpack

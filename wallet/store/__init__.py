@@ -1,0 +1,1 @@
+"""The encrypted vault: SQLite records under a data key the user holds."""

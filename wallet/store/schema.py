@@ -1,0 +1,45 @@
+"""Schema migrations, tracked in `PRAGMA user_version`. Each runs once, in a transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["records"].create(
+        {
+            "id": str,
+            "kind": str,
+            "version": int,
+            "created": int,
+            "updated": int,
+            "deleted": int,
+            "blob": bytes,
+        },
+        pk="id",
+        not_null={"kind", "version", "created", "updated", "deleted"},
+        defaults={"deleted": 0},
+    )
+    db["records"].create_index(["kind", "deleted", "created"])
+    db["index_pages"].create({"page": int, "count": int, "blob": bytes}, pk="page")
+    db["index_members"].create({"id": str, "page": int}, pk="id")
+    db["index_members"].create_index(["page"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")

@@ -1,0 +1,56 @@
+"""AES-256-GCM sealing of records. The associated data binds a sealed blob to its record
+id, kind and version, so blobs cannot be swapped between records or replayed as another
+version. Plaintext is compressed first: credentials are verbose JSON."""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from wallet.store.errors import VaultCorrupt
+
+_FORMAT = b"\x01"
+
+
+def subkey(data_key: bytes, purpose: str) -> bytes:
+    """Separate keys per purpose (records, fingerprints, backups) from the one data key."""
+    return HKDF(hashes.SHA256(), 32, salt=None, info=f"learner-wallet/{purpose}".encode()).derive(
+        data_key
+    )
+
+
+def associated_data(record_id: str, kind: str, version: int) -> bytes:
+    return f"{record_id}\0{kind}\0{version}".encode()
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return _FORMAT + nonce + AESGCM(key).encrypt(nonce, zlib.compress(plaintext, 6), aad)
+
+
+def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if not blob or blob[:1] != _FORMAT or len(blob) < 29:
+        raise VaultCorrupt("a stored record is damaged")
+    try:
+        return zlib.decompress(AESGCM(key).decrypt(blob[1:13], blob[13:], aad))
+    except (InvalidTag, zlib.error):
+        raise VaultCorrupt("a stored record is damaged or was tampered with") from None
+
+
+def wrap_key(kek: bytes, data_key: bytes, label: str) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(kek).encrypt(nonce, data_key, f"learner-wallet/wrap/{label}".encode())
+
+
+def unwrap_key(kek: bytes, wrapped: bytes, label: str) -> bytes | None:
+    try:
+        return AESGCM(kek).decrypt(
+            wrapped[:12], wrapped[12:], f"learner-wallet/wrap/{label}".encode()
+        )
+    except InvalidTag:
+        return None

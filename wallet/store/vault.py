@@ -262,9 +262,12 @@ class Vault:
         ).fetchone()
         version = row[0] + 1 if row else 1
         created = row[1] if row else now
+        # an upsert, not a replace: the row keeps its rowid, which orders same-instant imports
         self.db.execute(
-            "INSERT OR REPLACE INTO records (id, kind, version, created, updated, deleted, blob) "
-            "VALUES (?, ?, ?, ?, ?, 0, ?)",
+            "INSERT INTO records (id, kind, version, created, updated, deleted, blob) "
+            "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
+            "version = excluded.version, updated = excluded.updated, deleted = 0, "
+            "blob = excluded.blob",
             [record_id, kind, version, created, now, self.seal(record_id, kind, version, payload)],
         )
         return version
@@ -301,7 +304,8 @@ class Vault:
     def ids(self, kind: str, *, newest_first: bool = True) -> list[str]:
         order = "DESC" if newest_first else "ASC"
         rows = self.db.execute(
-            f"SELECT id FROM records WHERE kind = ? AND deleted = 0 ORDER BY created {order}, id",
+            f"SELECT id FROM records WHERE kind = ? AND deleted = 0 "
+            f"ORDER BY created {order}, rowid {order}",
             [kind],
         )
         return [r[0] for r in rows]

@@ -5,14 +5,21 @@ Medians of warm runs over the bundled sample badge. Tests never time things; thi
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from wallet.assets import assets_dir
 from wallet.services import holder, issuer, verifier
+from wallet.services.backpack import Backpack
+from wallet.store import kdf
+from wallet.store.vault import DATABASE_NAME, Vault
 from wallet.vc.multikey import KeyPair, KeyType
 
 _NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -74,3 +81,79 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     )
     compact = json.dumps(derived, separators=(",", ":"))
     yield "size.ob3.ecdsa-sd-2023-derived-1-claim.json", len(compact.encode()), "bytes"
+    yield from _kdf_figures()
+    yield from _vault_figures(sample, ed_key)
+
+
+def _kdf_figures() -> Iterator[tuple[str, float, str]]:
+    """The passphrase KDF as `wallet init` would calibrate it on this machine."""
+    params = kdf.calibrate()
+    start = time.perf_counter()
+    params.derive("bench passphrase")
+    yield "kdf.argon2id.unlock", time.perf_counter() - start, "s"
+    yield "kdf.argon2id.memory", params.memory_kib, "KiB"
+    yield "kdf.argon2id.iterations", params.iterations, "passes"
+    yield "kdf.argon2id.lanes", params.lanes, "lanes"
+
+
+def _badges(sample: dict[str, Any], key: KeyPair, count: int, offset: int) -> list[bytes]:
+    badge = copy.deepcopy(sample)
+    signed = []
+    for number in range(offset, offset + count):
+        badge["id"] = f"urn:uuid:00000000-0000-4000-8000-{number:012d}"
+        badge["credentialSubject"]["name"] = f"Learner {number}"
+        badge["credentialSubject"]["achievement"]["name"] = f"Skill {number % 97}"
+        signed.append(json.dumps(issuer.issue(badge, key, "eddsa-rdfc-2022")).encode())
+    return signed
+
+
+def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
+    """A vault holding 10,000 Open Badges, on a real SQLite file."""
+    with tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder) / "wallet"
+        vault, _ = Vault.create(directory, "bench", kdf_params=kdf.KdfParams.minimum())
+        pack = Backpack(vault)
+        first = _badges(sample, key, 1_000, 0)
+        start = time.perf_counter()
+        imported = sum(r.status == "imported" for r in pack.import_sources(_sources(first)))
+        yield "vault.import-1000-verified", time.perf_counter() - start, "s"
+        rest = _badges(sample, key, 9_000, 1_000)
+        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest)))
+        if imported != 10_000:
+            raise AssertionError(f"bench vault holds {imported} credentials, not 10,000")
+        vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        json_bytes = sum(len(b) for b in first + rest)
+        database_bytes = sum(
+            (directory / (DATABASE_NAME + suffix)).stat().st_size
+            for suffix in ("", "-wal")
+            if (directory / (DATABASE_NAME + suffix)).exists()
+        )
+        yield "vault.size-vs-json-10000", database_bytes / json_bytes, "ratio"
+        vault.close()
+
+        reopened = Vault.open(directory)
+        reopened.unlock("bench")  # the key derivation is excluded from the figures below
+        pack = Backpack(reopened)
+        start = time.perf_counter()
+        page = pack.list(page_size=50)
+        yield "vault.first-page-50-of-10000", (time.perf_counter() - start) * 1000, "ms"
+        if len(page.cards) != 50:
+            raise AssertionError("first page is not 50 cards")
+        terms = ["skill 42", "learner 9999", "collaborate", "nothing-matches"]
+        yield (
+            "vault.search-10000",
+            statistics.median(_timed_ms(pack.search, t) for t in terms),
+            "ms",
+        )
+        reopened.close()
+
+
+def _sources(items: list[bytes]) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    for number, data in enumerate(items):
+        yield f"bench-{number}.json", (lambda data=data: data)
+
+
+def _timed_ms(operation: Callable[[str], object], argument: str) -> float:
+    start = time.perf_counter()
+    operation(argument)
+    return (time.perf_counter() - start) * 1000

@@ -51,13 +51,16 @@ class CardIndex:
     def _aad(self, page: int) -> bytes:
         return sealing.associated_data(f"page:{page}", "index", 1)
 
+    def _text(self, page: int, blob: bytes) -> str:
+        return sealing.unseal(self.vault.key_for("index"), blob, self._aad(page)).decode()
+
     def _read(self, page: int) -> dict[str, str]:
         row = self.vault.db.execute(
             "SELECT blob FROM index_pages WHERE page = ?", [page]
         ).fetchone()
         if row is None:
             return {}
-        text = sealing.unseal(self.vault.key_for("index"), row[0], self._aad(page)).decode()
+        text = self._text(page, row[0])
         return {line.split(_SEPARATOR, 1)[0]: line for line in text.split("\n") if line}
 
     def _write(self, page: int, lines: dict[str, str]) -> None:
@@ -116,17 +119,18 @@ class CardIndex:
         self._write(row[0], lines)
         self.vault.db.execute("DELETE FROM index_members WHERE id = ?", [record_id])
 
-    def _lines(self) -> Iterator[str]:
-        for (page,) in self.vault.db.execute("SELECT page FROM index_pages ORDER BY page"):
-            yield from self._read(page).values()
-
     def search(self, terms: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, sort key, card) for entries whose search text holds every term."""
         wanted = [t.lower() for t in terms if t]
-        for line in self._lines():
-            record_id, sort_key, text, card = line.split(_SEPARATOR, 3)
-            if all(term in text for term in wanted):
-                yield record_id, sort_key, json.loads(card)
+        for page, blob in self.vault.db.execute("SELECT page, blob FROM index_pages ORDER BY page"):
+            text = self._text(page, blob)
+            # search text is lower case, so a term missing from the whole page matches no line
+            if not all(term in text for term in wanted):
+                continue
+            for line in text.split("\n"):
+                record_id, sort_key, search_text, card = line.split(_SEPARATOR, 3)
+                if all(term in search_text for term in wanted):
+                    yield record_id, sort_key, json.loads(card)
 
     def cards(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The cards for these ids, reading only the pages that hold them."""

@@ -80,6 +80,7 @@ class Vault:
         self.path = directory / DATABASE_NAME
         self._clock = clock
         self._data_key: bytes | None = None
+        self._subkeys: dict[str, bytes] = {}
         try:
             self.db = sqlite_utils.Database(sqlite3.connect(self.path, isolation_level=None))
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -151,6 +152,7 @@ class Vault:
 
     def lock(self) -> None:
         self._data_key = None
+        self._subkeys.clear()
 
     def unlock(self, passphrase: str) -> None:
         """Wrong passphrases earn a growing wait, so guessing at the app is slow too."""
@@ -238,7 +240,10 @@ class Vault:
 
     def key_for(self, purpose: str) -> bytes:
         """A subkey of the data key for one purpose (fingerprints, backups, the index)."""
-        return sealing.subkey(self._key(), purpose)
+        key = self._subkeys.get(purpose)
+        if key is None:
+            key = self._subkeys[purpose] = sealing.subkey(self._key(), purpose)
+        return key
 
     def fingerprint(self, data: bytes) -> str:
         """A keyed digest: equal content gives equal ids without revealing the content."""

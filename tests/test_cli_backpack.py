@@ -86,3 +86,19 @@ def test_missing_wallet_is_explained(tmp_path: Path) -> None:
     result = run(tmp_path / "nowhere", "list", check=False)
     assert result.returncode == 2
     assert "run `wallet init` first" in result.stderr
+
+
+def test_import_pasted_text(tmp_path: Path) -> None:
+    wallet_dir = tmp_path / "wallet"
+    run(wallet_dir, "init")
+    result = subprocess.run(
+        [sys.executable, "-m", "wallet", "--wallet", str(wallet_dir), "import", "-"],
+        input=json.dumps(distinctive_badge(7)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WALLET_PASSPHRASE": "cli passphrase"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("imported ") and "pasted text" in result.stdout

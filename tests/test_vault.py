@@ -360,3 +360,43 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "w" / DATABASE_NAME) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tests.test_status_list import KEY, badge, status_list
+
+    pack, _ = new_backpack(tmp_path / "w")
+    pack.cache_status_list(status_list({5}), datetime(2026, 5, 26, tzinfo=UTC))
+    revoked, fine = badge(5), badge(6)
+    results = list(pack.import_sources([as_source("r.json", revoked), as_source("f.json", fine)]))
+    assert [r.verified for r in results] == [False, True]
+    status = next(c for c in pack.show(results[0].id).report["checks"] if c["id"] == "status")
+    assert status["message"].startswith("Revoked by the issuer (list fetched")
+    raw = (tmp_path / "w" / DATABASE_NAME).read_bytes() + (
+        tmp_path / "w" / (DATABASE_NAME + "-wal")
+    ).read_bytes()
+    assert b"example.org/status" not in raw  # the list's URL is sealed too
+    assert KEY.secret_multikey().encode() not in raw
+
+
+def test_issuer_keys_and_settings(tmp_path: Path) -> None:
+    from wallet.services import keyring
+    from wallet.services.settings import Settings
+
+    clock = Clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    key = KeyPair.generate(KeyType.P256)
+    did = keyring.store(pack.vault, keyring.ISSUER_KEY, key)
+    assert keyring.load(pack.vault, keyring.ISSUER_KEY, did).public == key.public
+    with pytest.raises(RecordNotFound):
+        keyring.load(pack.vault, keyring.HOLDER_KEY, did)  # kinds do not mix
+    settings = Settings(pack.vault, clock)
+    assert settings.get("theme", "system") == "system"
+    settings.set("theme", "dark")
+    clock.now += 1
+    settings.set("language", "sw")
+    assert (settings.get("theme"), settings.get("language")) == ("dark", "sw")
+    values = pack.vault.get("settings", "settings").payload["values"]
+    assert values["language"]["updated"] - values["theme"]["updated"] == 1000

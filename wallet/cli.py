@@ -115,7 +115,12 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
     refused = 0
-    for result in pack.import_files(args.files):
+    if args.files == [Path("-")]:
+        pasted = sys.stdin.buffer.read()
+        results = pack.import_sources([("pasted text", lambda: pasted)])
+    else:
+        results = pack.import_files(args.files)
+    for result in results:
         if result.status == "refused":
             refused += 1
             print(f"refused {result.source}: {result.reason}")
@@ -237,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--recover", metavar="WORDS", help="regain access with the recovery words")
     init.set_defaults(run=_cmd_init)
 
-    importer = commands.add_parser("import", help="add credentials (JSON, baked PNG or SVG)")
+    importer = commands.add_parser(
+        "import", help="add credentials (JSON, baked PNG or SVG; `-` reads pasted text)"
+    )
     importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
     importer.set_defaults(run=_cmd_import)
 

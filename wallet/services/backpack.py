@@ -14,17 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import verifier
+from wallet.services import keyring, verifier
 from wallet.store import backup as backup_file
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault
-from wallet.vc import baked_badges, did_key, json_document, vc_data_model
+from wallet.vc import baked_badges, json_document, vc_data_model
+from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.errors import InputTooLarge, MalformedInput, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
 
 CREDENTIAL = "credential"
-HOLDER_KEY = "holder_key"
+STATUS_LIST = "status_list"
 BATCH_SIZE = 50
 IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
@@ -179,10 +180,9 @@ class Backpack:
     def _record_for(self, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         record_id = self.vault.fingerprint(canonical.encode())
-        report = verifier.verify(document, now=self._now())
         payload = {
             "credential": document,
-            "report": report.to_json(),
+            "report": self._verify(document),
             "checked": self._now().isoformat(timespec="seconds"),
             "tags": [],
         }
@@ -327,34 +327,51 @@ class Backpack:
         for start in range(0, len(ids), BATCH_SIZE):
             with self.vault.transaction():
                 for record_id in ids[start : start + BATCH_SIZE]:
-                    report = verifier.verify(
-                        self.vault.get(record_id, CREDENTIAL).payload["credential"], now=self._now()
-                    )
-                    failing += not report.verified
+                    credential = self.vault.get(record_id, CREDENTIAL).payload["credential"]
+                    report = self._verify(credential)
+                    failing += not report["verified"]
 
                     def change(payload: dict[str, Any], report=report) -> None:  # type: ignore[no-untyped-def]
-                        payload["report"] = report.to_json()
+                        payload["report"] = report
                         payload["checked"] = self._now().isoformat(timespec="seconds")
 
                     self._rewrite(record_id, change)
         return len(ids), failing
 
-    # --- holder identity --------------------------------------------------------------------
+    # --- holder identity and trust data ------------------------------------------------
 
     def new_holder_key(self) -> str:
         """A fresh did:key per credential, so separate badges cannot be linked by DID."""
         self._active()
-        key = KeyPair.generate(KeyType.ED25519)
-        did = did_key.did_for(key.public)
-        with self.vault.transaction():
-            self.vault.put(did, HOLDER_KEY, {"secretKeyMultibase": key.secret_multikey()})
-        return did
+        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(KeyType.ED25519))
 
     def holder_key(self, did: str) -> KeyPair:
         self._active()
-        return KeyPair.from_secret_multikey(
-            self.vault.get(did, HOLDER_KEY).payload["secretKeyMultibase"]
-        )
+        return keyring.load(self.vault, keyring.HOLDER_KEY, did)
+
+    def _status_list_id(self, url: str) -> str:
+        return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
+
+    def cache_status_list(self, credential: dict[str, Any], fetched: datetime) -> None:
+        """Keep a status list credential, with when it was fetched, for offline checks."""
+        self._active()
+        url = credential.get("id")
+        if not isinstance(url, str):
+            raise MalformedInput("a status list credential needs an id")
+        payload = {"credential": credential, "fetched": fetched.isoformat()}
+        with self.vault.transaction():
+            self.vault.put(self._status_list_id(url), STATUS_LIST, payload)
+
+    def cached_status_list(self, url: str) -> CachedStatusList | None:
+        try:
+            payload = self.vault.get(self._status_list_id(url), STATUS_LIST).payload
+        except RecordNotFound:
+            return None
+        return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
+
+    def _verify(self, document: dict[str, Any]) -> dict[str, Any]:
+        report = verifier.verify(document, now=self._now(), status_lists=self.cached_status_list)
+        return report.to_json()
 
     # --- backup -----------------------------------------------------------------------------
 

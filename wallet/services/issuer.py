@@ -10,10 +10,12 @@ from wallet.vc import did_key, ecdsa_sd_2023, json_pointer, proofs
 from wallet.vc.errors import InvalidPointer, MalformedInput
 from wallet.vc.multikey import KeyPair
 
-# Our ecdsa-sd-2023 issuance profile: what verification always needs is mandatory, so that
-# revealing any one claim costs about one signed statement. Absent fields are skipped.
+# Our ecdsa-sd-2023 issuance profile (docs/qr-format.md). Mandatory: what verification
+# needs, and what the badge *is* (the achievement's id, type and name), so revealing a
+# claim about the learner costs one signed statement. The issuer's id is mandatory but
+# not its name or url: a verifier names trusted issuers from its own list.
 OPEN_BADGE_MANDATORY = [
-    "/issuer",
+    "/issuer/id",
     "/type",
     "/validFrom",
     "/validUntil",
@@ -22,6 +24,7 @@ OPEN_BADGE_MANDATORY = [
     "/credentialSubject/type",
     "/credentialSubject/achievement/id",
     "/credentialSubject/achievement/type",
+    "/credentialSubject/achievement/name",
 ]
 
 

@@ -1,19 +1,21 @@
-"""The CBOR subset (RFC 8949) that ecdsa-sd-2023 proof values use.
+"""The CBOR subset (RFC 8949) that ecdsa-sd-2023 proof values and our QR payloads use.
 
-Unsigned integers, byte and text strings, arrays and maps, with definite lengths and
-deterministic encoding (section 4.2.1: shortest arguments, map keys in encoded order).
-Tags, floats and indefinite lengths are refused. We keep this instead of cbor2 because
+Integers, byte and text strings, arrays, maps, floats, true/false/null, all with definite
+lengths and deterministic encoding (section 4.2.1: shortest arguments, map keys in encoded
+order). Tags and indefinite lengths are refused. We keep this instead of cbor2 because
 cbor2 6.x is a compiled-only package with no wheel on Flet's Android index, and because a
-strict decoder of untrusted proof bytes should refuse everything it does not need.
+strict decoder of untrusted bytes should refuse everything it does not need.
 """
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from wallet.vc.errors import MalformedProof
 
-_UINT, _BYTES, _TEXT, _ARRAY, _MAP = 0, 2, 3, 4, 5
+_UINT, _NEGINT, _BYTES, _TEXT, _ARRAY, _MAP, _SIMPLE = 0, 1, 2, 3, 4, 5, 7
+_FALSE, _TRUE, _NULL, _FLOAT64 = 20, 21, 22, 27
 _MAX_DEPTH = 8
 
 
@@ -37,12 +39,14 @@ def _head(major: int, argument: int, out: bytearray) -> None:
 
 
 def _encode(value: Any, out: bytearray) -> None:
-    if isinstance(value, bool) or value is None:
-        raise TypeError("booleans and null are not part of this CBOR subset")
-    if isinstance(value, int):
-        if value < 0:
-            raise TypeError("negative integers are not part of this CBOR subset")
-        _head(_UINT, value, out)
+    if value is None or isinstance(value, bool):
+        out.append(_SIMPLE << 5 | {None: _NULL, False: _FALSE, True: _TRUE}[value])
+    elif isinstance(value, int):
+        if not -(1 << 64) <= value < 1 << 64:
+            raise TypeError("integer out of CBOR range")
+        _head(_UINT, value, out) if value >= 0 else _head(_NEGINT, -1 - value, out)
+    elif isinstance(value, float):
+        out += bytes([_SIMPLE << 5 | _FLOAT64]) + struct.pack(">d", value)
     elif isinstance(value, bytes):
         _head(_BYTES, len(value), out)
         out += value
@@ -77,6 +81,8 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         raise MalformedProof("truncated CBOR value")
     major, info = data[pos] >> 5, data[pos] & 0x1F
     pos += 1
+    if major == _SIMPLE:
+        return _simple(data, pos, info)
     if info < 24:
         argument = info
     elif info <= 27:
@@ -89,6 +95,8 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         raise MalformedProof("indefinite-length or reserved CBOR item")
     if major == _UINT:
         return argument, pos
+    if major == _NEGINT:
+        return -1 - argument, pos
     if major in (_BYTES, _TEXT):
         if pos + argument > len(data):
             raise MalformedProof("truncated CBOR string")
@@ -117,4 +125,12 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
                 raise MalformedProof("CBOR map key must be a scalar")
             mapping[key], pos = _decode(data, pos, depth + 1)
         return mapping, pos
-    raise MalformedProof("CBOR tags, negative integers and floats are not allowed here")
+    raise MalformedProof("CBOR tags are not allowed here")
+
+
+def _simple(data: bytes, pos: int, info: int) -> tuple[Any, int]:
+    if info in (_FALSE, _TRUE, _NULL):
+        return {_FALSE: False, _TRUE: True, _NULL: None}[info], pos
+    if info == _FLOAT64 and pos + 8 <= len(data):
+        return struct.unpack_from(">d", data, pos)[0], pos + 8
+    raise MalformedProof("unsupported or truncated CBOR simple value")

@@ -1,0 +1,1 @@
+"""QR transport: compact encoding, multi-frame sequences, rendering and decoding images."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring, verifier
+from wallet.services import keyring, presenter, verifier
 from wallet.store import backup as backup_file
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
@@ -54,6 +54,16 @@ class HeldCredential:
     report: dict[str, Any]
     checked: str
     tags: list[str] = field(default_factory=list)
+
+
+class PresentationRefused(UnusableInput):
+    pass
+
+
+@dataclass(frozen=True)
+class Presentation:
+    document: dict[str, Any]
+    presented_whole: list[str]  # ids with no selective-disclosure proof: shown in full
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,7 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
         "tags": payload.get("tags", []),
         "verified": payload["report"]["verified"],
         "checked": payload["checked"],
+        "holder": payload.get("holder"),
     }
     search_text = " ".join(
         [
@@ -180,8 +191,12 @@ class Backpack:
     def _record_for(self, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         record_id = self.vault.fingerprint(canonical.encode())
+        subject = document.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        ours = isinstance(subject_id, str) and self.vault.has(subject_id)
         payload = {
             "credential": document,
+            "holder": subject_id if ours else None,  # linked to one of our holder keys
             "report": self._verify(document),
             "checked": self._now().isoformat(timespec="seconds"),
             "tags": [],
@@ -372,6 +387,44 @@ class Backpack:
     def _verify(self, document: dict[str, Any]) -> dict[str, Any]:
         report = verifier.verify(document, now=self._now(), status_lists=self.cached_status_list)
         return report.to_json()
+
+    # --- presenting -------------------------------------------------------------------------
+
+    def _holder_key_for(self, credential: dict[str, Any]) -> KeyPair:
+        subject = credential.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        if subject_id is None:
+            return KeyPair.generate(KeyType.ED25519)  # a bearer credential: any key will do
+        try:
+            return keyring.load(self.vault, keyring.HOLDER_KEY, subject_id)
+        except RecordNotFound:
+            raise PresentationRefused(
+                f"this credential was issued to {subject_id}, a DID this wallet does not hold, "
+                "so it cannot prove the credential is yours"
+            ) from None
+
+    def present(
+        self,
+        record_ids: list[str],
+        reveal: list[str],
+        *,
+        challenge: str | None = None,
+        domain: str | None = None,
+    ) -> Presentation:
+        """A signed VP of these credentials, revealing the mandatory claims plus `reveal`."""
+        self._active()
+        chosen, keys, whole = [], [], []
+        for record_id in record_ids:
+            credential = self.show(record_id).credential
+            keys.append(self._holder_key_for(credential))
+            disclosed, is_whole = presenter.disclose(credential, reveal)
+            chosen.append(disclosed)
+            if is_whole:
+                whole.append(record_id)
+        presentation = presenter.sign_presentation(
+            chosen, keys, now=self._now(), challenge=challenge, domain=domain
+        )
+        return Presentation(presentation, whole)
 
     # --- backup -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from wallet.vc import did_key, multibase
@@ -95,6 +95,11 @@ def parse_datetime(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def format_datetime(moment: datetime) -> str:
+    """xsd:dateTimeStamp in UTC to the second, the form credentials and proofs carry."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def canonical(document: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Canonical:

@@ -13,7 +13,12 @@ from wallet.vc import (
     ed25519_signature_2020,
     eddsa_rdfc_2022,
 )
-from wallet.vc.data_integrity import DATA_INTEGRITY_PROOF, KeyResolver, ProofResult
+from wallet.vc.data_integrity import (
+    DATA_INTEGRITY_PROOF,
+    KeyResolver,
+    ProofResult,
+    format_datetime,
+)
 from wallet.vc.errors import MalformedProof, UnknownCryptosuite
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.rdfc import Limits
@@ -72,11 +77,10 @@ def proof_options(
         raise UnknownCryptosuite(f"cannot sign with {suite!r}; choose one of {SIGNING_SUITES}")
     if key.public.key_type not in _SUITE_KEYS[suite]:
         raise MalformedProof(f"{suite} cannot sign with a {key.public.key_type} key")
-    stamp = (created or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     return {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": suite,
-        "created": stamp.isoformat().replace("+00:00", "Z"),
+        "created": format_datetime(created or datetime.now(UTC)),
         "verificationMethod": did_key.verification_method_id(key.public),
         "proofPurpose": purpose,
     }

@@ -1,0 +1,101 @@
+"""QR codes to and from images.
+
+Rendering uses `qrcode` (pure Python). Decoding uses zxing-cpp where it is installed,
+else pyzbar, else OpenCV: Flet's Android package index has no zxing-cpp.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import qrcode
+import qrcode.constants
+from qrcode.util import MODE_ALPHA_NUM, QRData
+
+from wallet.qr.errors import NoQrCode, PayloadError
+
+_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_MAX_PIXELS = 40_000_000
+
+
+def render_png(text: str, *, box_size: int = 8) -> tuple[bytes, int]:
+    """A high-contrast PNG (black on white, 4-module quiet zone) and its QR version."""
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=box_size, border=4
+    )
+    mode = MODE_ALPHA_NUM if all(c in _ALPHANUMERIC for c in text) else None
+    code.add_data(QRData(text, mode=mode) if mode else text, optimize=0)
+    code.make(fit=True)
+    image = code.make_image(fill_color="black", back_color="white")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue(), code.version
+
+
+_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+def _open(data: bytes):
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > _MAX_IMAGE_BYTES:
+        raise PayloadError("the image is too large to scan")
+    Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise PayloadError("not a readable PNG or JPEG image") from None
+    return image
+
+
+def _with_zxing(image) -> list[str]:
+    import zxingcpp
+
+    return [
+        r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+
+
+def _with_pyzbar(image) -> list[str]:
+    from pyzbar import pyzbar
+
+    return [r.data.decode("utf-8", "replace") for r in pyzbar.decode(image) if r.type == "QRCODE"]
+
+
+def _with_opencv(image) -> list[str]:
+    import cv2
+    import numpy
+
+    found, texts, _, _ = cv2.QRCodeDetector().detectAndDecodeMulti(
+        numpy.array(image.convert("RGB"))
+    )
+    return [t for t in texts if t] if found else []
+
+
+def _backends() -> list[tuple[str, Callable]]:
+    available = []
+    for name, module, decoder in (
+        ("zxing-cpp", "zxingcpp", _with_zxing),
+        ("pyzbar", "pyzbar", _with_pyzbar),
+        ("opencv", "cv2", _with_opencv),
+    ):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        available.append((name, decoder))
+    return available
+
+
+def decode_image(data: bytes) -> list[str]:
+    """Every QR code's text in a PNG or JPEG, with the first decoder that is installed."""
+    image = _open(data)
+    backends = _backends()
+    if not backends:
+        raise PayloadError("no QR decoder is installed (zxing-cpp, pyzbar or OpenCV)")
+    texts = backends[0][1](image)
+    if not texts:
+        raise NoQrCode("no QR code was found in the image")
+    return texts

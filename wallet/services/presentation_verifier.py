@@ -1,0 +1,230 @@
+"""The employer's side: scan a presentation and say, offline, whether to believe it.
+
+Verdict: "valid", "valid with warnings" (each warning explained) or "invalid" (each reason
+explained). Checks: the holder's signature, the challenge or the expiry, replay, then for
+each credential its own checks, holder binding and issuer trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from wallet.qr import compact, frames, images
+from wallet.services.presenter import LABELS
+from wallet.store.verifier_store import VerifierStore
+from wallet.vc import json_pointer, vc_data_model
+from wallet.vc.data_integrity import (
+    document_for_proof,
+    parse_datetime,
+    resolve_offline,
+    split_proofs,
+)
+from wallet.vc.errors import InvalidPointer, MalformedInput
+from wallet.vc.proofs import suite_name, verify_proof
+from wallet.vc.rdfc import DEFAULT_LIMITS
+from wallet.vc.verification import Check, StatusLists, verify_credential
+
+CLOCK_SKEW = timedelta(minutes=2)
+MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    checks: list[Check]
+    claims: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict != "invalid"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "checks": [c.to_json() for c in self.checks],
+            "claims": self.claims,
+        }
+
+
+def _verdict(checks: list[Check]) -> str:
+    if not all(c.ok for c in checks):
+        return "invalid"
+    return "valid with warnings" if any(c.warning for c in checks) else "valid"
+
+
+class PresentationVerifier:
+    def __init__(
+        self,
+        store: VerifierStore,
+        *,
+        clock: Callable[[], float] = time.time,
+        status_lists: StatusLists | None = None,
+    ) -> None:
+        self.store = store
+        self._clock = clock
+        self._status_lists = status_lists
+
+    def scan_images(
+        self, pictures: list[bytes], challenge: str | None = None, domain: str | None = None
+    ) -> Verdict:
+        texts = [text for picture in pictures for text in images.decode_image(picture)]
+        return self.verify_texts(texts, challenge, domain)
+
+    def verify_texts(
+        self, texts: list[str], challenge: str | None = None, domain: str | None = None
+    ) -> Verdict:
+        decoded = compact.decode(frames.reassemble(texts), challenge, domain)
+        return self.verify(decoded, challenge, domain)
+
+    def verify(
+        self, decoded: compact.Decoded, challenge: str | None = None, domain: str | None = None
+    ) -> Verdict:
+        presentation = decoded.document
+        if "VerifiablePresentation" not in vc_data_model.as_list(presentation.get("type")):
+            raise MalformedInput("the QR code holds no presentation")
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        unsecured, vp_proofs = split_proofs(presentation)
+        credentials = vc_data_model.as_list(unsecured.get("verifiableCredential"))
+        if not credentials or not all(isinstance(c, dict) for c in credentials):
+            raise MalformedInput("the presentation holds no credentials")
+        checks = [self._holder_signature(unsecured, vp_proofs)]
+        signers = (
+            {
+                method.controller
+                for proof in vp_proofs
+                if (method := resolve_offline()(str(proof.get("verificationMethod")))) is not None
+            }
+            if checks[0].ok
+            else set()
+        )
+        checks.append(self._freshness(vp_proofs, decoded, challenge, domain, now))
+        checks.append(self._replay(vp_proofs))
+        claims = []
+        for number, credential in enumerate(credentials, start=1):
+            prefix = f"credential{number}" if len(credentials) > 1 else "credential"
+            report = verify_credential(credential, now=now, status_lists=self._status_lists)
+            checks += [Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning) for c in report.checks]
+            checks.append(self._binding(prefix, credential, signers))
+            checks.append(self._trust(prefix, credential))
+            claims += _claims(credential)
+        return Verdict(_verdict(checks), checks, claims)
+
+    def _holder_signature(
+        self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]
+    ) -> Check:
+        if not vp_proofs:
+            return Check("holder-signature", False, "The presentation is not signed by its holder.")
+        for proof in vp_proofs:
+            result = verify_proof(
+                document_for_proof(unsecured, proof, vp_proofs),
+                proof,
+                resolve_offline(),
+                DEFAULT_LIMITS,
+                purpose="authentication",
+            )
+            if not result.ok:
+                return Check(
+                    "holder-signature", False, f"Holder's {suite_name(proof)}: {result.message}"
+                )
+        return Check(
+            "holder-signature", True, "Signed by the holder just now for this presentation."
+        )
+
+    def _freshness(
+        self,
+        vp_proofs: list[dict[str, Any]],
+        decoded: compact.Decoded,
+        challenge: str | None,
+        domain: str | None,
+        now: datetime,
+    ) -> Check:
+        if challenge is not None:
+            if decoded.answers_challenge and not decoded.hint_matches:
+                return Check(
+                    "challenge", False, "It answers a different challenge than the one you showed."
+                )
+            if any(p.get("challenge") != challenge or p.get("domain") != domain for p in vp_proofs):
+                return Check("challenge", False, "It was not made for your challenge and domain.")
+            return Check("challenge", True, "It answers the challenge you showed.")
+        if decoded.answers_challenge:
+            return Check(
+                "challenge", False, "It answers a verifier's challenge, but none was given."
+            )
+        for proof in vp_proofs:
+            created, expires = (
+                parse_datetime(proof.get("created")),
+                parse_datetime(proof.get("expires")),
+            )
+            if created is None or expires is None:
+                return Check(
+                    "expiry", False, "A one-way presentation must say when it was made and expires."
+                )
+            if expires - created > MAX_ONE_WAY_LIFETIME:
+                return Check("expiry", False, "It claims to stay valid for too long to be trusted.")
+            if now + CLOCK_SKEW < created:
+                return Check(
+                    "expiry", False, "It was made in the future: check this device's clock."
+                )
+            if now > expires + CLOCK_SKEW:
+                minutes = int((now - expires).total_seconds() // 60)
+                return Check(
+                    "expiry", False, f"It expired {minutes} minutes ago: ask for a fresh one."
+                )
+        return Check("expiry", True, "Made moments ago and still within its short lifetime.")
+
+    def _replay(self, vp_proofs: list[dict[str, Any]]) -> Check:
+        digest = hashlib.sha256(
+            "|".join(str(p.get("proofValue")) for p in vp_proofs).encode()
+        ).hexdigest()
+        first = self.store.first_seen(digest, self._clock())
+        if first is not None:
+            when = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d %H:%M UTC")
+            return Check("replay", False, f"This exact presentation was already shown at {when}.")
+        return Check("replay", True, "Not seen before.")
+
+    @staticmethod
+    def _binding(prefix: str, credential: dict[str, Any], signers: set[str]) -> Check:
+        subject = credential.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        if subject_id is None:
+            return Check(
+                f"{prefix}.holder",
+                True,
+                "Not bound to anyone: whoever holds it can show it.",
+                warning=True,
+            )
+        if subject_id in signers:
+            return Check(f"{prefix}.holder", True, "Shown by the person it was issued to.")
+        return Check(
+            f"{prefix}.holder", False, "Shown by someone other than the person it was issued to."
+        )
+
+    def _trust(self, prefix: str, credential: dict[str, Any]) -> Check:
+        issuer = vc_data_model.issuer_id(credential)
+        name = self.store.trusted_name(issuer) if issuer else None
+        if name is not None:
+            return Check(f"{prefix}.trust", True, f"Issued by {name}, which you trust.")
+        return Check(
+            f"{prefix}.trust",
+            True,
+            f"The issuer {issuer} is not on your trusted list.",
+            warning=True,
+        )
+
+
+def _claims(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for pointer, label in LABELS.items():
+        try:
+            value = json_pointer.resolve(credential, pointer)
+        except InvalidPointer:
+            continue
+        shown = "Learner's name" if pointer == "/credentialSubject/name" else label
+        found.append({"label": shown, "pointer": pointer, "value": value})
+    return found

@@ -12,11 +12,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import backpack, bench, holder, issuer, keyfiles, verifier
+from wallet.qr import challenge as challenge_qr
+from wallet.qr import compact, frames, images
+from wallet.services import backpack, bench, holder, issuer, keyfiles, presenter, verifier
 from wallet.services.documents import read_json_file
+from wallet.services.presentation_verifier import PresentationVerifier
 from wallet.services.wallet_dir import default_wallet_dir
 from wallet.store.errors import VaultError
 from wallet.store.vault import Vault
+from wallet.store.verifier_store import VerifierStore
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyType
@@ -215,6 +219,71 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_qr(texts: list[str], png: Path | None, text_out: Path | None) -> None:
+    if text_out is not None:
+        text_out.write_text("\n".join(texts) + "\n", encoding="ascii")
+    if png is None:
+        return
+    for number, text in enumerate(texts, start=1):
+        target = png if len(texts) == 1 else png.with_name(f"{png.stem}-{number:02d}{png.suffix}")
+        image, version = images.render_png(text)
+        target.write_bytes(image)
+        print(f"wrote {target} (QR version {version}, {len(text)} characters)")
+
+
+def _cmd_receive(args: argparse.Namespace) -> int:
+    did = _open_backpack(args).new_holder_key()
+    print(json.dumps({"did": did}) if args.json else did)
+    _write_qr([did], args.png, None)
+    return EXIT_OK
+
+
+def _cmd_present(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    ids = [pack.resolve_id(i) for i in args.ids]
+    presentation = pack.present(
+        ids, args.reveal or [], challenge=args.challenge, domain=args.domain
+    )
+    for record_id in presentation.presented_whole:
+        print(f"note: {record_id[:12]} has no selective-disclosure proof; it is shown in full")
+    texts = frames.split(compact.encode(presentation.document), args.max_version)
+    print(f"{len(texts)} QR code{'s' if len(texts) > 1 else ''}; {sum(map(len, texts))} characters")
+    _write_qr(texts, args.png, args.text)
+    return EXIT_OK
+
+
+def _cmd_challenge(args: argparse.Namespace) -> int:
+    challenge = presenter.new_challenge()
+    print(challenge)
+    _write_qr([challenge_qr.to_text(challenge, args.domain)], args.png, None)
+    return EXIT_OK
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    store = VerifierStore(args.wallet)
+    status_lists = verifier.status_lists_from_files(args.status_list or [])
+    checker = PresentationVerifier(store, status_lists=status_lists)
+    verdict = checker.scan_images(
+        [p.read_bytes() for p in args.images], args.challenge, args.domain
+    )
+    if args.json:
+        print(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(verdict.verdict.upper())
+        for check in verdict.checks:
+            mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
+            print(f"  {mark:<5} {check.id:<22} {check.message}")
+        for claim in verdict.claims:
+            print(f"  {claim['label']}: {claim['value']}")
+    return EXIT_OK if verdict.verified else EXIT_NOT_VERIFIED
+
+
+def _cmd_trust_issuer(args: argparse.Namespace) -> int:
+    VerifierStore(args.wallet).trust(args.did, args.name)
+    print(f"trusting {args.name} ({args.did})")
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     for name, value, unit in bench.run(args.runs):
         print(
@@ -320,6 +389,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("input", type=Path, metavar="IN.json")
     verify.set_defaults(run=_cmd_verify)
+
+    receive = commands.add_parser("receive", help="a new holder DID for an issuer to issue to")
+    receive.add_argument("--png", type=Path, metavar="OUT.png", help="also as a QR code")
+    receive.add_argument("--json", action="store_true")
+    receive.set_defaults(run=_cmd_receive)
+
+    present = commands.add_parser("present", help="show credentials as QR codes")
+    present.add_argument("ids", nargs="+", metavar="ID")
+    present.add_argument("--reveal", type=_pointers, metavar="/p1,/p2")
+    present.add_argument("--challenge", metavar="C", help="from the verifier's challenge QR")
+    present.add_argument("--domain", metavar="D")
+    present.add_argument("--png", type=Path, metavar="OUT.png")
+    present.add_argument("--text", type=Path, metavar="OUT.txt", help="one payload per line")
+    present.add_argument(
+        "--max-version",
+        type=int,
+        default=15,
+        choices=range(5, 41),
+        metavar="V",
+        help="largest QR version before splitting into frames (default 15)",
+    )
+    present.set_defaults(run=_cmd_present)
+
+    challenge = commands.add_parser("challenge", help="a verifier's challenge QR (two-way)")
+    challenge.add_argument("--domain", required=True, metavar="D")
+    challenge.add_argument("--png", type=Path, metavar="OUT.png")
+    challenge.set_defaults(run=_cmd_challenge)
+
+    scan = commands.add_parser("scan", help="verify presentation QR images offline")
+    scan.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    scan.add_argument("--challenge", metavar="C")
+    scan.add_argument("--domain", metavar="D")
+    scan.add_argument("--json", action="store_true")
+    scan.add_argument("--status-list", type=Path, action="append", metavar="FILE")
+    scan.set_defaults(run=_cmd_scan)
+
+    trust = commands.add_parser("trust", help="the verifier's trusted issuers")
+    trust_commands = trust.add_subparsers(dest="trust_command", metavar="ACTION", required=True)
+    add_issuer = trust_commands.add_parser("add-issuer", help="trust an issuer's DID")
+    add_issuer.add_argument("did")
+    add_issuer.add_argument("--name", required=True)
+    add_issuer.set_defaults(run=_cmd_trust_issuer)
 
     bench_parser = commands.add_parser(
         "bench", help="measure speed; one 'name value unit' line each"

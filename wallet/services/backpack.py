@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wallet.qr import compact, frames, images
 from wallet.services import keyring, presenter, verifier
 from wallet.store import backup as backup_file
 from wallet.store.card_index import CardIndex, Entry
@@ -87,11 +88,28 @@ def _file_loader(path: Path) -> Source:
     return load
 
 
+def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
+    if any(t.startswith(("VC1-", "VP1-")) for t in texts):
+        raise MalformedInput("VPQR (CBOR-LD) payloads from the DCC wallet cannot be read yet")
+    return compact.decode(frames.reassemble(texts)).document
+
+
 def parse_source(name: str, data: bytes) -> dict[str, Any]:
-    """A credential from a JSON file, pasted text, or a baked PNG or SVG badge."""
+    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image,
+    or a file of QR payload text (one per line)."""
+    stripped = data.lstrip()
     if baked_badges.is_png(data):
-        text: bytes | str = baked_badges.extract_from_png(data)
-    elif not data.lstrip().startswith((b"{", b"[")) and baked_badges.is_svg(data):
+        try:
+            text: bytes | str = baked_badges.extract_from_png(data)
+        except MalformedInput:
+            document = _from_qr_texts(images.decode_image(data))  # a QR code, not a baked badge
+            text = json.dumps(document)
+    elif data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
+        text = json.dumps(_from_qr_texts(images.decode_image(data)))
+    elif stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
+        lines = [line.strip() for line in stripped.decode("ascii", "replace").splitlines()]
+        text = json.dumps(_from_qr_texts([line for line in lines if line]))
+    elif not stripped.startswith((b"{", b"[")) and baked_badges.is_svg(data):
         text = baked_badges.extract_from_svg(data)
     else:
         text = data

@@ -70,7 +70,7 @@ def test_cbor_decode_of_arbitrary_bytes_is_a_value_or_malformed(data: bytes) -> 
 def test_cbor_refuses_what_proof_values_never_hold() -> None:
     for data in (
         b"\xd8\x2a\x00",
-        b"\xf9\x00\x00",
+        b"\xf9\x00",  # a truncated half-precision float
         b"\xfb\x00",
         b"\x9f\x00\xff",
         b"\x82\x00",
@@ -138,3 +138,10 @@ def test_json_pointer_errors() -> None:
     with pytest.raises(InvalidPointer, match="/a/9"):
         json_pointer.resolve({"a": [1]}, "/a/9")
     assert json_pointer.resolve({"a": [{"b~/": 5}]}, "/a/0/b~0~1") == 5
+
+
+def test_cbor_reads_every_float_width() -> None:
+    # other encoders (cborg, used by CBOR-LD) write floats in their shortest exact form
+    assert cbor.decode(b"\xf9\x41\x00") == 2.5
+    assert cbor.decode(b"\xfa\x40\x20\x00\x00") == 2.5
+    assert cbor.decode(b"\xfb\x40\x04\x00\x00\x00\x00\x00\x00") == 2.5

@@ -313,7 +313,7 @@ def test_baked_png_and_svg(tmp_path: Path) -> None:
         )
     )
     assert [r.status for r in results] == ["imported", "imported", "refused", "refused"]
-    assert "no Open Badges 3.0 credential" in results[2].reason
+    assert "neither a baked badge nor a QR code" in results[2].reason
     assert "DOCTYPE" in results[3].reason
     assert pack.show(results[0].id).credential == badge_png
 

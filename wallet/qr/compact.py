@@ -58,6 +58,7 @@ _VALUE_CODES = {(tuple(v) if isinstance(v, list) else v): i for i, v in enumerat
 _DID_KEY = "did:key:"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _EPOCH_2020 = 1_577_836_800
+_MAX_DEPTH = 64  # deeper than any credential; a bound so hostile input cannot recurse far
 
 
 def _varint(number: int) -> bytes:
@@ -282,7 +283,7 @@ def decode(data: bytes, challenge: str | None = None, domain: str | None = None)
         if inflater.unconsumed_tail or not inflater.eof:
             raise PayloadError("the payload is truncated or too large")
     try:
-        document = _unpack(cbor.decode(body), _Keys())
+        document = _unpack(cbor.decode(body, max_depth=_MAX_DEPTH), _Keys())
     except MalformedProof as error:
         raise PayloadError(f"the payload is damaged: {error}") from None
     except (ValueError, OverflowError):

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.qr import compact, frames, images
+from wallet.qr import cbor_ld, compact, frames, images
+from wallet.qr.errors import NoQrCode
 from wallet.services import keyring, presenter, verifier
 from wallet.store import backup as backup_file
 from wallet.store.card_index import CardIndex, Entry
@@ -89,8 +90,11 @@ def _file_loader(path: Path) -> Source:
 
 
 def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
-    if any(t.startswith(("VC1-", "VP1-")) for t in texts):
-        raise MalformedInput("VPQR (CBOR-LD) payloads from the DCC wallet cannot be read yet")
+    vpqr = [t for t in texts if t.startswith(cbor_ld.VPQR_PREFIXES)]
+    if vpqr:  # shared from the DCC Learner Credential Wallet
+        if len(texts) != 1:
+            raise MalformedInput("expected one VPQR code, found several")
+        return cbor_ld.decode_text(vpqr[0])
     return compact.decode(frames.reassemble(texts)).document
 
 
@@ -102,8 +106,11 @@ def parse_source(name: str, data: bytes) -> dict[str, Any]:
         try:
             text: bytes | str = baked_badges.extract_from_png(data)
         except MalformedInput:
-            document = _from_qr_texts(images.decode_image(data))  # a QR code, not a baked badge
-            text = json.dumps(document)
+            try:
+                codes = images.decode_image(data)  # a QR code, not a baked badge
+            except NoQrCode:
+                raise MalformedInput(f"{name} is neither a baked badge nor a QR code") from None
+            text = json.dumps(_from_qr_texts(codes))
     elif data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
         text = json.dumps(_from_qr_texts(images.decode_image(data)))
     elif stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):

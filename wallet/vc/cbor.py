@@ -1,6 +1,7 @@
 """The CBOR subset (RFC 8949) that ecdsa-sd-2023 proof values and our QR payloads use.
 
-Integers, byte and text strings, arrays, maps, floats, true/false/null, all with definite
+Integers, byte and text strings, arrays, maps, floats (read at any width, written as 64-bit),
+true/false/null, all with definite
 lengths and deterministic encoding (section 4.2.1: shortest arguments, map keys in encoded
 order). Tags and indefinite lengths are refused. We keep this instead of cbor2 because
 cbor2 6.x is a compiled-only package with no wheel on Flet's Android index, and because a
@@ -15,8 +16,7 @@ from typing import Any
 from wallet.vc.errors import MalformedProof
 
 _UINT, _NEGINT, _BYTES, _TEXT, _ARRAY, _MAP, _SIMPLE = 0, 1, 2, 3, 4, 5, 7
-_FALSE, _TRUE, _NULL, _FLOAT64 = 20, 21, 22, 27
-_MAX_DEPTH = 8
+_FALSE, _TRUE, _NULL, _FLOAT16, _FLOAT32, _FLOAT64 = 20, 21, 22, 25, 26, 27
 
 
 def encode(value: Any) -> bytes:
@@ -67,15 +67,16 @@ def _encode(value: Any, out: bytearray) -> None:
         raise TypeError(f"cannot CBOR-encode {type(value).__name__}")
 
 
-def decode(data: bytes) -> Any:
-    value, end = _decode(data, 0, 0)
+def decode(data: bytes, max_depth: int = 8) -> Any:
+    """Proof values nest two deep; documents carried in QR codes need more room."""
+    value, end = _decode(data, 0, 0, max_depth)
     if end != len(data):
         raise MalformedProof("trailing bytes after the CBOR value")
     return value
 
 
-def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
-    if depth > _MAX_DEPTH:
+def _decode(data: bytes, pos: int, depth: int, max_depth: int) -> tuple[Any, int]:
+    if depth > max_depth:
         raise MalformedProof("CBOR value is nested too deeply")
     if pos >= len(data):
         raise MalformedProof("truncated CBOR value")
@@ -115,15 +116,15 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
         if major == _ARRAY:
             items = []
             for _ in range(argument):
-                item, pos = _decode(data, pos, depth + 1)
+                item, pos = _decode(data, pos, depth + 1, max_depth)
                 items.append(item)
             return items, pos
         mapping: dict[Any, Any] = {}
         for _ in range(argument):
-            key, pos = _decode(data, pos, depth + 1)
+            key, pos = _decode(data, pos, depth + 1, max_depth)
             if isinstance(key, list | dict):
                 raise MalformedProof("CBOR map key must be a scalar")
-            mapping[key], pos = _decode(data, pos, depth + 1)
+            mapping[key], pos = _decode(data, pos, depth + 1, max_depth)
         return mapping, pos
     raise MalformedProof("CBOR tags are not allowed here")
 
@@ -131,6 +132,8 @@ def _decode(data: bytes, pos: int, depth: int) -> tuple[Any, int]:
 def _simple(data: bytes, pos: int, info: int) -> tuple[Any, int]:
     if info in (_FALSE, _TRUE, _NULL):
         return {_FALSE: False, _TRUE: True, _NULL: None}[info], pos
-    if info == _FLOAT64 and pos + 8 <= len(data):
-        return struct.unpack_from(">d", data, pos)[0], pos + 8
+    for code, fmt in ((_FLOAT16, ">e"), (_FLOAT32, ">f"), (_FLOAT64, ">d")):
+        size = struct.calcsize(fmt)
+        if info == code and pos + size <= len(data):
+            return struct.unpack_from(fmt, data, pos)[0], pos + size
     raise MalformedProof("unsupported or truncated CBOR simple value")

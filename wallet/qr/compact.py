@@ -26,6 +26,7 @@ from wallet.vc.errors import MalformedProof
 
 PREFIX = "LW1"
 MAX_EXPANDED_BYTES = 1_000_000
+_VERSION = 1  # the header's high nibble
 _DEFLATED = 0x01
 _ANSWERS_CHALLENGE = 0x02
 
@@ -234,7 +235,7 @@ def challenge_hint(challenge: str, domain: str | None) -> bytes:
 
 
 def encode(document: dict[str, Any]) -> bytes:
-    """Header byte, then CBOR, deflated when that is smaller.
+    """Header byte (version, flags), then CBOR, deflated when that is smaller.
 
     A presentation that answers a verifier's challenge QR travels without its `challenge`
     and `domain`: the verifier made them and puts them back (`decode`), and a 2-byte hint
@@ -255,7 +256,7 @@ def encode(document: dict[str, Any]) -> bytes:
     if len(deflated) < len(body):
         flags |= _DEFLATED
         body = deflated
-    return bytes([flags]) + hint + body
+    return bytes([_VERSION << 4 | flags]) + hint + body
 
 
 @dataclass(frozen=True)
@@ -266,9 +267,11 @@ class Decoded:
 
 
 def decode(data: bytes, challenge: str | None = None, domain: str | None = None) -> Decoded:
-    if not data or data[0] & ~(_DEFLATED | _ANSWERS_CHALLENGE):
-        raise PayloadError("unknown LW1 header")
-    flags, body = data[0], data[1:]
+    if not data or data[0] >> 4 != _VERSION:
+        raise PayloadError("an LW payload of a version this wallet does not read")
+    if data[0] & 0x0F & ~(_DEFLATED | _ANSWERS_CHALLENGE):
+        raise PayloadError("unknown LW1 header flags")
+    flags, body = data[0] & 0x0F, data[1:]
     hint = b""
     if flags & _ANSWERS_CHALLENGE:
         hint, body = body[:2], body[2:]

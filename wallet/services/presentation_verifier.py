@@ -15,16 +15,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wallet.qr import compact, frames, images
-from wallet.services.presenter import LABELS
+from wallet.services.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import json_pointer, vc_data_model
+from wallet.vc import vc_data_model
 from wallet.vc.data_integrity import (
     document_for_proof,
     parse_datetime,
     resolve_offline,
     split_proofs,
 )
-from wallet.vc.errors import InvalidPointer, MalformedInput
+from wallet.vc.errors import MalformedInput
 from wallet.vc.proofs import suite_name, verify_proof
 from wallet.vc.rdfc import DEFAULT_LIMITS
 from wallet.vc.verification import Check, StatusLists, verify_credential
@@ -219,12 +219,11 @@ class PresentationVerifier:
 
 
 def _claims(credential: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-    for pointer, label in LABELS.items():
-        try:
-            value = json_pointer.resolve(credential, pointer)
-        except InvalidPointer:
-            continue
-        shown = "Learner's name" if pointer == "/credentialSubject/name" else label
-        found.append({"label": shown, "pointer": pointer, "value": value})
-    return found
+    return [
+        {
+            "label": "Learner's name" if pointer == "/credentialSubject/name" else label,
+            "pointer": pointer,
+            "value": value,
+        }
+        for pointer, label, value in labelled_values(credential)
+    ]

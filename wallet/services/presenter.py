@@ -61,16 +61,26 @@ def claims(credential: dict[str, Any]) -> list[Claim]:
         if proof
         else None
     )
+    return [
+        Claim(
+            pointer,
+            label,
+            value,
+            mandatory is None
+            or any(pointer == m or pointer.startswith(m + "/") for m in mandatory),
+        )
+        for pointer, label, value in labelled_values(credential)
+    ]
+
+
+def labelled_values(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(pointer, label, value) for each labelled claim the credential carries."""
     found = []
     for pointer, label in LABELS.items():
         try:
-            value = json_pointer.resolve(credential, pointer)
+            found.append((pointer, label, json_pointer.resolve(credential, pointer)))
         except InvalidPointer:
             continue
-        fixed = mandatory is None or any(
-            pointer == m or pointer.startswith(m + "/") for m in mandatory
-        )
-        found.append(Claim(pointer, label, value, fixed))
     return found
 
 

@@ -36,16 +36,7 @@ def write_backup(vault: Vault, path: Path) -> int:
     body += _frame(json.dumps(vault.header()).encode())
     count = 0
     for record in vault.stored():
-        fields = [
-            record.id,
-            record.kind,
-            record.version,
-            record.created,
-            record.updated,
-            int(record.deleted),
-            record.blob or b"",
-        ]
-        body += _frame(cbor.encode(fields))
+        body += _frame(cbor.encode(record.row()))
         count += 1
     body += _LENGTH.pack(0)
     body += hmac.new(vault.key_for("backup"), bytes(body), hashlib.sha256).digest()
@@ -110,8 +101,14 @@ def restore_backup(data: bytes, directory: Path, unlock: Callable[[Vault], None]
 
 def _record(frame: bytes) -> StoredRecord:
     try:
-        fields = cbor.decode(frame)
-        record_id, kind, version, created, updated, deleted, blob = fields
+        record_id, kind, version, created, updated, deleted, blob = cbor.decode(frame)
     except (MalformedProof, ValueError, TypeError):
         raise BackupCorrupt("a record in the backup is damaged") from None
-    return StoredRecord(record_id, kind, version, created, updated, bool(deleted), blob or None)
+    if not (
+        isinstance(record_id, str)
+        and isinstance(kind, str)
+        and all(isinstance(n, int) for n in (version, created, updated, deleted))
+        and (blob is None or isinstance(blob, bytes))
+    ):
+        raise BackupCorrupt("a record in the backup has fields of the wrong type")
+    return StoredRecord(record_id, kind, version, created, updated, bool(deleted), blob)

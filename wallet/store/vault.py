@@ -66,6 +66,18 @@ class StoredRecord:
     deleted: bool
     blob: bytes | None
 
+    def row(self) -> list[Any]:
+        """The columns in table order: what backups (and later sync) carry."""
+        return [
+            self.id,
+            self.kind,
+            self.version,
+            self.created,
+            self.updated,
+            int(self.deleted),
+            self.blob,
+        ]
+
 
 def _recovery_kek(secret: bytes, salt: bytes) -> bytes:
     # 128 random bits need no stretching; HKDF only separates this key from any other use
@@ -330,15 +342,7 @@ class Vault:
         self.db.execute(
             "INSERT OR REPLACE INTO records (id, kind, version, created, updated, deleted, blob) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                record.id,
-                record.kind,
-                record.version,
-                record.created,
-                record.updated,
-                int(record.deleted),
-                record.blob,
-            ],
+            record.row(),
         )
 
     # --- plaintext metadata -----------------------------------------------------------------

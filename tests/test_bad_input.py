@@ -148,3 +148,14 @@ def test_wrong_key_for_suite_and_bad_pointer(tmp_path: Path) -> None:
     result = wallet("derive", "--reveal", "/credentialSubject/shoeSize", base, check=False)
     assert result.returncode == 2
     assert "/credentialSubject/shoeSize" in result.stderr
+
+
+def test_signed_document_without_context_is_unusable() -> None:
+    from tests.conftest import NOW
+    from wallet.vc.errors import MalformedInput
+    from wallet.vc.verification import verify_credential
+
+    badge = signed_badge()
+    del badge["@context"]
+    with pytest.raises(MalformedInput, match="no @context"):
+        verify_credential(badge, now=NOW)

@@ -215,12 +215,16 @@ def real_payload(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_mutated_real_payloads_fail_cleanly(
     real_payload: bytes, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
 ) -> None:
+    """Any change that alters the presentation is invalid; a change to the bytes alone
+    (a non-minimal length, say) may decode to the same presentation, which is harmless."""
     mutated = bytearray(real_payload)
     for _ in range(data.draw(st.integers(1, 4))):
         position = data.draw(st.integers(0, len(mutated) - 1))
@@ -232,5 +236,5 @@ def test_mutated_real_payloads_fail_cleanly(
         verdict = checker.verify_texts([compact.PREFIX + base45.encode(bytes(mutated))])
     except UnusableInput:
         return
-    if bytes(mutated) != real_payload:
+    if compact.decode(bytes(mutated)).document != compact.decode(real_payload).document:
         assert verdict.verdict == "invalid"

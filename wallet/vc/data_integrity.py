@@ -73,6 +73,8 @@ def document_for_proof(
 
 def proof_configuration(proof: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     """The proof without its value, in the document's context (suite spec 3.x.5)."""
+    if "@context" not in document:
+        raise MalformedInput("the document has no @context")
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
     return config

@@ -94,7 +94,8 @@ def sign(
     mandatory_pointers: list[str] | None = None,
     created: datetime | None = None,
 ) -> dict[str, Any]:
-    """Add one proof. ecdsa-sd-2023 needs its mandatory pointers; the others ignore none."""
+    """Add one proof to an unsigned document. Only ecdsa-sd-2023 takes mandatory pointers;
+    the other suites refuse them rather than silently ignore them."""
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
     options = proof_options(key, suite, created=created)

@@ -161,25 +161,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
-        body = {
-            "id": held.id,
-            "credential": held.credential,
-            "report": held.report,
-            "checked": held.checked,
-            "tags": held.tags,
-        }
-        print(json.dumps(body, indent=2, ensure_ascii=False))
+        fields = ("id", "credential", "report", "checked", "tags")
+        print(json.dumps({f: getattr(held, f) for f in fields}, indent=2, ensure_ascii=False))
         return EXIT_OK
-    card = backpack.card_for(
-        held.id,
-        0,
-        {
-            "credential": held.credential,
-            "report": held.report,
-            "checked": held.checked,
-            "tags": held.tags,
-        },
-    ).card
+    card = held.card
     print(f"{card['name']}\n  issued by {card['issuer']} on {card['issued'][:10]}")
     print(f"  {'VERIFIED' if held.report['verified'] else 'NOT VERIFIED'} (checked {held.checked})")
     for check in held.report["checks"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,8 @@ class HeldCredential:
     credential: dict[str, Any]
     report: dict[str, Any]
     checked: str
-    tags: list[str] = field(default_factory=list)
+    tags: list[str]
+    card: dict[str, Any]  # what lists show: name, issuer, date, image
 
 
 class PresentationRefused(UnusableInput):
@@ -325,7 +326,12 @@ class Backpack:
             )
         payload = record.payload
         return HeldCredential(
-            record_id, payload["credential"], payload["report"], payload["checked"], payload["tags"]
+            record_id,
+            payload["credential"],
+            payload["report"],
+            payload["checked"],
+            payload["tags"],
+            card,
         )
 
     def export(self, record_id: str) -> dict[str, Any]:

@@ -1,0 +1,66 @@
+"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge, a QR
+image (ours, or VPQR from the DCC wallet), or a file of QR payload text. Everything here
+is untrusted input, bounded in size and refused with a reason."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wallet.qr import cbor_ld, compact, frames, images
+from wallet.qr.errors import NoQrCode
+from wallet.vc import baked_badges, json_document, vc_data_model
+from wallet.vc.errors import InputTooLarge, MalformedInput
+
+Source = Callable[[], bytes]
+_MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
+
+
+def file_loader(path: Path) -> Source:
+    def load() -> bytes:
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise InputTooLarge(f"{path.name} is larger than {_MAX_FILE_BYTES:,} bytes")
+        return data
+
+    return load
+
+
+def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
+    vpqr = [t for t in texts if t.startswith(cbor_ld.VPQR_PREFIXES)]
+    if vpqr:  # shared from the DCC Learner Credential Wallet
+        if len(texts) != 1:
+            raise MalformedInput("expected one VPQR code, found several")
+        return cbor_ld.decode_text(vpqr[0])
+    return compact.decode(frames.reassemble(texts)).document
+
+
+def parse_source(name: str, data: bytes) -> dict[str, Any]:
+    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image,
+    or a file of QR payload text (one per line)."""
+    stripped = data.lstrip()
+    if baked_badges.is_png(data):
+        try:
+            text: bytes | str = baked_badges.extract_from_png(data)
+        except MalformedInput:
+            try:
+                codes = images.decode_image(data)  # a QR code, not a baked badge
+            except NoQrCode:
+                raise MalformedInput(f"{name} is neither a baked badge nor a QR code") from None
+            text = json.dumps(_from_qr_texts(codes))
+    elif data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
+        text = json.dumps(_from_qr_texts(images.decode_image(data)))
+    elif stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
+        lines = [line.strip() for line in stripped.decode("ascii", "replace").splitlines()]
+        text = json.dumps(_from_qr_texts([line for line in lines if line]))
+    elif not stripped.startswith((b"{", b"[")) and baked_badges.is_svg(data):
+        text = baked_badges.extract_from_svg(data)
+    else:
+        text = data
+    document = json_document.parse(text)
+    if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
+        raise MalformedInput(f"{name} is not a verifiable credential")
+    return document

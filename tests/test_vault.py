@@ -28,6 +28,7 @@ from wallet.store.errors import (
     WrongPassphrase,
     WrongRecoveryWords,
 )
+from wallet.store.schema import MIGRATIONS
 from wallet.store.vault import DATABASE_NAME, Vault
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -358,7 +359,7 @@ def test_cannot_create_over_an_existing_wallet(tmp_path: Path) -> None:
 def test_schema_version_is_recorded(tmp_path: Path) -> None:
     new_backpack(tmp_path / "w")
     with sqlite3.connect(tmp_path / "w" / DATABASE_NAME) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
-from wallet.services import backpack, bench, holder, issuer, keyfiles, presenter, verifier
+from wallet.services import backpack, bench, holder, issuer, keyfiles, presenter, sync, verifier
 from wallet.services.documents import read_json_file
 from wallet.services.presentation_verifier import PresentationVerifier
 from wallet.services.wallet_dir import default_wallet_dir
@@ -101,6 +101,14 @@ def _open_backpack(args: argparse.Namespace) -> backpack.Backpack:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    if args.recover and args.server:
+        passphrase = _passphrase("New passphrase: ", confirm=True)
+        pack, result = sync.join(args.wallet, args.recover, passphrase, args.server)
+        total = pack.list(page_size=1).total
+        print(f"Joined: {total} credentials synced from {args.server} ({result.bytes_received} bytes).")
+        return EXIT_OK
+    if args.server:
+        raise VaultError("--server goes with --recover: a second device joins with the words")
     if args.recover:
         vault = Vault.open(args.wallet)
         vault.unlock_with_recovery(args.recover)
@@ -269,6 +277,32 @@ def _cmd_trust_issuer(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from wallet.server.app import create_app
+    from wallet.server.storage import ServerStore, StorageError
+
+    try:
+        store = ServerStore(args.db or f"sqlite:///{args.wallet / 'server.db'}")
+    except StorageError as error:
+        raise VaultError(str(error)) from None
+    uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    result = sync.SyncClient(_open_backpack(args), args.server).sync()
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(
+            f"pushed {result.pushed}, pulled {result.pulled}; "
+            f"{result.bytes_sent} bytes sent, {result.bytes_received} received"
+        )
+    return EXIT_OK
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     for name, value, unit in bench.run(args.runs):
         print(
@@ -294,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create a wallet and show its recovery words")
     init.add_argument("--json", action="store_true", help='print {"recovery": "..."}')
     init.add_argument("--recover", metavar="WORDS", help="regain access with the recovery words")
+    init.add_argument("--server", metavar="URL", help="with --recover: join as a second device")
     init.set_defaults(run=_cmd_init)
 
     importer = commands.add_parser(
@@ -417,6 +452,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_issuer.add_argument("--name", required=True)
     add_issuer.set_defaults(run=_cmd_trust_issuer)
 
+    serve = commands.add_parser("serve", help="run the sync server")
+    serve.add_argument(
+        "--db", metavar="URL", help="sqlite:///PATH (default: in --wallet) or postgresql://…"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(run=_cmd_serve)
+
+    syncer = commands.add_parser("sync", help="sync this wallet with a server")
+    syncer.add_argument("--server", required=True, metavar="URL")
+    syncer.add_argument("--json", action="store_true")
+    syncer.set_defaults(run=_cmd_sync)
+
     bench_parser = commands.add_parser(
         "bench", help="measure speed; one 'name value unit' line each"
     )
@@ -445,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _unusable(args: argparse.Namespace, reason: str) -> int:
     if getattr(args, "json", False):
-        print(json.dumps({"verified": False, "error": reason, "checks": []}, indent=2))
+        verdict = {"verified": False, "checks": []} if args.command in ("verify", "scan") else {}
+        print(json.dumps({**verdict, "error": reason}, indent=2))
     print(f"wallet: error: {reason}", file=sys.stderr)
     return EXIT_UNUSABLE

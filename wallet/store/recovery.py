@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from mnemonic import Mnemonic
 
 from wallet.store.errors import WrongRecoveryWords
@@ -25,3 +27,9 @@ def from_words(words: str) -> bytes:
     if not _WORDS.check(normalized):
         raise WrongRecoveryWords("those recovery words are not valid: check each word")
     return bytes(_WORDS.to_entropy(normalized))
+
+
+def account_seed(secret: bytes) -> bytes:
+    """The seed of the sync account key: derived from the recovery secret, so every device
+    that knows the words reaches the same account, and the server never sees the secret."""
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"learner-wallet/sync-account").derive(secret)

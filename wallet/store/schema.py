@@ -29,7 +29,12 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["index_members"].create_index(["page"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # records changed here and not yet accepted by the sync server
+    db["outbox"].create({"id": str, "version": int}, pk="id")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

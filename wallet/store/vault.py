@@ -38,6 +38,9 @@ from wallet.store.errors import (
 from wallet.store.schema import migrate
 
 DATABASE_NAME = "wallet.db"
+SYNC_ACCOUNT = "sync_account"
+DEVICE_KEY = "device_key"
+LOCAL_KINDS = frozenset({SYNC_ACCOUNT, DEVICE_KEY})  # never leave this device
 _FREE_ATTEMPTS = 2
 _MAX_DELAY_SECONDS = 300.0
 
@@ -125,6 +128,7 @@ class Vault:
         secret = recovery.new_secret()
         vault._write_header(data_key, passphrase, kdf_params or kdf.calibrate(), secret)
         vault._data_key = data_key
+        vault._remember_account(secret)
         return vault, recovery.to_words(secret)
 
     @classmethod
@@ -189,11 +193,20 @@ class Vault:
 
     def unlock_with_recovery(self, words: str) -> None:
         header = self.header()
-        kek = _recovery_kek(recovery.from_words(words), bytes.fromhex(header["recovery_salt"]))
+        secret = recovery.from_words(words)
+        kek = _recovery_kek(secret, bytes.fromhex(header["recovery_salt"]))
         data_key = sealing.unwrap_key(kek, bytes.fromhex(header["by_recovery"]), "recovery")
         if data_key is None:
             raise WrongRecoveryWords("those recovery words do not open this wallet")
         self._data_key = data_key
+        self._remember_account(secret)
+
+    def _remember_account(self, secret: bytes) -> None:
+        """The sync account key comes from the recovery secret, which is never stored; keep
+        the derived seed, sealed, so this device can sync without the words."""
+        if not self.has(SYNC_ACCOUNT):
+            with self.transaction():
+                self.put(SYNC_ACCOUNT, SYNC_ACCOUNT, {"seed": recovery.account_seed(secret).hex()})
 
     def change_passphrase(
         self, new_passphrase: str, kdf_params: kdf.KdfParams | None = None
@@ -287,7 +300,16 @@ class Vault:
             "blob = excluded.blob",
             [record_id, kind, version, created, now, self.seal(record_id, kind, version, payload)],
         )
+        self._queue(record_id, kind, version)
         return version
+
+    def _queue(self, record_id: str, kind: str, version: int) -> None:
+        if kind not in LOCAL_KINDS:
+            self.db.execute(
+                "INSERT INTO outbox (id, version) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET version = excluded.version",
+                [record_id, version],
+            )
 
     def get(self, record_id: str, kind: str) -> Record:
         row = self.db.execute(
@@ -310,13 +332,14 @@ class Vault:
     def delete(self, record_id: str) -> None:
         """Keep a tombstone (id, kind, a new version, no blob) so a delete can sync."""
         now = int(self._clock() * 1000)
-        cursor = self.db.execute(
+        row = self.db.execute(
             "UPDATE records SET deleted = 1, blob = NULL, version = version + 1, updated = ? "
-            "WHERE id = ? AND deleted = 0",
+            "WHERE id = ? AND deleted = 0 RETURNING kind, version",
             [now, record_id],
-        )
-        if cursor.rowcount == 0:
+        ).fetchone()
+        if row is None:
             raise RecordNotFound(f"no record with id {record_id}")
+        self._queue(record_id, row[0], row[1])
 
     def ids(self, kind: str, *, newest_first: bool = True) -> list[str]:
         order = "DESC" if newest_first else "ASC"
@@ -334,6 +357,41 @@ class Vault:
         )
         for row in rows:
             yield StoredRecord(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+
+    def stored_record(self, record_id: str) -> StoredRecord | None:
+        row = self.db.execute(
+            "SELECT id, kind, version, created, updated, deleted, blob FROM records WHERE id = ?",
+            [record_id],
+        ).fetchone()
+        return (
+            StoredRecord(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+            if row
+            else None
+        )
+
+    def outbox(self) -> list[StoredRecord]:
+        """Changes not yet accepted by the sync server, oldest first."""
+        rows = self.db.execute("SELECT id FROM outbox ORDER BY rowid").fetchall()
+        return [r for (record_id,) in rows if (r := self.stored_record(record_id)) is not None]
+
+    def queued(self, record_id: str) -> bool:
+        return (
+            self.db.execute("SELECT 1 FROM outbox WHERE id = ?", [record_id]).fetchone() is not None
+        )
+
+    def sent(self, records: list[StoredRecord]) -> None:
+        """The server accepted these; forget them unless they changed again meanwhile."""
+        with self.transaction():
+            for record in records:
+                self.db.execute(
+                    "DELETE FROM outbox WHERE id = ? AND version = ?", [record.id, record.version]
+                )
+
+    def sync_state(self, name: str) -> Any:
+        return self._meta(f"sync:{name}")
+
+    def set_sync_state(self, name: str, value: Any) -> None:
+        self._set_meta(f"sync:{name}", value)
 
     def put_stored(self, record: StoredRecord) -> None:
         """Write a sealed record as it is (restore, sync); it must open under our key."""

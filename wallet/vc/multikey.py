@@ -114,6 +114,13 @@ class KeyPair:
         return cls._from_private(key_type, ec.generate_private_key(_CURVE[key_type]()))
 
     @classmethod
+    def from_ed25519_seed(cls, seed: bytes) -> KeyPair:
+        """A deterministic Ed25519 key (RFC 8032 section 5.1.5) from 32 secret bytes."""
+        return cls._from_private(
+            KeyType.ED25519, ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+        )
+
+    @classmethod
     def from_secret_multikey(cls, value: object) -> KeyPair:
         key_type, raw = _split_header(multibase.decode(value), _SECRET_HEADER)
         try:

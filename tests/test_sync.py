@@ -1,0 +1,209 @@
+"""Sync against the real server, started as `wallet serve` on 127.0.0.1 (SQLite)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_vault import PASSPHRASE, SECRETS, as_source, distinctive_badge, new_backpack
+from wallet.services import sync
+from wallet.services import sync_protocol as protocol
+from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.store import kdf
+from wallet.vc.multikey import KeyPair, KeyType
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    data = tmp_path / "server"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wallet", "--wallet", str(data), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError(
+            f"server did not start: {process.stderr.read() if process.stderr else ''}"
+        )
+    yield f"http://127.0.0.1:{port}", data
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def second_device(tmp_path: Path, words: str, server_url: str) -> Backpack:
+    # what `wallet init --recover WORDS --server URL` does, with the fast test KDF
+    original = kdf.calibrate
+    kdf.calibrate = kdf.KdfParams.minimum  # type: ignore[assignment]
+    try:
+        pack, _ = sync.join(tmp_path / "phone", words, PASSPHRASE, server_url)
+    finally:
+        kdf.calibrate = original  # type: ignore[assignment]
+    return pack
+
+
+def contents(pack: Backpack) -> dict[str, dict]:
+    return {i: pack.show(i).credential for i in pack.vault.ids(CREDENTIAL)}
+
+
+def test_two_devices_converge(tmp_path: Path, server: tuple[str, Path]) -> None:
+    url, _ = server
+    laptop, words = new_backpack(tmp_path / "laptop")
+    first = [
+        r.id
+        for r in laptop.import_sources(
+            as_source(f"{i}.json", distinctive_badge(i)) for i in range(4)
+        )
+    ]
+    sync.SyncClient(laptop, url).sync()
+    phone = second_device(tmp_path, words, url)
+    assert contents(phone) == contents(laptop)
+
+    # both work offline: each imports something, each deletes something, the same tag edit
+    laptop.import_sources([as_source("10.json", distinctive_badge(10))]).__next__()
+    [added_on_phone] = list(phone.import_sources([as_source("11.json", distinctive_badge(11))]))
+    laptop.delete(first[0])
+    phone.delete(first[1])
+    laptop.set_tags(first[2], ["from laptop"])
+    phone.set_tags(first[3], ["from phone"])
+    for _ in range(2):
+        for device in (laptop, phone):
+            sync.SyncClient(device, url).sync()
+    assert contents(phone) == contents(laptop)
+    assert len(contents(laptop)) == 4  # 4 + 2 added - 2 deleted
+    assert added_on_phone.id in contents(laptop)
+    assert laptop.show(first[3]).tags == ["from phone"]
+    assert phone.show(first[2]).tags == ["from laptop"]
+    assert [c["id"] for c in phone.search("pump #10")] != []  # the card index follows
+
+
+def test_server_never_sees_plaintext(tmp_path: Path, server: tuple[str, Path]) -> None:
+    url, data = server
+    laptop, _ = new_backpack(tmp_path / "laptop")
+    list(laptop.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in range(3)))
+    sync.SyncClient(laptop, url).sync()
+    stored = b"".join(p.read_bytes() for p in data.iterdir() if p.is_file())
+    assert stored
+    for text in [*SECRETS, "Water systems", "Teamwork", PASSPHRASE]:
+        assert text.encode() not in stored, text
+
+
+def test_noop_sync_is_small_and_repeat_sync_sends_nothing(
+    tmp_path: Path, server: tuple[str, Path]
+) -> None:
+    url, _ = server
+    laptop, _ = new_backpack(tmp_path / "laptop")
+    list(laptop.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in range(3)))
+    first = sync.SyncClient(laptop, url).sync()
+    assert first.pushed == 3
+    again = sync.SyncClient(laptop, url).sync()
+    assert (again.pushed, again.pulled) == (0, 0)
+    assert again.bytes_sent + again.bytes_received < 1024
+
+
+def raw(
+    url: str, method: str, target: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, dict]:
+    host = url.removeprefix("http://")
+    connection = http.client.HTTPConnection(host, timeout=10)
+    connection.request(method, target, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    try:
+        return response.status, json.loads(data)
+    except ValueError:
+        return response.status, {}
+
+
+def signed(
+    key: KeyPair, method: str, target: str, body: bytes = b"", *, when: float | None = None
+) -> dict[str, str]:
+    return {"Authorization": protocol.authorization(key, method, target, body, when or time.time())}
+
+
+def registered_device(tmp_path: Path, url: str) -> tuple[KeyPair, Backpack]:
+    pack, _ = new_backpack(tmp_path / f"dev{time.monotonic_ns()}")
+    sync.SyncClient(pack, url).sync()
+    return sync._device_key(pack.vault), pack
+
+
+def test_bad_requests_are_refused_clearly(tmp_path: Path, server: tuple[str, Path]) -> None:
+    url, _ = server
+    device, _ = registered_device(tmp_path, url)
+    assert raw(url, "GET", "/v1/pull")[0] == 401  # unsigned
+    headers = signed(device, "GET", "/v1/pull")
+    assert raw(url, "GET", "/v1/pull", headers=headers)[0] == 200
+    status, body = raw(url, "GET", "/v1/pull", headers=headers)  # the same request again
+    assert (status, body["error"]) == (401, "replayed")
+    stranger = KeyPair.generate(KeyType.ED25519)
+    forged = signed(stranger, "GET", "/v1/pull")
+    forged["Authorization"] = forged["Authorization"].replace(
+        protocol.did_key.did_for(stranger.public), protocol.did_key.did_for(device.public)
+    )
+    assert raw(url, "GET", "/v1/pull", headers=forged)[1]["error"] == "bad-signature"
+    old = signed(device, "GET", "/v1/pull", when=time.time() - 3600)
+    assert raw(url, "GET", "/v1/pull", headers=old)[1]["error"] == "clock"
+    assert (
+        raw(url, "GET", "/v1/pull", headers=signed(stranger, "GET", "/v1/pull"))[1]["error"]
+        == "unknown-device"
+    )
+    garbage = os.urandom(300)
+    status, body = raw(
+        url, "POST", "/v1/push", garbage, signed(device, "POST", "/v1/push", garbage)
+    )
+    assert (status, body["error"]) == (400, "bad-body")
+    huge = b"\0" * 1_100_000
+    assert raw(url, "POST", "/v1/push", huge, signed(device, "POST", "/v1/push", huge))[0] == 413
+
+
+def test_another_accounts_cursor_is_refused(tmp_path: Path, server: tuple[str, Path]) -> None:
+    url, _ = server
+    pack, _ = new_backpack(tmp_path / "first")
+    list(pack.import_sources([as_source("a.json", distinctive_badge(1))]))
+    sync.SyncClient(pack, url).sync()
+    cursor = pack.vault.sync_state("cursor")
+    assert not cursor.startswith("0.")
+    other, _ = registered_device(tmp_path, url)
+    for stolen in (cursor, "7.0000000000000000"):
+        target = f"/v1/pull?cursor={stolen}"
+        status, body = raw(url, "GET", target, headers=signed(other, "GET", target))
+        assert (status, body["error"]) == (400, "bad-cursor")
+
+
+def test_unreachable_server_is_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
+    pack, _ = new_backpack(tmp_path / "w")
+    list(pack.import_sources([as_source("a.json", distinctive_badge(1))]))
+    with pytest.raises(protocol.SyncError, match="could not be reached"):
+        sync.SyncClient(pack, f"http://127.0.0.1:{free_port()}").sync()
+    assert len(pack.vault.outbox()) == 1
+    assert pack.vault.sync_state("last")["ok"] is False
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [sync.backoff_seconds(n) for n in range(1, 20)]
+    assert delays[0] <= 2 and max(delays) <= 900
+    assert sync.backoff_seconds(6) > sync.backoff_seconds(1)

@@ -1,0 +1,1 @@
+"""The sync server (ASGI): stores sealed records per account, never plaintext."""

@@ -1,0 +1,172 @@
+"""Starlette application for `wallet serve`.
+
+Endpoints (CBOR bodies, every request signed by a device; see services/sync_protocol.py):
+  POST /v1/devices   register the signing device to an account (account-key attestation)
+  PUT  /v1/header    store the wallet header: wrapped keys only, for a second device
+  GET  /v1/header
+  POST /v1/push      a batch of sealed records; idempotent
+  GET  /v1/pull      records changed after a cursor, in batches
+Errors are JSON: {"error": code, "message": text}.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from wallet.server.storage import ServerStore, StorageError
+from wallet.services import sync_protocol as protocol
+from wallet.services.sync_protocol import ProtocolError
+from wallet.vc import did_key
+
+MAX_BODY_BYTES = 1_000_000
+MAX_PULL = 500
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+def _cbor(value: object) -> Response:
+    return Response(protocol.encode(value), media_type=protocol.CONTENT_TYPE)
+
+
+@dataclass
+class RateLimit:
+    """A token bucket per device: bursts are fine, floods are not."""
+
+    per_second: float = 5.0
+    burst: float = 60.0
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def allow(self, device: str, now: float) -> bool:
+        tokens, last = self.buckets.get(device, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.per_second)
+        if tokens < 1:
+            self.buckets[device] = (tokens, now)
+            return False
+        self.buckets[device] = (tokens - 1, now)
+        return True
+
+
+def create_app(
+    store: ServerStore, *, clock: Callable[[], float] = time.time, rate: RateLimit | None = None
+) -> Starlette:
+    limiter = rate or RateLimit()
+
+    async def authenticated(
+        request: Request, *, registered: bool = True
+    ) -> tuple[str, str | None, bytes] | Response:
+        length = int(request.headers.get("content-length") or 0)
+        if length > MAX_BODY_BYTES:
+            return _error(413, "too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        try:
+            signed = protocol.parse_authorization(request.headers.get("authorization"))
+        except ProtocolError as error:
+            return _error(401, "unsigned", str(error))
+        now = clock()
+        if abs(now - signed.timestamp) > protocol.MAX_CLOCK_SKEW_SECONDS:
+            return _error(401, "clock", "the request time is too far from the server's")
+        method = did_key.resolve(signed.did)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        message = protocol.string_to_sign(
+            request.method, target, body, signed.timestamp, signed.nonce
+        )
+        if method is None or not method.public_key.verify(signed.signature, message):
+            return _error(401, "bad-signature", "the request signature does not verify")
+        if not limiter.allow(signed.did, now):
+            return _error(429, "slow-down", "too many requests from this device; retry later")
+        if not await run_in_threadpool(
+            store.first_use, signed.did, signed.nonce, int(now), protocol.MAX_CLOCK_SKEW_SECONDS
+        ):
+            return _error(401, "replayed", "this request was already received")
+        account = await run_in_threadpool(store.account_of, signed.did)
+        if registered and account is None:
+            return _error(403, "unknown-device", "register this device first")
+        return signed.did, account, body
+
+    async def devices(request: Request) -> Response:
+        checked = await authenticated(request, registered=False)
+        if isinstance(checked, Response):
+            return checked
+        device, _, body = checked
+        try:
+            claim = protocol.decode(body)
+            account, attestation = claim["account"], claim["attestation"]
+        except (ProtocolError, KeyError, TypeError):
+            return _error(400, "bad-body", "expected {account, attestation}")
+        account_key = did_key.resolve(account) if isinstance(account, str) else None
+        if (
+            account_key is None
+            or not isinstance(attestation, bytes)
+            or not account_key.public_key.verify(
+                attestation, protocol.DEVICE_ATTESTATION + device.encode()
+            )
+        ):
+            return _error(403, "bad-attestation", "the account key did not authorise this device")
+        try:
+            await run_in_threadpool(store.register, account, device)
+        except StorageError as error:
+            return _error(409, "conflict", str(error))
+        return _cbor({"account": account})
+
+    async def header(request: Request) -> Response:
+        checked = await authenticated(request)
+        if isinstance(checked, Response):
+            return checked
+        _, account, body = checked
+        if request.method == "PUT":
+            await run_in_threadpool(store.put_header, account, body)
+            return _cbor({"stored": len(body)})
+        stored = await run_in_threadpool(store.header, account)
+        return (
+            _error(404, "no-header", "no wallet header yet") if stored is None else Response(stored)
+        )
+
+    async def push(request: Request) -> Response:
+        checked = await authenticated(request)
+        if isinstance(checked, Response):
+            return checked
+        _, account, body = checked
+        try:
+            records = protocol.records(protocol.decode(body))
+        except ProtocolError as error:
+            return _error(400, "bad-body", str(error))
+        changed = await run_in_threadpool(store.push, account, records)
+        return _cbor({"accepted": len(records), "changed": changed})
+
+    async def pull(request: Request) -> Response:
+        checked = await authenticated(request)
+        if isinstance(checked, Response):
+            return checked
+        _, account, _ = checked
+        try:
+            after = store.seq_of(account, request.query_params.get("cursor", ""))
+            limit = min(int(request.query_params.get("limit", MAX_PULL)), MAX_PULL)
+        except StorageError as error:
+            return _error(400, "bad-cursor", str(error))
+        except ValueError:
+            return _error(400, "bad-limit", "limit must be a whole number")
+        records, last, more = await run_in_threadpool(store.pull, account, after, max(limit, 1))
+        return _cbor(
+            {"records": protocol.rows(records), "cursor": store.cursor(account, last), "more": more}
+        )
+
+    return Starlette(
+        routes=[
+            Route("/v1/devices", devices, methods=["POST"]),
+            Route("/v1/header", header, methods=["GET", "PUT"]),
+            Route("/v1/push", push, methods=["POST"]),
+            Route("/v1/pull", pull, methods=["GET"]),
+        ]
+    )

@@ -1,0 +1,272 @@
+"""Sync the backpack with a server when a connection exists, in as few bytes as we can.
+
+Push: the outbox (every local change, queued in the same transaction) goes up in batches
+of sealed records; a batch leaves the outbox only once the server has accepted it, so an
+interrupted sync re-sends at most that batch, and the server ignores what it already has.
+Pull: records changed since our cursor come down in batches and are applied by the same
+ranking the server uses (version, then update time, then digest), so devices converge.
+Concurrent edits of one credential merge per field: tags by their own update time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wallet.services import sync_protocol as protocol
+from wallet.services.backpack import CREDENTIAL, Backpack, card_for
+from wallet.services.sync_protocol import SyncError
+from wallet.store import kdf, recovery
+from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, StoredRecord, Vault
+from wallet.vc import did_key
+from wallet.vc.multikey import KeyPair, KeyType
+
+BATCH = 50
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def backoff_seconds(failures: int, *, base: float = 2.0, cap: float = 900.0) -> float:
+    """How long to wait after `failures` failed syncs in a row: exponential, with jitter so
+    a classroom of phones that lost the network together do not retry together."""
+    return random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, failures - 1))
+
+
+class _Connection:
+    """HTTP/1.1 to the sync server, counting every byte that crosses the wire."""
+
+    def __init__(self, server: str, counts: SyncResult, clock: Callable[[], float]) -> None:
+        parts = urlsplit(server)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SyncError(f"not a sync server URL: {server!r}")
+        connection = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        self._http = connection(parts.hostname, parts.port, timeout=30)
+        self._host = parts.netloc
+        self._counts = counts
+        self._clock = clock
+
+    def request(
+        self, key: KeyPair, method: str, target: str, body: bytes = b""
+    ) -> tuple[int, bytes]:
+        headers = {
+            "Host": self._host,
+            "Content-Type": protocol.CONTENT_TYPE,
+            "Content-Length": str(len(body)),
+            "Authorization": protocol.authorization(key, method, target, body, self._clock()),
+        }
+        self._counts.bytes_sent += len(f"{method} {target} HTTP/1.1\r\n") + 2 + len(body)
+        self._counts.bytes_sent += sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
+        try:
+            self._http.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            for name, value in headers.items():
+                self._http.putheader(name, value)
+            self._http.endheaders(body)
+            response = self._http.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self._http.close()
+            raise SyncError(f"the sync server could not be reached: {error}") from None
+        self._counts.bytes_received += len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2
+        self._counts.bytes_received += sum(len(f"{k}: {v}\r\n") for k, v in response.getheaders())
+        self._counts.bytes_received += len(data)
+        return response.status, data
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _expect(status: int, data: bytes, *ok: int) -> Any:
+    if status not in ok:
+        try:
+            reason = json.loads(data)["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = f"HTTP {status}"
+        raise SyncError(f"the sync server refused: {reason}")
+    try:
+        return protocol.decode(data)
+    except protocol.ProtocolError as error:
+        raise SyncError(f"the sync server answered in a form we cannot read: {error}") from None
+
+
+def _account_key(vault: Vault) -> KeyPair:
+    seed = vault.get(SYNC_ACCOUNT, SYNC_ACCOUNT).payload["seed"]
+    return KeyPair.from_ed25519_seed(bytes.fromhex(seed))
+
+
+def _device_key(vault: Vault) -> KeyPair:
+    if vault.has(DEVICE_KEY):
+        return KeyPair.from_secret_multikey(
+            vault.get(DEVICE_KEY, DEVICE_KEY).payload["secretKeyMultibase"]
+        )
+    key = KeyPair.generate(KeyType.ED25519)
+    with vault.transaction():
+        vault.put(DEVICE_KEY, DEVICE_KEY, {"secretKeyMultibase": key.secret_multikey()})
+    return key
+
+
+def _register(connection: _Connection, device: KeyPair, account: KeyPair) -> None:
+    attestation = account.sign(
+        protocol.DEVICE_ATTESTATION + did_key.did_for(device.public).encode()
+    )
+    claim = protocol.encode(
+        {"account": did_key.did_for(account.public), "attestation": attestation}
+    )
+    _expect(*connection.request(device, "POST", "/v1/devices", claim), 200)
+
+
+class SyncClient:
+    def __init__(
+        self,
+        backpack: Backpack,
+        server: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        progress: Progress | None = None,
+    ) -> None:
+        self.backpack = backpack
+        self.vault = backpack.vault
+        self.server = server
+        self._clock = clock
+        self._progress = progress or (lambda stage, count: None)
+
+    def sync(self) -> SyncResult:
+        result = SyncResult()
+        connection = _Connection(self.server, result, self._clock)
+        try:
+            device = _device_key(self.vault)
+            if self.vault.sync_state("registered") != self.server:
+                _register(connection, device, _account_key(self.vault))
+                self.vault.set_sync_state("registered", self.server)
+            self._push_header(connection, device)
+            self._push(connection, device, result)
+            self._pull(connection, device, result)
+            self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
+        except SyncError as error:
+            self.vault.set_sync_state(
+                "last", {"at": self._clock(), "ok": False, "error": str(error)}
+            )
+            raise
+        finally:
+            connection.close()
+        return result
+
+    def _push_header(self, connection: _Connection, device: KeyPair) -> None:
+        """The header holds only wrapped keys; a second device needs it to open the records."""
+        header = json.dumps(self.vault.header(), sort_keys=True).encode()
+        if self.vault.sync_state("header") == header.decode():
+            return
+        _expect(*connection.request(device, "PUT", "/v1/header", header), 200)
+        self.vault.set_sync_state("header", header.decode())
+
+    def _push(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:
+        pending = self.vault.outbox()
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start : start + BATCH]
+            body = protocol.encode(protocol.rows(batch))
+            _expect(*connection.request(device, "POST", "/v1/push", body), 200)
+            self.vault.sent(batch)  # only now: a cut connection re-sends this batch, no more
+            result.pushed += len(batch)
+            self._progress("push", result.pushed)
+
+    def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:
+        while True:
+            cursor = self.vault.sync_state("cursor") or ""
+            answer = _expect(
+                *connection.request(device, "GET", f"/v1/pull?cursor={cursor}&limit={BATCH}"), 200
+            )
+            try:
+                records = protocol.records(answer["records"])
+                next_cursor, more = str(answer["cursor"]), bool(answer["more"])
+            except (KeyError, TypeError, protocol.ProtocolError) as error:
+                raise SyncError(f"the sync server sent a malformed batch: {error}") from None
+            with self.vault.transaction():
+                for record in records:
+                    self._apply(record)
+                self.vault.set_sync_state("cursor", next_cursor)
+            result.pulled += len(records)
+            self._progress("pull", result.pulled)
+            if not more:
+                return
+
+    def _apply(self, remote: StoredRecord) -> None:
+        local = self.vault.stored_record(remote.id)
+        if remote.kind in (DEVICE_KEY, SYNC_ACCOUNT) or (
+            local is not None and protocol.rank(local) >= protocol.rank(remote)
+        ):
+            return
+        queued = local is not None and self.vault.queued(remote.id)
+        self.vault.put_stored(remote)
+        if queued and not remote.deleted and not local.deleted and remote.kind == CREDENTIAL:
+            self._merge(remote, local)  # both sides changed it: keep each side's newer fields
+        elif remote.kind == CREDENTIAL:
+            self._reindex(remote.id)
+
+    def _merge(self, remote: StoredRecord, local: StoredRecord) -> None:
+        ours = self.vault.unseal(local.id, local.kind, local.version, local.blob or b"")
+        merged = self.vault.unseal(remote.id, remote.kind, remote.version, remote.blob or b"")
+        if ours.get("tags_updated", 0) > merged.get("tags_updated", 0):
+            merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
+        if ours.get("checked", "") > merged.get("checked", ""):
+            merged["report"], merged["checked"] = ours["report"], ours["checked"]
+        self.vault.put(remote.id, remote.kind, merged)
+        self._reindex(remote.id)
+
+    def _reindex(self, record_id: str) -> None:
+        stored = self.vault.stored_record(record_id)
+        if stored is None or stored.deleted:
+            self.backpack.index.remove(record_id)
+            return
+        payload = self.vault.unseal(stored.id, stored.kind, stored.version, stored.blob or b"")
+        self.backpack.index.upsert([card_for(stored.id, stored.version, payload)])
+
+
+def join(directory: Path, words: str, passphrase: str, server: str) -> tuple[Backpack, SyncResult]:
+    """A second device: reach the account with the recovery words, fetch the wallet header
+    (wrapped keys), open it with the words, set this device's passphrase, then sync down."""
+    result = SyncResult()
+    connection = _Connection(server, result, time.time)
+    account = KeyPair.from_ed25519_seed(recovery.account_seed(recovery.from_words(words)))
+    device = KeyPair.generate(KeyType.ED25519)
+    try:
+        _register(connection, device, account)
+        status, data = connection.request(device, "GET", "/v1/header")
+        if status == 404:
+            raise SyncError("the server holds no wallet for these recovery words")
+        if status != 200:
+            _expect(status, data, 200)
+        try:
+            header = json.loads(data)
+        except ValueError:
+            raise SyncError("the server sent a damaged wallet header") from None
+    finally:
+        connection.close()
+    vault = Vault.from_header(directory, header)
+    vault.unlock_with_recovery(words)
+    vault.change_passphrase(passphrase, kdf.calibrate())
+    with vault.transaction():
+        vault.put(DEVICE_KEY, DEVICE_KEY, {"secretKeyMultibase": device.secret_multikey()})
+    vault.set_sync_state("registered", server)
+    backpack = Backpack(vault)
+    pulled = SyncClient(backpack, server).sync()
+    pulled.bytes_sent += result.bytes_sent
+    pulled.bytes_received += result.bytes_received
+    return backpack, pulled

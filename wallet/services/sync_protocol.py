@@ -1,0 +1,114 @@
+"""The sync wire protocol, shared by the client (`services/sync.py`) and the server.
+
+Every request carries `Authorization: LW-Device did=…, ts=…, nonce=…, sig=…`, an Ed25519
+signature by the device's did:key over method, path and query, the body's SHA-256, the
+time and a nonce. Bodies are CBOR (`application/cbor`): records travel as the rows the
+vault stores, still sealed, so the server only ever holds ciphertext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from wallet.store.vault import StoredRecord
+from wallet.vc import cbor, did_key, multibase
+from wallet.vc.errors import MalformedProof, UnusableInput
+from wallet.vc.multikey import KeyPair
+
+SCHEME = "LW-Device"
+CONTENT_TYPE = "application/cbor"
+MAX_CLOCK_SKEW_SECONDS = 300
+DEVICE_ATTESTATION = b"learner-wallet/device:"  # signed by the account key, + device DID
+
+
+class ProtocolError(Exception):
+    """A request or response that does not follow the protocol."""
+
+
+class SyncError(UnusableInput):
+    """The server could not be reached, or refused; local data is untouched."""
+
+
+def string_to_sign(method: str, target: str, body: bytes, timestamp: int, nonce: str) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{target}\n{digest}\n{timestamp}\n{nonce}".encode()
+
+
+def authorization(key: KeyPair, method: str, target: str, body: bytes, now: float) -> str:
+    timestamp, nonce = int(now), secrets.token_hex(12)
+    signature = key.sign(string_to_sign(method, target, body, timestamp, nonce))
+    did = did_key.did_for(key.public)
+    return f'{SCHEME} did="{did}", ts="{timestamp}", nonce="{nonce}", sig="{multibase.b64url_encode(signature)}"'
+
+
+@dataclass(frozen=True)
+class SignedBy:
+    did: str
+    timestamp: int
+    nonce: str
+    signature: bytes
+
+
+def parse_authorization(value: str | None) -> SignedBy:
+    if not value or not value.startswith(SCHEME + " "):
+        raise ProtocolError("the request is not signed by a device")
+    fields: dict[str, str] = {}
+    for part in value[len(SCHEME) + 1 :].split(","):
+        name, _, quoted = part.strip().partition("=")
+        fields[name] = quoted.strip('"')
+    try:
+        return SignedBy(
+            fields["did"],
+            int(fields["ts"]),
+            fields["nonce"],
+            multibase.b64url_decode(fields["sig"]),
+        )
+    except (KeyError, ValueError, MalformedProof):
+        raise ProtocolError("the request signature header is malformed") from None
+
+
+def encode(value: Any) -> bytes:
+    return cbor.encode(value)
+
+
+def decode(body: bytes) -> Any:
+    try:
+        return cbor.decode(body, max_depth=4)
+    except MalformedProof as error:
+        raise ProtocolError(f"the body is not valid CBOR: {error}") from None
+
+
+def rows(records: list[StoredRecord]) -> list[list[Any]]:
+    return [record.row() for record in records]
+
+
+def records(value: Any) -> list[StoredRecord]:
+    if not isinstance(value, list):
+        raise ProtocolError("expected a list of records")
+    found = []
+    for row in value:
+        if not (isinstance(row, list) and len(row) == 7):
+            raise ProtocolError("a record has the wrong number of fields")
+        record_id, kind, version, created, updated, deleted, blob = row
+        if not (
+            isinstance(record_id, str)
+            and 0 < len(record_id) <= 200
+            and isinstance(kind, str)
+            and 0 < len(kind) <= 40
+            and all(isinstance(n, int) and n >= 0 for n in (version, created, updated))
+            and deleted in (0, 1)
+            and (blob is None or isinstance(blob, bytes))
+        ):
+            raise ProtocolError("a record has fields of the wrong type")
+        found.append(StoredRecord(record_id, kind, version, created, updated, bool(deleted), blob))
+    return found
+
+
+def rank(record: StoredRecord) -> tuple[int, int, str]:
+    """Which of two versions of a record wins: higher version, then later update, then the
+    larger digest. Server and devices apply the same rule, so everyone converges."""
+    digest = hashlib.sha256(record.blob or b"").hexdigest()
+    return record.version, record.updated, digest

@@ -105,7 +105,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
         passphrase = _passphrase("New passphrase: ", confirm=True)
         pack, result = sync.join(args.wallet, args.recover, passphrase, args.server)
         total = pack.list(page_size=1).total
-        print(f"Joined: {total} credentials synced from {args.server} ({result.bytes_received} bytes).")
+        print(
+            f"Joined: {total} credentials synced from {args.server} ({result.bytes_received} bytes)."
+        )
         return EXIT_OK
     if args.server:
         raise VaultError("--server goes with --recover: a second device joins with the words")

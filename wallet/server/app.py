@@ -137,19 +137,19 @@ def create_app(
         checked = await authenticated(request)
         if isinstance(checked, Response):
             return checked
-        _, account, body = checked
+        device, account, body = checked
         try:
             records = protocol.records(protocol.decode(body))
         except ProtocolError as error:
             return _error(400, "bad-body", str(error))
-        changed = await run_in_threadpool(store.push, account, records)
+        changed = await run_in_threadpool(store.push, account, records, device)
         return _cbor({"accepted": len(records), "changed": changed})
 
     async def pull(request: Request) -> Response:
         checked = await authenticated(request)
         if isinstance(checked, Response):
             return checked
-        _, account, _ = checked
+        device, account, _ = checked
         try:
             after = store.seq_of(account, request.query_params.get("cursor", ""))
             limit = min(int(request.query_params.get("limit", MAX_PULL)), MAX_PULL)
@@ -157,7 +157,9 @@ def create_app(
             return _error(400, "bad-cursor", str(error))
         except ValueError:
             return _error(400, "bad-limit", "limit must be a whole number")
-        records, last, more = await run_in_threadpool(store.pull, account, after, max(limit, 1))
+        records, last, more = await run_in_threadpool(
+            store.pull, account, after, max(limit, 1), device
+        )
         return _cbor(
             {"records": protocol.rows(records), "cursor": store.cursor(account, last), "more": more}
         )

@@ -33,7 +33,7 @@ def _schema(blob: str) -> list[str]:
             "CREATE TABLE IF NOT EXISTS records (account TEXT NOT NULL, id TEXT NOT NULL, "
             "kind TEXT NOT NULL, version BIGINT NOT NULL, created BIGINT NOT NULL, "
             f"updated BIGINT NOT NULL, deleted SMALLINT NOT NULL, blob {blob}, seq BIGINT NOT NULL, "
-            "PRIMARY KEY (account, id))"
+            "origin TEXT NOT NULL, PRIMARY KEY (account, id))"
         ),
         "CREATE INDEX IF NOT EXISTS records_by_seq ON records (account, seq)",
         (
@@ -140,9 +140,9 @@ class ServerStore:
 
     # --- records ----------------------------------------------------------------------------
 
-    def push(self, account: str, records: list[StoredRecord]) -> int:
+    def push(self, account: str, records: list[StoredRecord], origin: str) -> int:
         """Keep each record unless the server holds a higher-ranked version; a retried batch
-        changes nothing. Returns how many records changed."""
+        changes nothing. `origin` is the device that sent it. Returns how many changed."""
         changed = 0
         with self._transaction() as db:
             for record in records:
@@ -161,30 +161,34 @@ class ServerStore:
                     "UPDATE accounts SET seq = seq + 1 WHERE id = ? RETURNING seq", [account]
                 ).fetchone()[0]
                 db.execute(
-                    "INSERT INTO records (account, id, kind, version, created, updated, deleted, blob, seq) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, id) DO UPDATE SET "
-                    "kind = excluded.kind, version = excluded.version, created = excluded.created, "
+                    "INSERT INTO records (account, id, kind, version, created, updated, deleted, "
+                    "blob, seq, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (account, id) DO UPDATE SET kind = excluded.kind, "
+                    "version = excluded.version, created = excluded.created, "
                     "updated = excluded.updated, deleted = excluded.deleted, blob = excluded.blob, "
-                    "seq = excluded.seq",
-                    [account, *record.row(), seq],
+                    "seq = excluded.seq, origin = excluded.origin",
+                    [account, *record.row(), seq, origin],
                 )
                 changed += 1
         return changed
 
-    def pull(self, account: str, after: int, limit: int) -> tuple[list[StoredRecord], int, bool]:
+    def pull(
+        self, account: str, after: int, limit: int, reader: str
+    ) -> tuple[list[StoredRecord], int, bool]:
+        """Records changed after `after`, except those the reader itself wrote last: it has
+        them already. The cursor still moves past them."""
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT id, kind, version, created, updated, deleted, blob, seq FROM records "
-                "WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT id, kind, version, created, updated, deleted, blob, seq, origin "
+                "FROM records WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?",
                 [account, after, limit + 1],
             ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         records = [
-            StoredRecord(
-                r[0], r[1], r[2], r[3], r[4], bool(r[5]), bytes(r[6]) if r[6] is not None else None
-            )
+            StoredRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _bytes(r[6]))
             for r in rows
+            if r[8] != reader
         ]
         return records, (rows[-1][7] if rows else after), more
 

@@ -89,7 +89,50 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield "size.ob3.ecdsa-sd-2023-derived-1-claim.json", len(compact.encode()), "bytes"
     yield from _presentation_figures(sample, p256_key, runs)
     yield from _kdf_figures()
+    yield from _sync_figures(sample, ed_key)
     yield from _vault_figures(sample, ed_key)
+
+
+def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
+    """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from wallet.server.app import create_app
+    from wallet.server.storage import ServerStore
+    from wallet.services.sync import SyncClient
+
+    with tempfile.TemporaryDirectory() as folder, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        store = ServerStore(f"sqlite:///{Path(folder) / 'server.db'}")
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{port}"
+        vault, _ = Vault.create(
+            Path(folder) / "wallet", "bench", kdf_params=kdf.KdfParams.minimum()
+        )
+        pack = Backpack(vault)
+        list(pack.import_sources(_sources(_badges(sample, key, 100, 0))))
+        first = SyncClient(pack, url).sync()
+        yield "sync.first-100-credentials", first.bytes_sent + first.bytes_received, "bytes"
+        noop = SyncClient(pack, url).sync()
+        yield "sync.no-op", noop.bytes_sent + noop.bytes_received, "bytes"
+        list(pack.import_sources(_sources(_badges(sample, key, 10, 100))))
+        ten = SyncClient(pack, url).sync()
+        per = (ten.bytes_sent + ten.bytes_received - noop.bytes_sent - noop.bytes_received) / 10
+        yield "sync.per-additional-credential", per, "bytes"
+        vault.close()
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def _presentation_figures(

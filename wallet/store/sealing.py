@@ -1,6 +1,8 @@
 """AES-256-GCM sealing of records. The associated data binds a sealed blob to its record
 id, kind and version, so blobs cannot be swapped between records or replayed as another
-version. Plaintext is compressed first: credentials are verbose JSON."""
+version. Plaintext is compressed first (raw DEFLATE with a preset dictionary of credential
+structure, `compression.py`): credentials are verbose JSON, and every byte crosses the wire
+when a wallet syncs."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from wallet.store.compression import DICTIONARY
 from wallet.store.errors import VaultCorrupt
 
-_FORMAT = b"\x01"
+_FORMAT = b"\x02"  # AES-256-GCM over raw DEFLATE with compression.DICTIONARY
 
 
 def subkey(data_key: bytes, purpose: str) -> bytes:
@@ -30,14 +33,17 @@ def associated_data(record_id: str, kind: str, version: int) -> bytes:
 
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(12)
-    return _FORMAT + nonce + AESGCM(key).encrypt(nonce, zlib.compress(plaintext, 6), aad)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    compressed = deflate.compress(plaintext) + deflate.flush()
+    return _FORMAT + nonce + AESGCM(key).encrypt(nonce, compressed, aad)
 
 
 def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
     if not blob or blob[:1] != _FORMAT or len(blob) < 29:
         raise VaultCorrupt("a stored record is damaged")
     try:
-        return zlib.decompress(AESGCM(key).decrypt(blob[1:13], blob[13:], aad))
+        compressed = AESGCM(key).decrypt(blob[1:13], blob[13:], aad)
+        return zlib.decompressobj(-15, zdict=DICTIONARY).decompress(compressed)
     except (InvalidTag, zlib.error):
         raise VaultCorrupt("a stored record is damaged or was tampered with") from None
 

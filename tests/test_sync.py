@@ -28,12 +28,43 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database per test, on the server `.ci/run` starts."""
+    base = os.environ.get("WALLET_TEST_POSTGRES_URL")
+    if not base:
+        message = "WALLET_TEST_POSTGRES_URL is not set: no PostgreSQL to test against"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    import psycopg
+
+    name = f"wallet_test_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     port = free_port()
     data = tmp_path / "server"
+    databases = postgres_database() if request.param == "postgresql" else None
+    db_url = next(databases) if databases else f"sqlite:///{data / 'server.db'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "wallet", "--wallet", str(data), "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "wallet",
+            "--wallet",
+            str(data),
+            "serve",
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -49,9 +80,27 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         raise AssertionError(
             f"server did not start: {process.stderr.read() if process.stderr else ''}"
         )
-    yield f"http://127.0.0.1:{port}", data
+    yield f"http://127.0.0.1:{port}", data, db_url
     process.terminate()
     process.wait(timeout=10)
+    if databases:
+        next(databases, None)
+
+
+def server_bytes(data: Path, db_url: str) -> bytes:
+    """Everything the server stored: its SQLite files, or a dump of its PostgreSQL tables."""
+    if db_url.startswith("sqlite"):
+        return b"".join(p.read_bytes() for p in data.iterdir() if p.is_file())
+    import psycopg
+
+    dumped = b""
+    with psycopg.connect(db_url) as connection:
+        for table in ("accounts", "devices", "records", "nonces", "server_meta"):
+            for row in connection.execute(f"SELECT * FROM {table}").fetchall():
+                dumped += repr(row).encode() + b"".join(
+                    bytes(v) for v in row if isinstance(v, bytes | memoryview)
+                )
+    return dumped
 
 
 def second_device(tmp_path: Path, words: str, server_url: str) -> Backpack:
@@ -69,8 +118,8 @@ def contents(pack: Backpack) -> dict[str, dict]:
     return {i: pack.show(i).credential for i in pack.vault.ids(CREDENTIAL)}
 
 
-def test_two_devices_converge(tmp_path: Path, server: tuple[str, Path]) -> None:
-    url, _ = server
+def test_two_devices_converge(tmp_path: Path, server: tuple[str, Path, str]) -> None:
+    url, _, _ = server
     laptop, words = new_backpack(tmp_path / "laptop")
     first = [
         r.id
@@ -100,21 +149,21 @@ def test_two_devices_converge(tmp_path: Path, server: tuple[str, Path]) -> None:
     assert [c["id"] for c in phone.search("pump #10")] != []  # the card index follows
 
 
-def test_server_never_sees_plaintext(tmp_path: Path, server: tuple[str, Path]) -> None:
-    url, data = server
+def test_server_never_sees_plaintext(tmp_path: Path, server: tuple[str, Path, str]) -> None:
+    url, data, db_url = server
     laptop, _ = new_backpack(tmp_path / "laptop")
     list(laptop.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in range(3)))
     sync.SyncClient(laptop, url).sync()
-    stored = b"".join(p.read_bytes() for p in data.iterdir() if p.is_file())
-    assert stored
+    stored = server_bytes(data, db_url)
+    assert len(stored) > 3 * 400
     for text in [*SECRETS, "Water systems", "Teamwork", PASSPHRASE]:
         assert text.encode() not in stored, text
 
 
 def test_noop_sync_is_small_and_repeat_sync_sends_nothing(
-    tmp_path: Path, server: tuple[str, Path]
+    tmp_path: Path, server: tuple[str, Path, str]
 ) -> None:
-    url, _ = server
+    url, _, _ = server
     laptop, _ = new_backpack(tmp_path / "laptop")
     list(laptop.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in range(3)))
     first = sync.SyncClient(laptop, url).sync()
@@ -151,8 +200,8 @@ def registered_device(tmp_path: Path, url: str) -> tuple[KeyPair, Backpack]:
     return sync._device_key(pack.vault), pack
 
 
-def test_bad_requests_are_refused_clearly(tmp_path: Path, server: tuple[str, Path]) -> None:
-    url, _ = server
+def test_bad_requests_are_refused_clearly(tmp_path: Path, server: tuple[str, Path, str]) -> None:
+    url, _, _ = server
     device, _ = registered_device(tmp_path, url)
     assert raw(url, "GET", "/v1/pull")[0] == 401  # unsigned
     headers = signed(device, "GET", "/v1/pull")
@@ -180,8 +229,8 @@ def test_bad_requests_are_refused_clearly(tmp_path: Path, server: tuple[str, Pat
     assert raw(url, "POST", "/v1/push", huge, signed(device, "POST", "/v1/push", huge))[0] == 413
 
 
-def test_another_accounts_cursor_is_refused(tmp_path: Path, server: tuple[str, Path]) -> None:
-    url, _ = server
+def test_another_accounts_cursor_is_refused(tmp_path: Path, server: tuple[str, Path, str]) -> None:
+    url, _, _ = server
     pack, _ = new_backpack(tmp_path / "first")
     list(pack.import_sources([as_source("a.json", distinctive_badge(1))]))
     sync.SyncClient(pack, url).sync()

@@ -145,6 +145,9 @@ class ServerStore:
         changes nothing. `origin` is the device that sent it. Returns how many changed."""
         changed = 0
         with self._transaction() as db:
+            # one writer per account at a time (a row lock on PostgreSQL; SQLite already
+            # holds its write lock), so the rank check and the write cannot interleave
+            db.execute("UPDATE accounts SET seq = seq WHERE id = ?", [account])
             for record in records:
                 existing = db.execute(
                     "SELECT version, updated, blob FROM records WHERE account = ? AND id = ?",

@@ -38,9 +38,12 @@ class SyncResult:
     pulled: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    already_held: int = 0  # pushed records the server had already: the cost of a retry
 
     def to_json(self) -> dict[str, int]:
-        return asdict(self)
+        counts = asdict(self)
+        del counts["already_held"]
+        return counts
 
 
 def backoff_seconds(failures: int, *, base: float = 2.0, cap: float = 900.0) -> float:
@@ -182,9 +185,10 @@ class SyncClient:
         for start in range(0, len(pending), BATCH):
             batch = pending[start : start + BATCH]
             body = protocol.encode(protocol.rows(batch))
-            _expect(*connection.request(device, "POST", "/v1/push", body), 200)
+            answer = _expect(*connection.request(device, "POST", "/v1/push", body), 200)
             self.vault.sent(batch)  # only now: a cut connection re-sends this batch, no more
             result.pushed += len(batch)
+            result.already_held += len(batch) - int(answer.get("changed", len(batch)))
             self._progress("push", result.pushed)
 
     def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.test_sync import free_port, second_device
 from tests.test_vault import as_source, distinctive_badge, new_backpack
-from wallet.services import sync
+from wallet.services import bench, sync
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.sync_protocol import SyncError
 
@@ -197,4 +197,22 @@ def test_a_lost_answer_costs_exactly_one_batch(tmp_path: Path) -> None:
     retry = sync.SyncClient(laptop, url).sync()
     assert retry.already_held == sync.BATCH  # exactly the one batch, and no more
     assert retry.pushed == 120 and laptop.vault.outbox() == []
+    server.kill()
+
+
+def test_load_loses_no_writes(tmp_path: Path) -> None:
+    """100 clients doing 20 syncs each against one server."""
+    server = Server(tmp_path / "server")
+    server.start()
+    load = bench.sync_load(f"http://127.0.0.1:{server.port}", tmp_path, clients=100, rounds=20)
+    assert len(load.latencies) == 100 * 20
+    with sqlite3.connect(tmp_path / "server" / "server.db") as db:
+        for account, written in load.written.items():
+            held = {
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM records WHERE account = ? AND kind = 'holder_key'", [account]
+                )
+            }
+            assert held == written  # every write arrived, once
     server.kill()

@@ -9,8 +9,10 @@ import copy
 import json
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,10 +95,56 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _vault_figures(sample, ed_key)
 
 
+@dataclass
+class LoadResult:
+    latencies: list[float]  # seconds per sync
+    elapsed: float
+    written: dict[str, set[str]]  # server account -> record ids each client wrote
+
+
+def sync_load(url: str, folder: Path, clients: int, rounds: int) -> LoadResult:
+    """`clients` wallets in parallel threads; each round writes a new record, then syncs."""
+    from wallet.services.sync import SyncClient, account_did
+
+    latencies: list[float] = []
+    written: dict[str, set[str]] = {}
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        try:
+            vault, _ = Vault.create(
+                folder / f"client{number}", "load", kdf_params=kdf.KdfParams.minimum()
+            )
+            pack = Backpack(vault)
+            ids = set()
+            for _ in range(rounds):
+                ids.add(pack.new_holder_key())
+                start = time.perf_counter()
+                SyncClient(pack, url).sync()
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+            account = account_did(vault)
+            with lock:
+                written[account] = ids
+            vault.close()
+        except Exception as error:  # noqa: BLE001 - a thread's error is re-raised below
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return LoadResult(latencies, time.perf_counter() - start, written)
+
+
 def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
     """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
     import socket
-    import threading
 
     import uvicorn
 
@@ -131,6 +179,10 @@ def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, f
         per = (ten.bytes_sent + ten.bytes_received - noop.bytes_sent - noop.bytes_received) / 10
         yield "sync.per-additional-credential", per, "bytes"
         vault.close()
+        load = sync_load(url, Path(folder), clients=20, rounds=10)
+        yield "sync.load-20-clients.throughput", len(load.latencies) / load.elapsed, "syncs/s"
+        p95 = statistics.quantiles(load.latencies, n=20)[-1] * 1000
+        yield "sync.load-20-clients.p95", p95, "ms"
         server.should_exit = True
         thread.join(timeout=10)
 

@@ -115,6 +115,11 @@ def _account_key(vault: Vault) -> KeyPair:
     return KeyPair.from_ed25519_seed(bytes.fromhex(seed))
 
 
+def account_did(vault: Vault) -> str:
+    """The sync account this wallet belongs to, as the server knows it."""
+    return did_key.did_for(_account_key(vault).public)
+
+
 def _device_key(vault: Vault) -> KeyPair:
     if vault.has(DEVICE_KEY):
         return KeyPair.from_secret_multikey(

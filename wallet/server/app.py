@@ -12,7 +12,7 @@ Errors are JSON: {"error": code, "message": text}.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
@@ -28,6 +28,9 @@ from wallet.vc import did_key
 
 MAX_BODY_BYTES = 1_000_000
 MAX_PULL = 500
+
+
+Handler = Callable[..., Awaitable[Response]]
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -95,11 +98,24 @@ def create_app(
             return _error(403, "unknown-device", "register this device first")
         return signed.did, account, body
 
-    async def devices(request: Request) -> Response:
-        checked = await authenticated(request, registered=False)
-        if isinstance(checked, Response):
-            return checked
-        device, _, body = checked
+    def signed(
+        *, registered: bool = True
+    ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+        """Run a handler only for a properly signed request, with (device, account, body)."""
+
+        def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+            async def endpoint(request: Request) -> Response:
+                checked = await authenticated(request, registered=registered)
+                if isinstance(checked, Response):
+                    return checked
+                return await handler(request, *checked)
+
+            return endpoint
+
+        return wrap
+
+    @signed(registered=False)
+    async def devices(request: Request, device: str, _account: str | None, body: bytes) -> Response:
         try:
             claim = protocol.decode(body)
             account, attestation = claim["account"], claim["attestation"]
@@ -120,11 +136,8 @@ def create_app(
             return _error(409, "conflict", str(error))
         return _cbor({"account": account})
 
-    async def header(request: Request) -> Response:
-        checked = await authenticated(request)
-        if isinstance(checked, Response):
-            return checked
-        _, account, body = checked
+    @signed()
+    async def header(request: Request, _device: str, account: str, body: bytes) -> Response:
         if request.method == "PUT":
             await run_in_threadpool(store.put_header, account, body)
             return _cbor({"stored": len(body)})
@@ -133,11 +146,8 @@ def create_app(
             _error(404, "no-header", "no wallet header yet") if stored is None else Response(stored)
         )
 
-    async def push(request: Request) -> Response:
-        checked = await authenticated(request)
-        if isinstance(checked, Response):
-            return checked
-        device, account, body = checked
+    @signed()
+    async def push(request: Request, device: str, account: str, body: bytes) -> Response:
         try:
             records = protocol.records(protocol.decode(body))
         except ProtocolError as error:
@@ -145,11 +155,8 @@ def create_app(
         changed = await run_in_threadpool(store.push, account, records, device)
         return _cbor({"accepted": len(records), "changed": changed})
 
-    async def pull(request: Request) -> Response:
-        checked = await authenticated(request)
-        if isinstance(checked, Response):
-            return checked
-        device, account, _ = checked
+    @signed()
+    async def pull(request: Request, device: str, account: str, _body: bytes) -> Response:
         try:
             after = store.seq_of(account, request.query_params.get("cursor", ""))
             limit = min(int(request.query_params.get("limit", MAX_PULL)), MAX_PULL)

@@ -317,17 +317,16 @@ class Backpack:
         self._active()
         ids = self.vault.ids(CREDENTIAL)
         failing = 0
+
+        def change(payload: dict[str, Any]) -> None:
+            nonlocal failing
+            payload["report"] = self._verify(payload["credential"])
+            payload["checked"] = self._now().isoformat(timespec="seconds")
+            failing += not payload["report"]["verified"]
+
         for start in range(0, len(ids), BATCH_SIZE):
             with self.vault.transaction():
                 for record_id in ids[start : start + BATCH_SIZE]:
-                    credential = self.vault.get(record_id, CREDENTIAL).payload["credential"]
-                    report = self._verify(credential)
-                    failing += not report["verified"]
-
-                    def change(payload: dict[str, Any], report=report) -> None:  # type: ignore[no-untyped-def]
-                        payload["report"] = report
-                        payload["checked"] = self._now().isoformat(timespec="seconds")
-
                     self._rewrite(record_id, change)
         return len(ids), failing
 
@@ -409,6 +408,16 @@ class Backpack:
     def backup(self, path: Path) -> int:
         self._active()
         return backup_file.write_backup(self.vault, path)
+
+    def refresh_card(self, record_id: str) -> None:
+        """Bring one card in line with its record after the record changed underneath (a
+        sync): a deleted or missing record leaves the index. Call inside a transaction."""
+        try:
+            record = self.vault.get(record_id, CREDENTIAL)
+        except RecordNotFound:
+            self.index.remove(record_id)
+            return
+        self.index.upsert([card_for(record_id, record.version, record.payload)])
 
     def rebuild_index(self) -> None:
         """Derive the card index again from the records (after a restore)."""

@@ -93,16 +93,8 @@ class PresentationVerifier:
         credentials = vc_data_model.as_list(unsecured.get("verifiableCredential"))
         if not credentials or not all(isinstance(c, dict) for c in credentials):
             raise MalformedInput("the presentation holds no credentials")
-        checks = [self._holder_signature(unsecured, vp_proofs)]
-        signers = (
-            {
-                method.controller
-                for proof in vp_proofs
-                if (method := resolve_offline()(str(proof.get("verificationMethod")))) is not None
-            }
-            if checks[0].ok
-            else set()
-        )
+        holder_check, signers = self._holder_signature(unsecured, vp_proofs)
+        checks = [holder_check]
         checks.append(self._freshness(vp_proofs, decoded, challenge, domain, now))
         checks.append(self._replay(vp_proofs))
         claims = []
@@ -117,9 +109,13 @@ class PresentationVerifier:
 
     def _holder_signature(
         self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]
-    ) -> Check:
+    ) -> tuple[Check, set[str]]:
+        """The check, and the DIDs whose keys made every holder proof (empty if any fails)."""
         if not vp_proofs:
-            return Check("holder-signature", False, "The presentation is not signed by its holder.")
+            return Check(
+                "holder-signature", False, "The presentation is not signed by its holder."
+            ), set()
+        signers = set()
         for proof in vp_proofs:
             result = verify_proof(
                 document_for_proof(unsecured, proof, vp_proofs),
@@ -128,13 +124,13 @@ class PresentationVerifier:
                 DEFAULT_LIMITS,
                 purpose="authentication",
             )
-            if not result.ok:
-                return Check(
-                    "holder-signature", False, f"Holder's {suite_name(proof)}: {result.message}"
-                )
+            if not result.ok or result.method is None:
+                message = f"Holder's {suite_name(proof)}: {result.message}"
+                return Check("holder-signature", False, message), set()
+            signers.add(result.method.controller)
         return Check(
             "holder-signature", True, "Signed by the holder just now for this presentation."
-        )
+        ), signers
 
     def _freshness(
         self,

@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wallet.services import sync_protocol as protocol
-from wallet.services.backpack import CREDENTIAL, Backpack, card_for
+from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.sync_protocol import SyncError
 from wallet.store import kdf, recovery
-from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, StoredRecord, Vault
+from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault
 from wallet.vc import did_key
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -218,7 +218,7 @@ class SyncClient:
 
     def _apply(self, remote: StoredRecord) -> None:
         local = self.vault.stored_record(remote.id)
-        if remote.kind in (DEVICE_KEY, SYNC_ACCOUNT) or (
+        if remote.kind in LOCAL_KINDS or (
             local is not None and protocol.rank(local) >= protocol.rank(remote)
         ):
             return
@@ -227,7 +227,7 @@ class SyncClient:
         if queued and not remote.deleted and not local.deleted and remote.kind == CREDENTIAL:
             self._merge(remote, local)  # both sides changed it: keep each side's newer fields
         elif remote.kind == CREDENTIAL:
-            self._reindex(remote.id)
+            self.backpack.refresh_card(remote.id)
 
     def _merge(self, remote: StoredRecord, local: StoredRecord) -> None:
         ours = self.vault.unseal(local.id, local.kind, local.version, local.blob or b"")
@@ -237,15 +237,7 @@ class SyncClient:
         if ours.get("checked", "") > merged.get("checked", ""):
             merged["report"], merged["checked"] = ours["report"], ours["checked"]
         self.vault.put(remote.id, remote.kind, merged)
-        self._reindex(remote.id)
-
-    def _reindex(self, record_id: str) -> None:
-        stored = self.vault.stored_record(record_id)
-        if stored is None or stored.deleted:
-            self.backpack.index.remove(record_id)
-            return
-        payload = self.vault.unseal(stored.id, stored.kind, stored.version, stored.blob or b"")
-        self.backpack.index.upsert([card_for(stored.id, stored.version, payload)])
+        self.backpack.refresh_card(remote.id)
 
 
 def join(directory: Path, words: str, passphrase: str, server: str) -> tuple[Backpack, SyncResult]:

@@ -22,7 +22,7 @@ from wallet.vc.data_integrity import (
     resolve_offline,
     split_proofs,
 )
-from wallet.vc.errors import MalformedInput, MalformedProof
+from wallet.vc.errors import MalformedProof
 from wallet.vc.jsonld import to_rdf
 from wallet.vc.proofs import suite_name, verify_proof
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
@@ -76,10 +76,8 @@ def verify_credential(
 ) -> Report:
     """All checks for one credential. `now` is injected so a clock can be faked in tests
     and so a verifier can ask "was this valid then?"."""
-    if not isinstance(document, dict):
-        raise MalformedInput("a credential must be a JSON object")
+    unsecured, proofs = split_proofs(document)  # refuses anything but a JSON object
     resolver = resolver or resolve_offline()
-    unsecured, proofs = split_proofs(document)
     disclosed_subset = any(
         p.get("cryptosuite") == ecdsa_sd_2023.NAME and not ecdsa_sd_2023.is_base_proof(p)
         for p in proofs

@@ -100,6 +100,13 @@ def _open_backpack(args: argparse.Namespace) -> backpack.Backpack:
     return backpack.Backpack(vault)
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    from wallet.ui import app  # Flet loads only for the app
+
+    app.run(args.wallet, web=args.web, host=args.host, port=args.port)
+    return EXIT_OK
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     if args.recover and args.server:
         passphrase = _passphrase("New passphrase: ", confirm=True)
@@ -326,6 +333,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the wallet's data directory (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = commands.add_parser(
+        "app", help="start the app (a desktop window, or the web UI on this machine)"
+    )
+    app.add_argument("--web", action="store_true", help="serve the web UI even with a desktop")
+    app.add_argument("--host", default="127.0.0.1")
+    app.add_argument("--port", type=int, default=8550)
+    app.add_argument("--wallet", type=Path, default=argparse.SUPPRESS, metavar="DIR")
+    app.set_defaults(run=_cmd_app)
 
     init = commands.add_parser("init", help="create a wallet and show its recovery words")
     init.add_argument("--json", action="store_true", help='print {"recovery": "..."}')

@@ -142,12 +142,14 @@ class Backpack:
 
     def _active(self) -> None:
         """Every use goes through here: lock after inactivity, then count this as activity."""
-        now = self._clock()
-        if self.vault.unlocked and now - self._last_activity > self._idle_timeout:
+        if self.vault.unlocked and self.idle():
             self.vault.lock()
         if not self.vault.unlocked:
             raise VaultLocked("the wallet is locked: unlock it to continue")
-        self._last_activity = now
+        self._last_activity = self._clock()
+
+    def idle(self) -> bool:
+        return self._clock() - self._last_activity > self._idle_timeout
 
     def unlock(self, passphrase: str) -> None:
         self.vault.unlock(passphrase)

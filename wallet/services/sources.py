@@ -64,3 +64,20 @@ def parse_source(name: str, data: bytes) -> dict[str, Any]:
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document
+
+
+def combine_frames(pictures: list[bytes]) -> bytes | None:
+    """Pictures that each show a frame of one sequence become one source (a payload per
+    line); None when they are not all frames, so each imports on its own."""
+    texts = []
+    for picture in pictures:
+        if not (baked_badges.is_png(picture) or picture.startswith(b"\xff\xd8")):
+            return None
+        try:
+            found = images.decode_image(picture)
+        except NoQrCode:
+            return None
+        if not all(text.startswith(frames.FRAME_PREFIX) for text in found):
+            return None
+        texts += found
+    return "\n".join(texts).encode("ascii") if texts else None

@@ -97,7 +97,10 @@ class Vault:
         self._data_key: bytes | None = None
         self._subkeys: dict[str, bytes] = {}
         try:
-            self.db = sqlite_utils.Database(sqlite3.connect(self.path, isolation_level=None))
+            # Not tied to the opening thread: the app moves slow work to a worker thread.
+            # Callers still use one vault from one thread at a time (wallet/ui/context.py).
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.db = sqlite_utils.Database(connection)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
             migrate(self.db)

@@ -6,6 +6,7 @@ from typing import Any
 
 from wallet.vc.vc_data_model import as_list, is_url, validity_fields
 
+CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 

@@ -1,0 +1,226 @@
+"""The real app, started as `python -m wallet app --web`, driven in headless Chromium
+through Flutter's semantics tree. Nothing beyond 127.0.0.1 is reachable: the browser's
+other requests are aborted and recorded, and the app process refuses non-loopback
+connections."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "build" / "screens"  # test artifacts, not committed
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 412, "height": 915}
+PASSPHRASE = "river-stone-42"
+# Flet's web client asks a CDN for the Rive animation runtime, which this app never uses;
+# the request is blocked like every other and the app works without it.
+FLET_CLIENT_PROBES = ("https://cdn.jsdelivr.net/npm/@rive-app/",)
+
+
+def _missing(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_app(wallet_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "offline_site")}
+    env.pop("DISPLAY", None)  # Flet opens no browser of its own
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wallet",
+            "--wallet",
+            str(wallet_dir),
+            "app",
+            "--web",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(wallet_dir.parent / "app.log").open("wb"),
+    )
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the app exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"the app did not answer on {url}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        _missing("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Wallet:
+    """One running app and one browser page on it, with the few gestures tests need."""
+
+    def __init__(self, page: object, url: str, directory: Path) -> None:
+        self.page = page
+        self.url = url
+        self.directory = directory
+        self.blocked: list[str] = []
+
+    def open(self) -> None:
+        self.page.goto(self.url)
+        self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+        self.page.dispatch_event("flt-semantics-placeholder", "click")
+
+    def button(self, name: str, *, exact: bool = True) -> object:
+        return self.page.get_by_role("button", name=name, exact=exact)
+
+    def click(self, name: str, *, exact: bool = True) -> None:
+        self.button(name, exact=exact).first.click()
+
+    def type(self, label: str, text: str) -> None:
+        self.page.get_by_role("textbox", name=label, exact=True).click()
+        self.page.wait_for_timeout(250)  # the field takes focus a moment after the click
+        self.page.keyboard.type(text, delay=10)
+
+    def see(self, text: str, timeout: float = 30_000) -> None:
+        try:
+            self.page.get_by_text(text).first.wait_for(timeout=timeout)
+        except PlaywrightTimeout as error:
+            self.screenshot("failed-waiting")  # what the screen showed instead
+            log = self.directory.parent / "app.log"
+            raise AssertionError(
+                f"{text!r} never showed; app log:\n{log.read_text()[-3000:]}"
+            ) from error
+
+    def choose_files(self, button: str, *paths: Path) -> None:
+        with self.page.expect_file_chooser() as chooser:
+            self.click(button)
+        chooser.value.set_files([str(p) for p in paths])
+
+    def screenshot(self, name: str | None = None) -> Image.Image:
+        self.page.wait_for_timeout(400)  # let the canvas paint what the semantics show
+        data = self.page.screenshot()
+        if name is not None:
+            SCREENS.mkdir(parents=True, exist_ok=True)
+            (SCREENS / f"{name}.png").write_bytes(data)
+        return Image.open(io.BytesIO(data))
+
+    def qr_texts(self, frames_expected: bool = True, timeout: float = 20) -> list[str]:
+        """Every distinct code shown on screen, watching until a sequence is complete."""
+        import zxingcpp
+
+        seen: dict[str, None] = {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for code in zxingcpp.read_barcodes(self.screenshot()):
+                seen.setdefault(code.text)
+            if seen and (not frames_expected or _complete(list(seen))):
+                return list(seen)
+            self.page.wait_for_timeout(300)
+        raise AssertionError(f"no complete QR sequence on screen; saw {len(seen)} codes")
+
+    def create_wallet(self) -> None:
+        self.click("Create a new wallet")
+        self.type("Passphrase", PASSPHRASE)
+        self.type("Passphrase again", PASSPHRASE)
+        self.click("Create wallet")
+        self.see("Your recovery words")
+        words = [
+            self.page.get_by_text(f"{n}. ", exact=False).first.inner_text().split(". ", 1)[1]
+            for n in range(1, 13)
+        ]
+        self.screenshot("onboarding-words")
+        self.click("I wrote them down")
+        self.see("Check your words")
+        for n, word in enumerate(words, start=1):
+            field = self.page.get_by_role("textbox", name=f"Word number {n}", exact=True)
+            if field.count():
+                self.type(f"Word number {n}", word)
+        self.click("Confirm")
+        self.see("My backpack")
+
+
+def _complete(texts: list[str]) -> bool:
+    from wallet.qr import frames
+    from wallet.qr.errors import PayloadError
+
+    try:
+        frames.reassemble(texts)
+    except PayloadError:
+        return False
+    return True
+
+
+@pytest.fixture
+def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
+    port = free_port()
+    directory = tmp_path / "wallet"
+    process = start_app(directory, port)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, process)
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        app = Wallet(page, url, directory)
+
+        def offline(route: object) -> None:
+            if route.request.url.startswith(url) or route.request.url.startswith(
+                url.replace("http", "ws")
+            ):
+                route.continue_()
+            else:
+                app.blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", offline)
+        app.open()
+        yield app
+        context.close()
+        unexpected = [u for u in app.blocked if not u.startswith(FLET_CLIENT_PROBES)]
+        assert unexpected == [], f"the app tried to reach the network: {unexpected}"
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(directory, ignore_errors=True)

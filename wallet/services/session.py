@@ -1,0 +1,207 @@
+"""One open wallet as the app sees it: create or restore it, unlock and lock it, and reach
+every role's service once it is open. The app holds a session, never a vault."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wallet.qr import challenge as challenge_qr
+from wallet.qr import images
+from wallet.services import backpack as backpack_service
+from wallet.services import qr_display
+from wallet.services.backpack import Backpack
+from wallet.services.presentation_verifier import PresentationVerifier, Verdict
+from wallet.services.settings import Settings
+from wallet.services.sync import SyncClient, SyncResult
+from wallet.services.trainer import Trainer
+from wallet.services.verification_history import VerificationHistory
+from wallet.store.errors import VaultLocked, WrongPassphrase
+from wallet.store.vault import Vault
+from wallet.store.verifier_store import VerifierStore
+from wallet.vc.data_integrity import parse_datetime
+
+QUIZ_WORDS = 3  # how many recovery words a new user types back
+
+
+class Session:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        idle_timeout: float = backpack_service.IDLE_TIMEOUT_SECONDS,
+    ) -> None:
+        self.directory = directory
+        self._clock = clock
+        self._idle_timeout = idle_timeout
+        self._vault: Vault | None = None
+        self._backpack: Backpack | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def exists(self) -> bool:
+        return Vault.exists(self.directory)
+
+    @property
+    def unlocked(self) -> bool:
+        return self._vault is not None and self._vault.unlocked
+
+    def create(self, passphrase: str) -> str:
+        """A new wallet, unlocked; returns the recovery words, shown once."""
+        vault, words = Vault.create(self.directory, passphrase, clock=self._clock)
+        self._opened(vault)
+        return words
+
+    def restore(self, words: str, backup: bytes, passphrase: str) -> int:
+        """A wallet from a backup file and the recovery words, under a new passphrase;
+        returns how many credentials came back."""
+        pack = backpack_service.restore(
+            backup, self.directory, lambda vault: vault.unlock_with_recovery(words)
+        )
+        pack.vault.change_passphrase(passphrase)
+        self._opened(pack.vault)
+        return pack.list(page_size=1).total
+
+    def unlock(self, passphrase: str) -> None:
+        vault = self._vault or Vault.open(self.directory, clock=self._clock)
+        vault.unlock(passphrase)
+        self._opened(vault)
+
+    def _opened(self, vault: Vault) -> None:
+        self._vault = vault
+        self._backpack = Backpack(vault, clock=self._clock, idle_timeout=self._idle_timeout)
+
+    def lock(self) -> None:
+        if self._vault is not None:
+            self._vault.lock()
+
+    def lock_if_idle(self) -> bool:
+        """Lock after the backpack's idle timeout; True when the wallet is (now) locked."""
+        if self._backpack is None or not self.unlocked:
+            return True
+        if self._backpack.idle():
+            self.lock()
+            return True
+        return False
+
+    def change_passphrase(self, current: str, new: str) -> None:
+        vault = self._open_vault()
+        try:
+            vault.unlock(current)
+        except WrongPassphrase:
+            raise WrongPassphrase("the current passphrase is not right") from None
+        vault.change_passphrase(new)
+
+    # --- recovery-word quiz -----------------------------------------------------------------
+
+    @staticmethod
+    def quiz_positions(words: str) -> list[int]:
+        """Which words (1-based) to ask for, at random so no one learns to skip the step."""
+        count = len(words.split())
+        return sorted(secrets.SystemRandom().sample(range(1, count + 1), QUIZ_WORDS))
+
+    @staticmethod
+    def quiz_passes(words: str, answers: dict[int, str]) -> bool:
+        listed = words.split()
+        return (
+            all(
+                hmac.compare_digest(
+                    answer.strip().lower().encode(), listed[position - 1].lower().encode()
+                )
+                for position, answer in answers.items()
+            )
+            and len(answers) == QUIZ_WORDS
+        )
+
+    # --- roles ------------------------------------------------------------------------------
+
+    def _open_vault(self) -> Vault:
+        if self._vault is None:
+            self._vault = Vault.open(self.directory, clock=self._clock)
+        return self._vault
+
+    @property
+    def backpack(self) -> Backpack:
+        if self._backpack is None or not self.unlocked:
+            raise VaultLocked("the wallet is locked: unlock it to continue")
+        return self._backpack
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(self.backpack.vault, self._clock)
+
+    @property
+    def trainer(self) -> Trainer:
+        return Trainer(self.backpack.vault, self._clock)
+
+    @property
+    def history(self) -> VerificationHistory:
+        return VerificationHistory(self.backpack.vault, self._clock)
+
+    def verify_images(self, pictures: list[bytes]) -> Verdict:
+        """Check a presentation offline and keep the verdict in the history."""
+        store = VerifierStore(self.directory)
+        try:
+            verdict = PresentationVerifier(store, clock=self._clock).scan_images(pictures)
+        finally:
+            store.close()
+        self.history.record(verdict)
+        return verdict
+
+    def sync(self, server: str) -> SyncResult:
+        return SyncClient(self.backpack, server, clock=self._clock).sync()
+
+    def last_sync(self) -> dict | None:
+        return self.backpack.vault.sync_state("last")
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    # --- sharing and backup -----------------------------------------------------------------
+
+    def share(
+        self, record_id: str, reveal: list[str], challenge: tuple[str, str] | None = None
+    ) -> SharedQr:
+        """The presentation as QR texts, with what the screen tells the holder about it."""
+        challenge_value, domain = challenge or (None, None)
+        presentation = self.backpack.present(
+            [record_id], reveal, challenge=challenge_value, domain=domain
+        )
+        texts, payload_bytes = qr_display.texts_for(presentation.document)
+        proof = presentation.document["proof"]
+        expires = proof.get("expires") if isinstance(proof, dict) else None
+        return SharedQr(
+            texts,
+            payload_bytes,
+            parse_datetime(expires) if expires else None,
+            bool(presentation.presented_whole),
+        )
+
+    @staticmethod
+    def read_challenge(picture: bytes) -> tuple[str, str]:
+        """A verifier's challenge QR (`wallet challenge`): (challenge, domain)."""
+        texts = images.decode_image(picture)
+        return challenge_qr.from_text(texts[0])
+
+    def backup_bytes(self) -> bytes:
+        """A backup file's bytes, for the app to hand to the platform's save dialog."""
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "wallet.backup"
+            self.backpack.backup(path)
+            return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class SharedQr:
+    texts: list[str]
+    payload_bytes: int
+    expires: datetime | None  # None when it answers a verifier's challenge
+    shown_whole: bool  # no selective disclosure: every claim is shown

@@ -1,0 +1,65 @@
+"""Add a credential: open files (JSON, baked PNG/SVG badges, QR images or a whole frame
+sequence at once), or paste what a site or email gave you."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from wallet.services import sources
+from wallet.services.backpack import ImportResult
+from wallet.ui.context import App
+from wallet.ui.widgets import button, field, header
+
+EXTENSIONS = ["json", "jsonld", "png", "svg", "jpg", "jpeg", "txt"]
+
+
+def view(app: App) -> ft.Control:
+    from wallet.ui import backpack
+
+    t = app.t
+    pasted = field(t("add.paste_label"), multiline=True)
+    results = ft.Column()
+
+    def show(found: list[ImportResult]) -> None:
+        results.controls = [
+            ft.Text(
+                t(f"add.result.{item.status}", name=item.source, reason=item.reason),
+                color=ft.Colors.ERROR if item.status == "refused" else None,
+            )
+            for item in found
+        ]
+        app.page.update()
+
+    async def run(sources: list[tuple[str, bytes]]) -> None:
+        found = await app.work(t("busy.importing"), _import, app, sources)
+        if found is not None:
+            show(found)
+
+    async def open_files(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(EXTENSIONS, many=True)
+        if files:
+            await run(files)
+
+    async def paste(_: ft.ControlEvent) -> None:
+        if pasted.value and pasted.value.strip():
+            await run([(t("add.pasted"), pasted.value.encode())])
+
+    return ft.Column(
+        [
+            header(app, t("add.title"), lambda: app.go(backpack.view)),
+            ft.Text(t("add.help")),
+            button(t("add.open_file"), open_files, icon=ft.Icons.FILE_OPEN),
+            pasted,
+            button(t("add.import_pasted"), paste, icon=ft.Icons.CONTENT_PASTE, primary=False),
+            results,
+        ],
+        spacing=16,
+        scroll=ft.ScrollMode.AUTO,
+    )
+
+
+def _import(app: App, files: list[tuple[str, bytes]]) -> list[ImportResult]:
+    if len(files) > 1 and (combined := sources.combine_frames([d for _, d in files])):
+        files = [(app.t("add.sequence", n=len(files)), combined)]
+    pack = app.session.backpack
+    return list(pack.import_sources((name, lambda d=data: d) for name, data in files))

@@ -1,0 +1,68 @@
+"""Start the app: a desktop window where Flet's desktop client is installed, otherwise the
+web UI on this machine, served with Flet's bundled web client so it works offline."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import flet as ft
+
+from wallet.services.session import Session
+from wallet.services.sync_protocol import SyncError
+from wallet.ui import onboarding, unlock
+from wallet.ui.context import App
+
+IDLE_CHECK_SECONDS = 15
+log = logging.getLogger(__name__)
+
+
+def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
+    async def main(page: ft.Page) -> None:
+        page.title = "Learner Wallet"
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
+        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
+        app = App(page, Session(directory))
+        ft.Connectivity(on_change=lambda e: _back_online(app, e))
+        app.go(unlock.view if app.session.exists else onboarding.view)
+        page.run_task(_idle_lock, app)
+
+    return main
+
+
+async def _idle_lock(app: App) -> None:
+    while True:
+        await asyncio.sleep(IDLE_CHECK_SECONDS)
+        if (
+            app.session.exists
+            and app.page.navigation_bar is not None
+            and app.session.lock_if_idle()
+        ):
+            app.locked()
+
+
+async def _back_online(app: App, event: ft.ConnectivityChangeEvent) -> None:
+    """Sync as soon as a connection appears, quietly: the user asked for it once."""
+    if ft.ConnectivityType.NONE in event.connectivity or not app.session.unlocked:
+        return
+    server = app.session.settings.get("server")
+    if server:
+        try:
+            await app.in_worker(app.session.sync, server)
+        except SyncError as error:  # kept in the sync state, which Settings shows
+            log.info("background sync failed: %s", type(error).__name__)
+
+
+def desktop_available() -> bool:
+    return importlib.util.find_spec("flet_desktop") is not None
+
+
+def run(directory: Path, *, web: bool, host: str, port: int) -> None:
+    main = build(directory)
+    if web or not desktop_available():
+        ft.run(main, host=host, port=port, view=ft.AppView.WEB_BROWSER, no_cdn=True)
+    else:
+        ft.run(main)

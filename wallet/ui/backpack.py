@@ -1,0 +1,132 @@
+"""The learner's backpack: their badges as cards, with search, tags and how fresh each
+verification is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import flet as ft
+
+from wallet.services import demo
+from wallet.ui import add_credential, credential_detail, receive
+from wallet.ui.context import App
+from wallet.ui.widgets import ago, button, header
+
+
+def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
+    when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
+    if card["verified"]:
+        return ft.Chip(
+            ft.Text(app.t("chip.verified", when=when)),
+            leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
+        )
+    return ft.Chip(
+        ft.Text(app.t("chip.not_verified", when=when)),
+        leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
+    )
+
+
+def _badge_image(card: dict[str, Any]) -> ft.Control:
+    image = card.get("image") or ""
+    if image.startswith("data:image/"):  # remote images would need the network
+        return ft.Image(src=image, width=48, height=48)
+    return ft.Icon(ft.Icons.WORKSPACE_PREMIUM, size=40)
+
+
+def _card(app: App, card: dict[str, Any]) -> ft.Control:
+    issued = card["issued"][:10]
+    return ft.Card(
+        ft.Column(
+            [
+                ft.ListTile(
+                    leading=_badge_image(card),
+                    title=ft.Text(card["name"], weight=ft.FontWeight.BOLD),
+                    subtitle=ft.Text(f"{card['issuer']} · {issued}"),
+                    on_click=lambda _: app.go(credential_detail.view, record_id=card["id"]),
+                ),
+                ft.Row(
+                    [verification_chip(app, card)]
+                    + [ft.Chip(ft.Text(tag)) for tag in card["tags"]],
+                    wrap=True,
+                ),
+            ],
+            spacing=0,
+        ),
+    )
+
+
+def _empty(app: App) -> ft.Control:
+    t = app.t
+
+    async def samples(_: ft.ControlEvent) -> None:
+        pack = app.session.backpack
+        added = await app.work(
+            t("busy.samples"), lambda: demo.add_sample_badges(pack, now=app.session.now())
+        )
+        if added is not None:
+            app.tell(t("backpack.samples_added", n=len(added)))
+            app.go(view)
+
+    return ft.Column(
+        [
+            ft.Icon(ft.Icons.BACKPACK, size=64),
+            ft.Text(t("backpack.empty_title"), size=20, weight=ft.FontWeight.BOLD),
+            ft.Text(t("backpack.empty_help")),
+            button(t("backpack.add"), lambda _: app.go(add_credential.view), icon=ft.Icons.ADD),
+            button(t("backpack.receive"), lambda _: app.go(receive.view), primary=False),
+            button(t("backpack.try_samples"), samples, primary=False),
+        ],
+        spacing=16,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
+    t = app.t
+    pack = app.session.backpack
+    everything = pack.list(page_size=200, sort="recent")
+    if everything.total == 0:
+        return ft.Column([header(app, t("backpack.title")), _empty(app)], spacing=16)
+    if query:
+        cards = pack.search(query)
+    elif tag:
+        cards = pack.list(page_size=200, tag=tag).cards
+    else:
+        cards = everything.cards
+    tags = sorted({x for card in everything.cards for x in card["tags"]})
+    search = ft.TextField(
+        label=t("backpack.search"),
+        value=query,
+        prefix_icon=ft.Icons.SEARCH,
+        on_submit=lambda e: app.go(view, query=e.control.value or ""),
+    )
+    tag_chips = [
+        ft.Chip(
+            ft.Text(x),
+            selected=x == tag,
+            on_select=lambda _, x=x: app.go(view, tag=None if x == tag else x),
+        )
+        for x in tags
+    ]
+    return ft.Column(
+        [
+            header(app, t("backpack.title")),
+            ft.Row(
+                [
+                    button(
+                        t("backpack.add"), lambda _: app.go(add_credential.view), icon=ft.Icons.ADD
+                    ),
+                    button(t("backpack.receive"), lambda _: app.go(receive.view), primary=False),
+                ],
+                wrap=True,
+            ),
+            search,
+            ft.Row(tag_chips, wrap=True),
+            ft.Text(t("backpack.count", n=len(cards), total=everything.total)),
+            *[_card(app, card) for card in cards],
+        ],
+        spacing=12,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )

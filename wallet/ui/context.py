@@ -1,0 +1,121 @@
+"""What every screen shares: the page, the open wallet session, the language, navigation,
+and running slow work off the UI thread with a busy indicator."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import flet as ft
+
+from wallet.services.session import Session
+from wallet.store.errors import VaultLocked
+from wallet.ui import errors
+from wallet.ui.i18n import Catalog
+
+T = TypeVar("T")
+Screen = Callable[..., ft.Control]
+MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
+THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
+
+
+class App:
+    def __init__(self, page: ft.Page, session: Session) -> None:
+        self.page = page
+        self.session = session
+        self.t = Catalog()
+        self.screen: tuple[Screen, dict[str, Any]] | None = None
+        self.tab = 0  # the navigation bar's highlighted tab
+        self.generation = 0  # bumps on every navigation; animations stop when it moves on
+        self.picker = ft.FilePicker()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
+
+    # --- navigation -------------------------------------------------------------------------
+
+    def go(self, screen: Screen, **params: Any) -> None:
+        self.generation += 1
+        self.screen = (screen, params)
+        self.page.controls.clear()
+        self.page.controls.append(
+            ft.SafeArea(ft.Container(screen(self, **params), padding=16), expand=True)
+        )
+        self.refresh_navigation()
+        self.page.update()
+
+    def refresh(self) -> None:
+        """Build the current screen again (after a language or role change)."""
+        if self.screen is not None:
+            screen, params = self.screen
+            self.go(screen, **params)
+
+    def apply_preferences(self) -> None:
+        """Language and theme live in the wallet, so they follow it to every device."""
+        preferences = self.session.settings
+        self.t = Catalog(preferences.get("language", self.t.language))
+        self.page.theme_mode = THEMES.get(preferences.get("theme"), ft.ThemeMode.SYSTEM)
+
+    def refresh_navigation(self) -> None:
+        from wallet.ui import navigation  # screens import this module
+
+        self.page.navigation_bar = navigation.bar(self) if self.session.unlocked else None
+
+    def locked(self) -> None:
+        from wallet.ui import unlock
+
+        self.session.lock()
+        self.go(unlock.view)
+
+    # --- slow work and errors ---------------------------------------------------------------
+
+    async def work(self, message: str, job: Callable[..., T], *args: Any) -> T | None:
+        """Run `job` in a thread behind a progress dialog; a failure becomes a message the
+        user can act on and the result is None."""
+        dialog = ft.AlertDialog(
+            modal=True,
+            content=ft.Row([ft.ProgressRing(), ft.Text(message, expand=True)], tight=True),
+        )
+        self.page.show_dialog(dialog)
+        try:
+            result = await self.in_worker(job, *args)
+        except VaultLocked:
+            _close(dialog)
+            self.locked()
+            return None
+        except Exception as error:  # noqa: BLE001 - every failure reaches the user as words
+            _close(dialog)
+            self.tell(errors.message_for(error, self.t), error=True)
+            return None
+        _close(dialog)
+        return result
+
+    async def in_worker(self, job: Callable[..., T], *args: Any) -> T:
+        """All slow work runs on one worker thread, one job at a time, so the wallet's
+        database is never used by two threads at once."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self.worker, functools.partial(job, *args)
+        )
+
+    def tell(self, message: str, *, error: bool = False) -> None:
+        self.page.show_dialog(
+            ft.SnackBar(
+                ft.Text(message),
+                bgcolor=ft.Colors.ERROR_CONTAINER if error else None,
+                duration=6000 if error else 3000,
+            )
+        )
+
+    async def pick_files(
+        self, extensions: list[str], *, many: bool = False
+    ) -> list[tuple[str, bytes]]:
+        files = await self.picker.pick_files(
+            allowed_extensions=extensions, allow_multiple=many, with_data=True
+        )
+        return [(f.name, f.bytes or b"") for f in files or []]
+
+
+def _close(dialog: ft.AlertDialog) -> None:
+    dialog.open = False
+    dialog.update()

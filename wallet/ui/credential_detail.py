@@ -1,0 +1,98 @@
+"""One credential: every claim in words, what its verification found, its tags, and the
+way to share or delete it."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from wallet.services import presenter
+from wallet.ui import share
+from wallet.ui.context import App
+from wallet.ui.widgets import button, checks, claim_label, format_value, header
+
+
+def view(app: App, record_id: str) -> ft.Control:
+    from wallet.ui import backpack
+
+    t = app.t
+    held = app.session.backpack.show(record_id)
+    credential = held.credential
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    lines = [
+        (claim_label(t, pointer), format_value(value))
+        for pointer, _, value in presenter.labelled_values(credential)
+    ]
+    lines += [
+        (t("detail.issuer_id"), str(issuer_id)),
+        (t("detail.valid_from"), str(credential.get("validFrom", ""))),
+        (t("detail.credential_id"), str(credential.get("id", ""))),
+    ]
+    tags = ft.TextField(label=t("detail.tags"), value=", ".join(held.tags))
+
+    async def save_tags(_: ft.ControlEvent) -> None:
+        chosen = (tags.value or "").split(",")
+        if await app.work(t("busy.saving"), _set_tags, app, record_id, chosen):
+            app.tell(t("detail.tags_saved"))
+
+    def delete(_: ft.ControlEvent) -> None:
+        def confirmed(_: ft.ControlEvent) -> None:
+            app.page.pop_dialog()
+            app.session.backpack.delete(record_id)
+            app.tell(t("detail.deleted"))
+            app.go(backpack.view)
+
+        app.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text(t("detail.delete_title")),
+                content=ft.Text(t("detail.delete_help")),
+                actions=[
+                    ft.TextButton(t("common.cancel"), on_click=lambda _: app.page.pop_dialog()),
+                    ft.TextButton(t("detail.delete"), on_click=confirmed),
+                ],
+            )
+        )
+
+    return ft.Column(
+        [
+            header(app, held.card["name"], lambda: app.go(backpack.view)),
+            backpack.verification_chip(app, held.card),
+            *[
+                ft.Column(
+                    [
+                        ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Text(value, selectable=True),
+                    ],
+                    spacing=2,
+                )
+                for label, value in lines
+            ],
+            ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
+            checks(t, held.report["checks"]),
+            ft.Row(
+                [
+                    ft.Container(tags, expand=True),
+                    button(t("detail.save_tags"), save_tags, primary=False),
+                ]
+            ),
+            ft.Row(
+                [
+                    button(
+                        t("detail.share"),
+                        lambda _: app.go(share.view, record_id=record_id),
+                        icon=ft.Icons.SHARE,
+                    ),
+                    button(t("detail.delete"), delete, icon=ft.Icons.DELETE, primary=False),
+                ],
+                wrap=True,
+            ),
+        ],
+        spacing=12,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def _set_tags(app: App, record_id: str, tags: list[str]) -> bool:
+    app.session.backpack.set_tags(record_id, tags)
+    return True

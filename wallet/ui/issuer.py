@@ -1,0 +1,201 @@
+"""The field trainer's side: set up the issuer, keep achievement templates, and issue to
+a learner face to face, showing the signed badge as QR frames for their phone."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from wallet.services import trainer as trainer_service
+from wallet.ui import issuance_log
+from wallet.ui.context import App
+from wallet.ui.widgets import button, field, header, qr_codes
+
+
+def view(app: App) -> ft.Control:
+    t = app.t
+    profile = app.session.trainer.profile()
+    if profile is None:
+        return set_up(app)
+    templates = app.session.trainer.templates()
+    rows: list[ft.Control] = [
+        ft.Card(
+            ft.Column(
+                [
+                    ft.ListTile(
+                        title=ft.Text(template.name, weight=ft.FontWeight.BOLD),
+                        subtitle=ft.Text(template.description),
+                    ),
+                    ft.Row(
+                        [
+                            button(
+                                t("issuer.issue_button", name=template.name),
+                                lambda _, i=template.id: app.go(issue_to, template_id=i),
+                            ),
+                            button(
+                                t("issuer.edit_button", name=template.name),
+                                lambda _, i=template.id: app.go(template_form, template_id=i),
+                                primary=False,
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                ]
+            )
+        )
+        for template in templates
+    ]
+    return ft.Column(
+        [
+            header(app, t("issuer.title")),
+            ft.Text(t("issuer.signed_as", name=profile["name"])),
+            ft.Text(profile["did"], size=11, selectable=True),
+            ft.Row(
+                [
+                    button(
+                        t("issuer.new_template"), lambda _: app.go(template_form), icon=ft.Icons.ADD
+                    ),
+                    button(
+                        t("issuer.log"),
+                        lambda _: app.go(issuance_log.view),
+                        icon=ft.Icons.HISTORY,
+                        primary=False,
+                    ),
+                    button(t("issuer.rename"), lambda _: app.go(set_up), primary=False),
+                ],
+                wrap=True,
+            ),
+            ft.Text(t("issuer.templates"), size=18, weight=ft.FontWeight.BOLD),
+            *(rows or [ft.Text(t("issuer.no_templates"))]),
+        ],
+        spacing=12,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def set_up(app: App) -> ft.Control:
+    t = app.t
+    profile = app.session.trainer.profile()
+    name = field(t("issuer.name"))
+    name.value = profile["name"] if profile else ""
+
+    async def save(_: ft.ControlEvent) -> None:
+        done = await app.work(t("busy.making_key"), app.session.trainer.set_up, name.value or "")
+        if done:
+            app.go(view)
+
+    return ft.Column(
+        [
+            header(app, t("issuer.setup_title"), (lambda: app.go(view)) if profile else None),
+            ft.Text(t("issuer.setup_help")),
+            name,
+            button(t("issuer.setup_button"), save),
+        ],
+        spacing=16,
+    )
+
+
+def template_form(app: App, template_id: str | None = None) -> ft.Control:
+    t = app.t
+    current = app.session.trainer.template(template_id) if template_id else None
+    name = field(t("template.name"))
+    description = field(t("template.description"), multiline=True)
+    criteria = field(t("template.criteria"), multiline=True)
+    image: list[str] = [current.image if current else ""]
+    image_note = ft.Text(t("template.has_image") if image[0] else t("template.no_image"))
+    if current:
+        name.value, description.value, criteria.value = (
+            current.name,
+            current.description,
+            current.criteria,
+        )
+
+    async def choose_image(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["png", "jpg", "jpeg"])
+        if files:
+            found = await app.work(
+                t("busy.reading_image"), trainer_service.badge_image, files[0][1]
+            )
+            if found:
+                image[0] = found
+                image_note.value = t("template.has_image")
+                app.page.update()
+
+    async def save(_: ft.ControlEvent) -> None:
+        saved = await app.work(
+            t("busy.saving"),
+            lambda: app.session.trainer.save_template(
+                name.value or "",
+                description.value or "",
+                criteria.value or "",
+                image[0],
+                template_id=template_id,
+            ),
+        )
+        if saved:
+            app.go(view)
+
+    return ft.Column(
+        [
+            header(app, t("template.title"), lambda: app.go(view)),
+            name,
+            description,
+            criteria,
+            ft.Row(
+                [button(t("template.choose_image"), choose_image, primary=False), image_note],
+                wrap=True,
+            ),
+            button(t("template.save"), save),
+        ],
+        spacing=12,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def issue_to(app: App, template_id: str) -> ft.Control:
+    t = app.t
+    template = app.session.trainer.template(template_id)
+    recipient = field(t("issue.recipient"))
+
+    async def scan(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["png", "jpg", "jpeg"])
+        if files:
+            did = await app.work(
+                t("busy.reading_qr"), trainer_service.read_receive_code, files[0][1]
+            )
+            if did:
+                recipient.value = did
+                app.page.update()
+
+    async def sign(_: ft.ControlEvent) -> None:
+        issued = await app.work(
+            t("busy.signing"), app.session.trainer.issue, template_id, recipient.value or ""
+        )
+        if issued is not None:
+            app.go(issued_qr, texts=issued.qr_texts, name=template.name)
+
+    return ft.Column(
+        [
+            header(app, t("issue.title", name=template.name), lambda: app.go(view)),
+            ft.Text(t("issue.help")),
+            button(t("issue.scan_receive"), scan, icon=ft.Icons.QR_CODE_SCANNER, primary=False),
+            recipient,
+            button(t("issue.sign"), sign),
+        ],
+        spacing=16,
+    )
+
+
+def issued_qr(app: App, texts: list[str], name: str) -> ft.Control:
+    t = app.t
+    return ft.Column(
+        [
+            header(app, t("issue.done_title", name=name), lambda: app.go(view)),
+            ft.Text(t("issue.done_help")),
+            qr_codes(app, texts),
+        ],
+        spacing=12,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        scroll=ft.ScrollMode.AUTO,
+    )

@@ -1,0 +1,135 @@
+"""Roles, language, theme, passphrase, backup, re-verification, sync, and about."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import flet as ft
+
+from wallet import __version__
+from wallet.ui import navigation
+from wallet.ui.context import THEMES, App
+from wallet.ui.i18n import LANGUAGES
+from wallet.ui.widgets import ago, button, field, header
+
+
+def _section(title: str) -> ft.Control:
+    return ft.Text(title, size=18, weight=ft.FontWeight.BOLD)
+
+
+def view(app: App) -> ft.Control:
+    t = app.t
+    settings = app.session.settings
+    active = navigation.roles(app)
+
+    def toggle_role(event: ft.ControlEvent, role: str) -> None:
+        chosen = [
+            r
+            for r in navigation.ROLES
+            if (r == role and event.control.value) or (r != role and r in active)
+        ]
+        settings.set("roles", chosen)
+        app.refresh()
+
+    def choose(name: str, value: str) -> None:
+        settings.set(name, value)
+        app.apply_preferences()
+        app.refresh()
+
+    roles = [
+        ft.Switch(
+            label=t(f"role.{role}"),
+            value=role in active,
+            on_change=lambda e, r=role: toggle_role(e, r),
+        )
+        for role in navigation.ROLES
+    ]
+    language = ft.RadioGroup(
+        ft.Column([ft.Radio(value=code, label=name) for code, name in LANGUAGES.items()]),
+        value=t.language,
+        on_change=lambda e: choose("language", e.control.value),
+    )
+    theme = ft.RadioGroup(
+        ft.Column([ft.Radio(value=name, label=t(f"theme.{name}")) for name in THEMES]),
+        value=settings.get("theme", "system"),
+        on_change=lambda e: choose("theme", e.control.value),
+    )
+    current = field(t("field.passphrase"), password=True)
+    new = field(t("field.new_passphrase"), password=True)
+
+    async def change_passphrase(_: ft.ControlEvent) -> None:
+        if len(new.value or "") < 8:
+            app.tell(t("onboarding.passphrase_short", n=8), error=True)
+            return
+        done = await app.work(
+            t("busy.changing"), _change, app, current.value or "", new.value or ""
+        )
+        if done:
+            current.value = new.value = ""
+            app.tell(t("settings.passphrase_changed"))
+
+    async def backup(_: ft.ControlEvent) -> None:
+        data = await app.work(t("busy.backup"), app.session.backup_bytes)
+        if data is not None:
+            await app.picker.save_file(file_name="learner-wallet.backup", src_bytes=data)
+
+    async def reverify(_: ft.ControlEvent) -> None:
+        found = await app.work(t("busy.reverifying"), app.session.backpack.reverify_all)
+        if found is not None:
+            app.tell(t("settings.reverified", n=found[0], failing=found[1]))
+
+    server = ft.TextField(label=t("settings.server"), value=settings.get("server", ""))
+
+    async def sync_now(_: ft.ControlEvent) -> None:
+        url = (server.value or "").strip()
+        settings.set("server", url)
+        if url:
+            await app.work(t("busy.syncing"), app.session.sync, url)
+            app.refresh()
+
+    def lock(_: ft.ControlEvent) -> None:
+        app.locked()
+
+    return ft.Column(
+        [
+            header(app, t("settings.title")),
+            _section(t("settings.roles")),
+            *roles,
+            _section(t("settings.language")),
+            language,
+            _section(t("settings.theme")),
+            theme,
+            _section(t("settings.sync")),
+            ft.Text(_last_sync(app)),
+            server,
+            button(t("settings.sync_now"), sync_now, primary=False),
+            _section(t("settings.security")),
+            button(t("settings.lock_now"), lock, icon=ft.Icons.LOCK),
+            current,
+            new,
+            button(t("settings.change_passphrase"), change_passphrase, primary=False),
+            _section(t("settings.data")),
+            button(t("settings.backup"), backup, primary=False),
+            button(t("settings.reverify"), reverify, primary=False),
+            _section(t("settings.about")),
+            ft.Text(t("settings.about_text", version=__version__)),
+        ],
+        spacing=8,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def _last_sync(app: App) -> str:
+    last = app.session.last_sync()
+    if not last:
+        return app.t("settings.never_synced")
+    when = ago(app.t, datetime.fromtimestamp(last["at"], UTC), app.session.now())
+    if last["ok"]:
+        return app.t("settings.synced", when=when)
+    return app.t("settings.sync_failed", when=when, reason=last.get("error", ""))
+
+
+def _change(app: App, current: str, new: str) -> bool:
+    app.session.change_passphrase(current, new)
+    return True

@@ -1,0 +1,107 @@
+"""Share a credential: choose the claims to reveal (the mandatory ones are locked), answer
+a verifier's challenge if they showed one, then show the QR with its expiry and size."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from wallet.services import presenter
+from wallet.services.session import SharedQr
+from wallet.ui.context import App
+from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
+
+
+def view(app: App, record_id: str) -> ft.Control:
+    from wallet.ui import credential_detail
+
+    t = app.t
+    credential = app.session.backpack.show(record_id).credential
+    boxes: dict[str, ft.Checkbox] = {}
+    rows: list[ft.Control] = []
+    for claim in presenter.claims(credential):
+        label = f"{claim_label(t, claim.pointer)}: {format_value(claim.value)}"
+        box = ft.Checkbox(
+            label=label,
+            value=claim.mandatory,
+            disabled=claim.mandatory,
+            semantics_label=label,
+        )
+        boxes[claim.pointer] = box
+        rows.append(
+            ft.Row(
+                [ft.Container(box, expand=True)]
+                + [ft.Icon(ft.Icons.LOCK, tooltip=t("share.always_shown"))] * claim.mandatory
+            )
+        )
+    challenge: list[tuple[str, str]] = []
+    challenge_note = ft.Text(t("share.no_challenge"))
+
+    async def scan_challenge(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["png", "jpg", "jpeg"])
+        if not files:
+            return
+        found = await app.work(t("busy.reading_qr"), app.session.read_challenge, files[0][1])
+        if found:
+            challenge[:] = [found]
+            challenge_note.value = t("share.challenge_from", domain=found[1])
+            app.page.update()
+
+    async def show(_: ft.ControlEvent) -> None:
+        reveal = [p for p, box in boxes.items() if box.value and not box.disabled]
+        shared = await app.work(
+            t("busy.signing"),
+            app.session.share,
+            record_id,
+            reveal,
+            challenge[0] if challenge else None,
+        )
+        if shared is not None:
+            app.go(showing, record_id=record_id, shared=shared, revealed=len(reveal))
+
+    return ft.Column(
+        [
+            header(
+                app, t("share.title"), lambda: app.go(credential_detail.view, record_id=record_id)
+            ),
+            ft.Text(t("share.help")),
+            *rows,
+            ft.Row([button(t("share.scan_challenge"), scan_challenge, primary=False)], wrap=True),
+            challenge_note,
+            button(t("share.show_qr"), show, icon=ft.Icons.QR_CODE),
+        ],
+        spacing=8,
+        scroll=ft.ScrollMode.AUTO,
+        expand=True,
+    )
+
+
+def showing(app: App, record_id: str, shared: SharedQr, revealed: int) -> ft.Control:
+    t = app.t
+    countdown = ft.Text(size=18, weight=ft.FontWeight.BOLD)
+
+    def tick() -> None:
+        if shared.expires is None:
+            countdown.value = t("share.answers_challenge")
+            return
+        left = int((shared.expires - app.session.now()).total_seconds())
+        countdown.value = (
+            t("share.expires_in", minutes=left // 60, seconds=f"{left % 60:02d}")
+            if left > 0
+            else t("share.expired")
+        )
+
+    tick()
+    notes = [t("share.bytes", bytes=shared.payload_bytes, claims=revealed)]
+    if shared.shown_whole:
+        notes.append(t("share.shown_whole"))
+    return ft.Column(
+        [
+            header(app, t("share.qr_title"), lambda: app.go(view, record_id=record_id)),
+            qr_codes(app, shared.texts, on_tick=tick),
+            countdown,
+            *[ft.Text(note) for note in notes],
+        ],
+        spacing=12,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        scroll=ft.ScrollMode.AUTO,
+    )

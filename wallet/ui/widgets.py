@@ -1,0 +1,128 @@
+"""Pieces several screens share: headers, big buttons, the QR display, ages in words."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import flet as ft
+
+from wallet.services import qr_display
+from wallet.ui.context import MIN_TOUCH, App
+from wallet.ui.i18n import Catalog
+
+
+def header(app: App, title: str, back: Callable[[], None] | None = None) -> ft.Control:
+    row: list[ft.Control] = []
+    if back is not None:
+        row.append(
+            ft.TextButton(
+                app.t("common.back"),
+                icon=ft.Icons.ARROW_BACK,
+                on_click=lambda _: back(),
+                height=MIN_TOUCH,
+            )
+        )
+    row.append(ft.Text(title, size=22, weight=ft.FontWeight.BOLD, expand=True))
+    return ft.Row(row)
+
+
+def button(label: str, on_click: Any, *, icon: Any = None, primary: bool = True) -> ft.Control:
+    kind = ft.FilledButton if primary else ft.OutlinedButton
+    return kind(label, icon=icon, on_click=on_click, height=MIN_TOUCH)
+
+
+def field(label: str, *, password: bool = False, multiline: bool = False) -> ft.TextField:
+    return ft.TextField(
+        label=label,
+        password=password,
+        can_reveal_password=password,
+        multiline=multiline,
+        min_lines=3 if multiline else None,
+        max_lines=6 if multiline else None,
+    )
+
+
+def ago(t: Catalog, then: datetime, now: datetime) -> str:
+    seconds = max(0, (now - then).total_seconds())
+    if seconds < 60:
+        return t("time.just_now")
+    if seconds < 3600:
+        return t("time.minutes", n=int(seconds // 60))
+    if seconds < 86400:
+        return t("time.hours", n=int(seconds // 3600))
+    return t("time.days", n=int(seconds // 86400))
+
+
+def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:
+    """The codes large, dark on white; a sequence cycles until the screen changes, and
+    `on_tick` runs each second (for countdowns)."""
+    images = qr_display.pngs(texts)
+    picture = ft.Image(src=images[0], width=340, height=340, fit=ft.BoxFit.CONTAIN)
+    counter = ft.Text(app.t("qr.frame", n=1, total=len(images)), visible=len(images) > 1, size=16)
+    generation = app.generation
+
+    async def animate() -> None:
+        shown, tick = 0, 0
+        while app.generation == generation:
+            await asyncio.sleep(0.5)
+            tick += 1
+            if len(images) > 1 and tick % 2 == 0:  # a frame a second: cheap cameras keep up
+                shown = (shown + 1) % len(images)
+                picture.src = images[shown]
+                counter.value = app.t("qr.frame", n=shown + 1, total=len(images))
+            if on_tick is not None and tick % 2 == 0:
+                on_tick()
+            if app.generation == generation:
+                app.page.update()
+
+    if len(images) > 1 or on_tick is not None:
+        app.page.run_task(animate)
+    return ft.Column(
+        [
+            ft.Container(picture, bgcolor=ft.Colors.WHITE, padding=8, border_radius=8),
+            counter,
+        ],
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def format_value(value: Any) -> str:
+    """A claim's value as a line of text: narratives and names before raw structure."""
+    if isinstance(value, dict):
+        for key in ("narrative", "name", "targetName", "id"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items() if k != "type")
+    if isinstance(value, list):
+        return "; ".join(format_value(v) for v in value)
+    return str(value)
+
+
+def claim_label(t: Catalog, pointer: str) -> str:
+    key = "claim." + pointer
+    return t(key) if t.has(key) else pointer
+
+
+def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
+    """Each check as a line: what was checked, how it went, and the verifier's reason."""
+    rows = []
+    for check in found:
+        topic = check["id"].rsplit(".", 1)[-1]
+        title = t("check." + topic) if t.has("check." + topic) else topic
+        if not check["ok"]:
+            icon, colour, state = ft.Icons.CANCEL, ft.Colors.ERROR, t("check.failed")
+        elif check.get("warning"):
+            icon, colour, state = ft.Icons.WARNING, ft.Colors.AMBER_800, t("check.warning")
+        else:
+            icon, colour, state = ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN, t("check.passed")
+        rows.append(
+            ft.ListTile(
+                leading=ft.Icon(icon, color=colour),
+                title=ft.Text(f"{title}: {state}"),
+                subtitle=ft.Text(check["message"]),
+            )
+        )
+    return ft.Column(rows, spacing=0)

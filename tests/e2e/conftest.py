@@ -119,14 +119,17 @@ class Wallet:
     def click(self, name: str, *, exact: bool = True) -> None:
         self.button(name, exact=exact).first.click()
 
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name, exact=True).click()
+
     def type(self, label: str, text: str) -> None:
         self.page.get_by_role("textbox", name=label, exact=True).click()
         self.page.wait_for_timeout(250)  # the field takes focus a moment after the click
         self.page.keyboard.type(text, delay=10)
 
-    def see(self, text: str, timeout: float = 30_000) -> None:
+    def see(self, text: str, timeout: float = 30_000, *, exact: bool = False) -> None:
         try:
-            self.page.get_by_text(text).first.wait_for(timeout=timeout)
+            self.page.get_by_text(text, exact=exact).first.wait_for(timeout=timeout)
         except PlaywrightTimeout as error:
             self.screenshot("failed-waiting")  # what the screen showed instead
             log = self.directory.parent / "app.log"

@@ -123,8 +123,13 @@ class Wallet:
         self.page.get_by_role("tab", name=name, exact=True).click()
 
     def type(self, label: str, text: str) -> None:
-        self.page.get_by_role("textbox", name=label, exact=True).click()
+        field = self.page.get_by_role("textbox", name=label, exact=True)
+        field.click()
         self.page.wait_for_timeout(250)  # the field takes focus a moment after the click
+        if not field.evaluate("node => node === document.activeElement"):
+            field.click()  # after a tab change the first click only moves focus off the tab
+            self.page.wait_for_timeout(250)
+        self.page.keyboard.press("Control+a")  # replace whatever the field held
         self.page.keyboard.type(text, delay=10)
 
     def see(self, text: str, timeout: float = 30_000, *, exact: bool = False) -> None:

@@ -77,7 +77,8 @@ def set_up(app: App) -> ft.Control:
     t = app.t
     profile = app.session.trainer.profile()
     name = field(t("issuer.name"))
-    name.value = profile["name"] if profile else ""
+    if profile:
+        name.value = profile["name"]
 
     async def save(_: ft.ControlEvent) -> None:
         done = await app.work(t("busy.making_key"), app.session.trainer.set_up, name.value or "")

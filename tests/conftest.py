@@ -29,11 +29,15 @@ def shared_path(*parts: str) -> Path:
     """Vectors live beside the checkout; missing is a skip locally and a failure in CI."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f"published vectors not found at {path} (expected ../shared beside the repo)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        require(f"published vectors not found at {path} (expected ../shared beside the repo)")
     return path
+
+
+def require(message: str) -> None:
+    """Something the tests need is missing: a skip locally, a failure under CI."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def load_json(*parts: str) -> Any:

@@ -14,28 +14,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
 from tests.test_vault import PASSPHRASE, SECRETS, as_source, distinctive_badge, new_backpack
 from wallet.services import sync
 from wallet.services import sync_protocol as protocol
+from wallet.services.app_bench import free_port
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.store import kdf
 from wallet.vc.multikey import KeyPair, KeyType
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database per test, on the server `.ci/run` starts."""
     base = os.environ.get("WALLET_TEST_POSTGRES_URL")
     if not base:
-        message = "WALLET_TEST_POSTGRES_URL is not set: no PostgreSQL to test against"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        require("WALLET_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
     import psycopg
 
     name = f"wallet_test_{os.getpid()}_{time.monotonic_ns()}"

@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.test_sync import free_port, second_device
+from tests.test_sync import second_device
 from tests.test_vault import as_source, distinctive_badge, new_backpack
 from wallet.services import bench, sync
+from wallet.services.app_bench import free_port
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.sync_protocol import SyncError
 

@@ -6,32 +6,27 @@ connections."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import require
+from wallet.services.app_bench import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    start_app,
+    wait_until_serving,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "build" / "screens"  # test artifacts, not committed
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 412, "height": 915}
 PASSPHRASE = "river-stone-42"
 # Flet's web client asks a CDN for the Rive animation runtime, which this app never uses;
@@ -39,60 +34,10 @@ PASSPHRASE = "river-stone-42"
 FLET_CLIENT_PROBES = ("https://cdn.jsdelivr.net/npm/@rive-app/",)
 
 
-def _missing(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_app(wallet_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent / "offline_site")}
-    env.pop("DISPLAY", None)  # Flet opens no browser of its own
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wallet",
-            "--wallet",
-            str(wallet_dir),
-            "app",
-            "--web",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(wallet_dir.parent / "app.log").open("wb"),
-    )
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the app exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"the app did not answer on {url}")
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
     if not CHROMIUM.exists():
-        _missing("chromium is not installed (apt-get install chromium)")
+        require("chromium is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -205,10 +150,16 @@ def _complete(texts: list[str]) -> bool:
 def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
     port = free_port()
     directory = tmp_path / "wallet"
-    process = start_app(directory, port)
+    directory.mkdir()
+    process = start_app(
+        directory,
+        port,
+        extra_env={"PYTHONPATH": str(Path(__file__).parent / "offline_site")},
+        stderr=(tmp_path / "app.log").open("wb"),
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
-        wait_for_http(url, process)
+        wait_until_serving(url, process)
         context = browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         app = Wallet(page, url, directory)

@@ -1,6 +1,6 @@
 """How fast the app starts: `wallet app --web` to a listening HTTP server, and to Flutter's
 first frame and first screen in headless Chromium (when Playwright and Debian's chromium
-are installed, as for the tests)."""
+are installed, as for the tests). The browser tests start and drive the app the same way."""
 
 from __future__ import annotations
 
@@ -14,19 +14,47 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _wait_for_http(url: str, deadline: float) -> None:
+def start_app(
+    directory: Path,
+    port: int,
+    *,
+    extra_env: dict[str, str] | None = None,
+    stderr: IO[bytes] | int = subprocess.DEVNULL,
+) -> subprocess.Popen[bytes]:
+    """`python -m wallet app --web` as its own process, as a user starts it."""
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}  # Flet opens no browser
+    env.update(extra_env or {})
+    command = [sys.executable, "-m", "wallet", "--wallet", str(directory), "app", "--web"]
+    return subprocess.Popen(
+        [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=stderr
+    )
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
@@ -36,20 +64,13 @@ def _wait_for_http(url: str, deadline: float) -> None:
 
 
 def run() -> Iterator[tuple[str, float, str]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "wallet", "--wallet", folder, "app", "--web"]
         start = time.monotonic()
-        process = subprocess.Popen(
-            [*command, "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = start_app(Path(folder), port)
         try:
-            _wait_for_http(url, start + 60)
+            wait_until_serving(url, process)
             yield "app.start-to-http-ready", time.monotonic() - start, "s"
             if importlib.util.find_spec("playwright") and CHROMIUM.exists():
                 yield from _browser_figures(url, start)

@@ -145,18 +145,14 @@ def sync_load(url: str, folder: Path, clients: int, rounds: int) -> LoadResult:
 
 def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
     """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
-    import socket
-
     import uvicorn
 
     from wallet.server.app import create_app
     from wallet.server.storage import ServerStore
     from wallet.services.sync import SyncClient
 
-    with tempfile.TemporaryDirectory() as folder, socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-        probe.close()
+    with tempfile.TemporaryDirectory() as folder:
+        port = app_bench.free_port()
         store = ServerStore(f"sqlite:///{Path(folder) / 'server.db'}")
         server = uvicorn.Server(
             uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")

@@ -115,6 +115,12 @@ class App:
         )
         return [(f.name, f.bytes or b"") for f in files or []]
 
+    async def read_picture(self, message: str, job: Callable[[bytes], T]) -> T | None:
+        """Pick one photo or screenshot and run `job` on its bytes; None when the user
+        cancels or the job fails (and was told why)."""
+        files = await self.pick_files(["png", "jpg", "jpeg"])
+        return await self.work(message, job, files[0][1]) if files else None
+
 
 def _close(dialog: ft.AlertDialog) -> None:
     dialog.open = False

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flet as ft
 
 from wallet.ui.context import App
-from wallet.ui.widgets import header
+from wallet.ui.widgets import format_value, header
+
+
+def _row(app: App, entry: dict[str, Any]) -> ft.Control:
+    from wallet.ui import verify
+
+    icon, colour, verdict = verify.VERDICT_STYLE[entry["verdict"]]
+    claims = entry["claims"]
+    return ft.ListTile(
+        leading=ft.Icon(icon, color=colour),
+        title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
+        subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
+        on_click=lambda _: app.go(verify.result, verdict=entry, back=view),
+    )
 
 
 def view(app: App) -> ft.Control:
     from wallet.ui import verify
 
     t = app.t
-    entries = app.session.history.entries()
-    rows: list[ft.Control] = [
-        ft.ListTile(
-            leading=ft.Icon(
-                verify.VERDICT_STYLE[e["verdict"]][0], color=verify.VERDICT_STYLE[e["verdict"]][1]
-            ),
-            title=ft.Text(
-                ", ".join(str(c["value"]) for c in e["claims"][:1]) or t("history.no_claims")
-            ),
-            subtitle=ft.Text(
-                f"{t(verify.VERDICT_STYLE[e['verdict']][2])} · {e['at'][:16].replace('T', ' ')}"
-            ),
-            on_click=lambda _, e=e: app.go(verify.result, verdict=e, back=view),
-        )
-        for e in entries
-    ]
+    rows = [_row(app, entry) for entry in app.session.history.entries()]
     return ft.Column(
         [
             header(app, t("history.title"), lambda: app.go(verify.view)),

@@ -26,5 +26,6 @@ class Catalog:
         text = _messages(self.language).get(key) or _messages(DEFAULT)[key]
         return text.format(**values) if values else text
 
-    def has(self, key: str) -> bool:
-        return key in _messages(DEFAULT)
+    def get(self, key: str, fallback: str) -> str:
+        """For keys built from data (a claim's pointer, a check's id) that may have no text."""
+        return self(key) if key in _messages(DEFAULT) else fallback

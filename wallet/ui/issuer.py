@@ -112,15 +112,11 @@ def template_form(app: App, template_id: str | None = None) -> ft.Control:
         )
 
     async def choose_image(_: ft.ControlEvent) -> None:
-        files = await app.pick_files(["png", "jpg", "jpeg"])
-        if files:
-            found = await app.work(
-                t("busy.reading_image"), trainer_service.badge_image, files[0][1]
-            )
-            if found:
-                image[0] = found
-                image_note.value = t("template.has_image")
-                app.page.update()
+        found = await app.read_picture(t("busy.reading_image"), trainer_service.badge_image)
+        if found:
+            image[0] = found
+            image_note.value = t("template.has_image")
+            app.page.update()
 
     async def save(_: ft.ControlEvent) -> None:
         saved = await app.work(
@@ -160,14 +156,10 @@ def issue_to(app: App, template_id: str) -> ft.Control:
     recipient = field(t("issue.recipient"))
 
     async def scan(_: ft.ControlEvent) -> None:
-        files = await app.pick_files(["png", "jpg", "jpeg"])
-        if files:
-            did = await app.work(
-                t("busy.reading_qr"), trainer_service.read_receive_code, files[0][1]
-            )
-            if did:
-                recipient.value = did
-                app.page.update()
+        did = await app.read_picture(t("busy.reading_qr"), trainer_service.read_receive_code)
+        if did:
+            recipient.value = did
+            app.page.update()
 
     async def sign(_: ft.ControlEvent) -> None:
         issued = await app.work(

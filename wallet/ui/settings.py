@@ -10,6 +10,7 @@ from wallet import __version__
 from wallet.ui import navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
+from wallet.ui.onboarding import MIN_PASSPHRASE
 from wallet.ui.widgets import ago, button, field, header
 
 
@@ -58,8 +59,8 @@ def view(app: App) -> ft.Control:
     new = field(t("field.new_passphrase"), password=True)
 
     async def change_passphrase(_: ft.ControlEvent) -> None:
-        if len(new.value or "") < 8:
-            app.tell(t("onboarding.passphrase_short", n=8), error=True)
+        if len(new.value or "") < MIN_PASSPHRASE:
+            app.tell(t("onboarding.passphrase_short", n=MIN_PASSPHRASE), error=True)
             return
         done = await app.work(
             t("busy.changing"), _change, app, current.value or "", new.value or ""

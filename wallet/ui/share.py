@@ -37,10 +37,7 @@ def view(app: App, record_id: str) -> ft.Control:
     challenge_note = ft.Text(t("share.no_challenge"))
 
     async def scan_challenge(_: ft.ControlEvent) -> None:
-        files = await app.pick_files(["png", "jpg", "jpeg"])
-        if not files:
-            return
-        found = await app.work(t("busy.reading_qr"), app.session.read_challenge, files[0][1])
+        found = await app.read_picture(t("busy.reading_qr"), app.session.read_challenge)
         if found:
             challenge[:] = [found]
             challenge_note.value = t("share.challenge_from", domain=found[1])

@@ -65,18 +65,17 @@ def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = No
     generation = app.generation
 
     async def animate() -> None:
-        shown, tick = 0, 0
-        while app.generation == generation:
-            await asyncio.sleep(0.5)
-            tick += 1
-            if len(images) > 1 and tick % 2 == 0:  # a frame a second: cheap cameras keep up
-                shown = (shown + 1) % len(images)
-                picture.src = images[shown]
-                counter.value = app.t("qr.frame", n=shown + 1, total=len(images))
-            if on_tick is not None and tick % 2 == 0:
+        shown = 0
+        while True:
+            await asyncio.sleep(1)  # a frame a second: cheap cameras keep up
+            if app.generation != generation:
+                return
+            shown = (shown + 1) % len(images)
+            picture.src = images[shown]
+            counter.value = app.t("qr.frame", n=shown + 1, total=len(images))
+            if on_tick is not None:
                 on_tick()
-            if app.generation == generation:
-                app.page.update()
+            app.page.update()
 
     if len(images) > 1 or on_tick is not None:
         app.page.run_task(animate)
@@ -102,8 +101,7 @@ def format_value(value: Any) -> str:
 
 
 def claim_label(t: Catalog, pointer: str) -> str:
-    key = "claim." + pointer
-    return t(key) if t.has(key) else pointer
+    return t.get("claim." + pointer, pointer)
 
 
 def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
@@ -111,7 +109,7 @@ def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
     rows = []
     for check in found:
         topic = check["id"].rsplit(".", 1)[-1]
-        title = t("check." + topic) if t.has("check." + topic) else topic
+        title = t.get("check." + topic, topic)
         if not check["ok"]:
             icon, colour, state = ft.Icons.CANCEL, ft.Colors.ERROR, t("check.failed")
         elif check.get("warning"):

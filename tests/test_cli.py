@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from wallet import cli
 
 SAMPLE = ROOT / "assets" / "samples" / "teamwork-badge.json"
 
@@ -131,5 +132,7 @@ def test_expired_and_not_yet_valid_exit_1(tmp_path: Path) -> None:
     assert "NOT VERIFIED" in human and "Not valid until 2026-01-15" in human
 
 
-def test_no_arguments_prints_help() -> None:
-    assert "keys" in wallet().stdout
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    # `wallet` alone prints help; `python -m wallet` alone starts the app (wallet/__main__.py).
+    assert cli.main([]) == 0
+    assert "keys" in capsys.readouterr().out

@@ -71,7 +71,7 @@ class Session:
         return pack.list(page_size=1).total
 
     def unlock(self, passphrase: str) -> None:
-        vault = self._vault or Vault.open(self.directory, clock=self._clock)
+        vault = self._open_vault()
         vault.unlock(passphrase)
         self._opened(vault)
 

@@ -23,6 +23,7 @@ if os.environ.get("CI") == "true":
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+SLOW_LINK_HOST = "10.77.0.1"  # this host's end of tests/slow_link.py, inside the sandbox
 
 
 def shared_path(*parts: str) -> Path:
@@ -77,7 +78,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         host = address[0] if isinstance(address, tuple) else address
         if (
             isinstance(host, str)
-            and host not in ("127.0.0.1", "::1", "localhost")
+            and host not in ("127.0.0.1", "::1", "localhost", SLOW_LINK_HOST)
             and (self.family in (socket.AF_INET, socket.AF_INET6))
         ):
             raise AssertionError(f"test tried to reach the network: {address!r}")

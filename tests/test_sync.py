@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
-from tests.test_vault import PASSPHRASE, SECRETS, as_source, distinctive_badge, new_backpack
+from tests.test_vault import (
+    PASSPHRASE,
+    SECRETS,
+    Clock,
+    as_source,
+    distinctive_badge,
+    new_backpack,
+)
 from wallet.services import sync
 from wallet.services import sync_protocol as protocol
 from wallet.services.app_bench import free_port
@@ -249,3 +256,35 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [sync.backoff_seconds(n) for n in range(1, 20)]
     assert delays[0] <= 2 and max(delays) <= 900
     assert sync.backoff_seconds(6) > sync.backoff_seconds(1)
+
+
+def test_background_sync_is_due_for_changes_pulls_and_after_backoff(
+    tmp_path: Path, server: tuple[str, Path, str]
+) -> None:
+    url, _, _ = server
+    clock = Clock()
+    clock.now = time.time()  # requests are signed with it, and the server checks the time
+    pack, _ = new_backpack(tmp_path / "w", clock)
+
+    assert sync.due(pack.vault, clock())  # never synced
+    sync.SyncClient(pack, url, clock=clock).sync()
+    assert not sync.due(pack.vault, clock())  # nothing to push, pulled just now
+    list(pack.import_sources([as_source("a.json", distinctive_badge(1))]))
+    assert sync.due(pack.vault, clock())  # a change waits in the outbox
+    sync.SyncClient(pack, url, clock=clock).sync()
+    assert not sync.due(pack.vault, clock() + sync.PULL_EVERY_SECONDS - 1)
+    assert sync.due(pack.vault, clock() + sync.PULL_EVERY_SECONDS)  # look for others' changes
+
+    gone = f"http://127.0.0.1:{free_port()}"
+    retries = []
+    for failures in (1, 2, 3):
+        with pytest.raises(protocol.SyncError):
+            sync.SyncClient(pack, gone, clock=clock).sync()
+        last = pack.vault.sync_state("last")
+        assert last["failures"] == failures
+        assert not sync.due(pack.vault, clock())  # backing off
+        retries.append(last["retry_at"] - clock())
+        assert sync.due(pack.vault, last["retry_at"])
+    assert retries[0] < retries[2]  # the backoff grows
+    sync.SyncClient(pack, url, clock=clock).sync()
+    assert pack.vault.sync_state("last")["ok"] and not sync.due(pack.vault, clock())

@@ -80,8 +80,8 @@ class CuttingProxy:
 
 
 class Server:
-    def __init__(self, data: Path) -> None:
-        self.data, self.port, self.process = data, free_port(), None
+    def __init__(self, data: Path, host: str = "127.0.0.1") -> None:
+        self.data, self.host, self.port, self.process = data, host, free_port(), None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -92,6 +92,8 @@ class Server:
                 "--wallet",
                 str(self.data),
                 "serve",
+                "--host",
+                self.host,
                 "--port",
                 str(self.port),
             ],
@@ -100,7 +102,7 @@ class Server:
         )
         for _ in range(300):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)

@@ -19,7 +19,7 @@ from wallet.services import qr_display
 from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
-from wallet.services.sync import SyncClient, SyncResult
+from wallet.services.sync import SyncClient, SyncResult, due
 from wallet.services.trainer import Trainer
 from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase
@@ -158,6 +158,16 @@ class Session:
 
     def sync(self, server: str) -> SyncResult:
         return SyncClient(self.backpack, server, clock=self._clock).sync()
+
+    def sync_if_due(self) -> SyncResult | None:
+        """The app's unasked sync: only while the wallet is open and a server is set, and
+        only when `sync.due` says so (something to push, time to pull, backoff over)."""
+        if not self.unlocked:
+            return None
+        server = self.settings.get("server")
+        if not server or not due(self.backpack.vault, self._clock()):
+            return None
+        return self.sync(server)
 
     def last_sync(self) -> dict | None:
         return self.backpack.vault.sync_state("last")

@@ -29,6 +29,7 @@ from wallet.vc import did_key
 from wallet.vc.multikey import KeyPair, KeyType
 
 BATCH = 50
+PULL_EVERY_SECONDS = 15 * 60  # with nothing to push, look for other devices' changes this often
 Progress = Callable[[str, int], None]
 
 
@@ -50,6 +51,22 @@ def backoff_seconds(failures: int, *, base: float = 2.0, cap: float = 900.0) -> 
     """How long to wait after `failures` failed syncs in a row: exponential, with jitter so
     a classroom of phones that lost the network together do not retry together."""
     return random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, failures - 1))
+
+
+def _failures(vault: Vault) -> int:
+    last = vault.sync_state("last") or {}
+    return 0 if last.get("ok", True) else int(last.get("failures", 1))
+
+
+def due(vault: Vault, now: float) -> bool:
+    """Whether a background sync should run now: something waits in the outbox, or other
+    devices may have written since the last sync; never before a failure's backoff ends."""
+    last = vault.sync_state("last")
+    if last is None:
+        return True
+    if not last["ok"]:
+        return now >= last.get("retry_at", 0.0)
+    return bool(vault.outbox()) or now - last["at"] >= PULL_EVERY_SECONDS
 
 
 class _Connection:
@@ -169,8 +186,16 @@ class SyncClient:
             self._pull(connection, device, result)
             self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
         except SyncError as error:
+            now, failures = self._clock(), _failures(self.vault) + 1
             self.vault.set_sync_state(
-                "last", {"at": self._clock(), "ok": False, "error": str(error)}
+                "last",
+                {
+                    "at": now,
+                    "ok": False,
+                    "error": str(error),
+                    "failures": failures,
+                    "retry_at": now + backoff_seconds(failures),
+                },
             )
             raise
         finally:

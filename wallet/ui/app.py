@@ -17,6 +17,7 @@ from wallet.ui import onboarding, unlock
 from wallet.ui.context import App
 
 IDLE_CHECK_SECONDS = 15
+SYNC_CHECK_SECONDS = 5  # cheap: a look at the outbox and the last sync's state
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +30,7 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
         app.go(unlock.view if app.session.exists else onboarding.view)
         page.run_task(_idle_lock, app)
+        page.run_task(_sync_when_due, app)
 
     return main
 
@@ -44,16 +46,32 @@ async def _idle_lock(app: App) -> None:
             app.locked()
 
 
+async def _sync_when_due(app: App) -> None:
+    """Quietly keep the wallet synced once the user has set a server: changes go up soon
+    after they are made, and a failed sync is retried with backoff, so a connection that
+    comes back is used even where the platform never reports it (Flet's web client)."""
+    while True:
+        await asyncio.sleep(SYNC_CHECK_SECONDS)
+        await _quietly(app, app.session.sync_if_due)
+
+
 async def _back_online(app: App, event: ft.ConnectivityChangeEvent) -> None:
-    """Sync as soon as a connection appears, quietly: the user asked for it once."""
+    """A connection appeared: sync now, without waiting for a failure's backoff."""
     if ft.ConnectivityType.NONE in event.connectivity or not app.session.unlocked:
         return
     server = app.session.settings.get("server")
     if server:
-        try:
-            await app.in_worker(app.session.sync, server)
-        except SyncError as error:  # kept in the sync state, which Settings shows
-            log.info("background sync failed: %s", type(error).__name__)
+        await _quietly(app, app.session.sync, server)
+
+
+async def _quietly(app: App, job: Callable[..., object], *args: object) -> None:
+    try:
+        if await app.in_worker(job, *args) is None:
+            return  # not due
+    except SyncError as error:  # kept in the sync state, which Settings shows
+        log.info("background sync failed: %s", type(error).__name__)
+    if app.after_background_sync:
+        app.after_background_sync()
 
 
 def desktop_available() -> bool:

@@ -30,6 +30,7 @@ class App:
         self.screen: tuple[Screen, dict[str, Any]] | None = None
         self.tab = 0  # the navigation bar's highlighted tab
         self.generation = 0  # bumps on every navigation; animations stop when it moves on
+        self.after_background_sync: Callable[[], None] | None = None  # set by a screen
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
 
@@ -38,6 +39,7 @@ class App:
     def go(self, screen: Screen, **params: Any) -> None:
         self.generation += 1
         self.screen = (screen, params)
+        self.after_background_sync = None
         self.page.controls.clear()
         self.page.controls.append(
             ft.SafeArea(ft.Container(screen(self, **params), padding=16), expand=True)

@@ -88,6 +88,14 @@ def view(app: App) -> ft.Control:
             await app.work(t("busy.syncing"), app.session.sync, url)
             app.refresh()
 
+    last_sync = ft.Text(_last_sync(app))
+
+    def synced_in_background() -> None:
+        last_sync.value = _last_sync(app)
+        last_sync.update()
+
+    app.after_background_sync = synced_in_background
+
     def lock(_: ft.ControlEvent) -> None:
         app.locked()
 
@@ -101,7 +109,7 @@ def view(app: App) -> ft.Control:
             _section(t("settings.theme")),
             theme,
             _section(t("settings.sync")),
-            ft.Text(_last_sync(app)),
+            last_sync,
             server,
             button(t("settings.sync_now"), sync_now, primary=False),
             _section(t("settings.security")),

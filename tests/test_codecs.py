@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from wallet.vc import cbor, json_pointer, multibase
 from wallet.vc.ecdsa_sd_2023 import BaseProofValue, DerivedProofValue
-from wallet.vc.errors import InvalidPointer, MalformedProof
+from wallet.vc.errors import InvalidPointer, MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair, KeyType, PublicKey
 
 cbor_values = st.recursive(
@@ -145,3 +145,32 @@ def test_cbor_reads_every_float_width() -> None:
     assert cbor.decode(b"\xf9\x41\x00") == 2.5
     assert cbor.decode(b"\xfa\x40\x20\x00\x00") == 2.5
     assert cbor.decode(b"\xfb\x40\x04\x00\x00\x00\x00\x00\x00") == 2.5
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=12,
+)
+
+
+@given(json_values)
+def test_jcs_reads_back_and_is_independent_of_key_order(value: object) -> None:
+    import json
+
+    from wallet.vc import jcs
+
+    canonical = jcs.canonicalize(value)
+    assert json.loads(canonical) == value
+    assert jcs.canonicalize(json.loads(canonical)) == canonical
+    if isinstance(value, dict):
+        assert jcs.canonicalize(dict(reversed(list(value.items())))) == canonical
+
+
+def test_jcs_orders_keys_by_utf16_code_units_and_refuses_floats() -> None:
+    from wallet.vc import jcs
+
+    # U+1F600 is D83D DE00 in UTF-16, so it sorts before U+FFFD (by code points it is after)
+    assert jcs.canonicalize({"\ufffd": 1, "\U0001f600": 2}) == '{"😀":2,"�":1}'.encode()
+    with pytest.raises(MalformedInput, match="integers"):
+        jcs.canonicalize({"a": 1.5})

@@ -81,3 +81,23 @@ def test_proof_sets_and_chains_verify_every_proof(name: str, proofs: int) -> Non
     signatures = [c for c in report.checks if c.id.startswith("signature")]
     assert len(signatures) == proofs
     assert all(c.ok for c in signatures), signatures
+
+
+def test_eddsa_jcs_2022_intermediates_and_signature() -> None:
+    from wallet.vc import eddsa_jcs_2022, jcs
+
+    folder = (*BASE, "eddsa-jcs-2022")
+    signed = load_json(*folder, "signedJCS.json")
+    document, [proof] = split_proofs(signed)
+    config = load_json(*folder, "proofConfigJCS.json")
+    assert jcs.canonicalize(document).decode() == read_text(*folder, "canonDocJCS.txt").strip()
+    assert jcs.canonicalize(config).decode() == read_text(*folder, "proofCanonJCS.txt").strip()
+    unsigned_proof = {k: v for k, v in proof.items() if k != "proofValue"}
+    combined = eddsa_jcs_2022.hash_data(document, unsigned_proof)
+    assert combined.hex() == read_text(*folder, "combinedHashJCS.txt").strip()
+    key = KeyPair.from_secret_multikey(load_json(*BASE, "keyPair.json")["privateKeyMultibase"])
+    assert key.sign(combined).hex() == read_text(*folder, "sigHexJCS.txt").strip()
+    assert eddsa_jcs_2022.sign(document, unsigned_proof, key) == signed
+    assert eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS).ok
+    tampered = {**document, "validFrom": "2024-01-01T00:00:00Z"}
+    assert not eddsa_jcs_2022.verify(tampered, proof, resolve_offline(), DEFAULT_LIMITS).ok

@@ -11,6 +11,7 @@ from wallet.vc import (
     ecdsa_rdfc_2019,
     ecdsa_sd_2023,
     ed25519_signature_2020,
+    eddsa_jcs_2022,
     eddsa_rdfc_2022,
 )
 from wallet.vc.data_integrity import (
@@ -27,14 +28,21 @@ Verifier = Callable[[dict[str, Any], dict[str, Any], KeyResolver, Limits], Proof
 
 _VERIFIERS: dict[tuple[str, str | None], Verifier] = {
     (DATA_INTEGRITY_PROOF, eddsa_rdfc_2022.NAME): eddsa_rdfc_2022.verify,
+    (DATA_INTEGRITY_PROOF, eddsa_jcs_2022.NAME): eddsa_jcs_2022.verify,
     (DATA_INTEGRITY_PROOF, ecdsa_rdfc_2019.NAME): ecdsa_rdfc_2019.verify,
     (DATA_INTEGRITY_PROOF, ecdsa_sd_2023.NAME): ecdsa_sd_2023.verify,
     (ed25519_signature_2020.PROOF_TYPE, None): ed25519_signature_2020.verify,
 }
 
-SIGNING_SUITES = (eddsa_rdfc_2022.NAME, ecdsa_rdfc_2019.NAME, ecdsa_sd_2023.NAME)
+SIGNING_SUITES = (
+    eddsa_rdfc_2022.NAME,
+    ecdsa_rdfc_2019.NAME,
+    ecdsa_sd_2023.NAME,
+    eddsa_jcs_2022.NAME,
+)
 _SUITE_KEYS = {
     eddsa_rdfc_2022.NAME: {KeyType.ED25519},
+    eddsa_jcs_2022.NAME: {KeyType.ED25519},
     ecdsa_rdfc_2019.NAME: {KeyType.P256, KeyType.P384},
     ecdsa_sd_2023.NAME: {KeyType.P256},
 }
@@ -105,4 +113,6 @@ def sign(
         raise MalformedProof(f"{suite} has no mandatory pointers; they belong to ecdsa-sd-2023")
     if suite == eddsa_rdfc_2022.NAME:
         return eddsa_rdfc_2022.sign(document, options, key)
+    if suite == eddsa_jcs_2022.NAME:
+        return eddsa_jcs_2022.sign(document, options, key)
     return ecdsa_rdfc_2019.sign(document, options, key)

@@ -8,15 +8,29 @@ import getpass
 import json
 import os
 import sys
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
-from wallet.services import backpack, bench, holder, issuer, keyfiles, presenter, sync, verifier
+from wallet.services import (
+    backpack,
+    bench,
+    holder,
+    issuer,
+    keyfiles,
+    presenter,
+    qr_display,
+    sync,
+    trust,
+    verifier,
+)
 from wallet.services.documents import read_json_file
+from wallet.services.organisation import Organisation
 from wallet.services.presentation_verifier import PresentationVerifier
+from wallet.services.trainer import Trainer
 from wallet.services.wallet_dir import default_wallet_dir
 from wallet.store.errors import VaultError
 from wallet.store.vault import Vault
@@ -264,7 +278,8 @@ def _cmd_challenge(args: argparse.Namespace) -> int:
 def _cmd_scan(args: argparse.Namespace) -> int:
     store = VerifierStore(args.wallet)
     status_lists = verifier.status_lists_from_files(args.status_list or [])
-    checker = PresentationVerifier(store, status_lists=status_lists)
+    clock = args.now.timestamp if args.now else time.time
+    checker = PresentationVerifier(store, status_lists=status_lists, clock=clock)
     verdict = checker.scan_images(
         [p.read_bytes() for p in args.images], args.challenge, args.domain
     )
@@ -286,6 +301,115 @@ def _cmd_trust_issuer(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_trust_add(args: argparse.Namespace) -> int:
+    pinned = trust.add_bundle(VerifierStore(args.wallet), read_json_file(args.bundle))
+    print(
+        f"pinned the trust bundle of {pinned.publisher} (version {pinned.sequence}): "
+        f"{pinned.organisations} organisations, {pinned.authorizations} trainer authorisations"
+    )
+    for url in pinned.context_mismatches:
+        print(f"warning: this wallet's copy of {url} differs from the bundle's")
+    return EXIT_OK
+
+
+def _organisation(args: argparse.Namespace) -> Organisation:
+    return Organisation.open(args.org, _passphrase("Organisation passphrase: "))
+
+
+def _cmd_org_init(args: argparse.Namespace) -> int:
+    organisation = Organisation.create(
+        args.out,
+        _passphrase("Organisation passphrase: ", confirm=True),
+        name=args.name,
+        url=args.url or "",
+        image=args.image or "",
+    )
+    print(organisation.did)
+    return EXIT_OK
+
+
+def _cmd_org_authorize(args: argparse.Namespace) -> int:
+    authorization = _organisation(args).authorize(
+        args.trainer, args.achievement, args.until, datetime.now(UTC)
+    )
+    _write_json(authorization, args.out)
+    _write_qr(qr_display.texts_for(authorization)[0], args.png, None)
+    return EXIT_OK
+
+
+def _read_logs(organisation: Organisation, server: str | None) -> None:
+    if server is None:
+        return
+    for trainer in organisation.trainers():
+        head = organisation.data["logHeads"].get(trainer)
+        entries = sync.fetch_log(server, trainer, head["seq"] if head else 0)
+        if entries:
+            print(f"read {organisation.read_log(trainer, entries)} log entries from {trainer}")
+
+
+def _cmd_org_revoke(args: argparse.Namespace) -> int:
+    organisation = _organisation(args)
+    _read_logs(organisation, args.server)
+    organisation.revoke(args.credential)
+    print(f"revoked {args.credential}; it is published with the next `wallet org bundle`")
+    return EXIT_OK
+
+
+def _cmd_org_bundle(args: argparse.Namespace) -> int:
+    organisation = _organisation(args)
+    _read_logs(organisation, args.server)
+    bundle = organisation.publish(datetime.now(UTC))
+    _write_json(bundle, args.out)
+    if args.server:
+        print(f"published version {sync.publish_bundle(args.server, bundle)} to {args.server}")
+    return EXIT_OK
+
+
+def _trainer(args: argparse.Namespace) -> Trainer:
+    return Trainer(_open_backpack(args).vault)
+
+
+def _cmd_trainer_setup(args: argparse.Namespace) -> int:
+    print(_trainer(args).set_up(args.name)["did"])
+    return EXIT_OK
+
+
+def _cmd_trainer_accept(args: argparse.Namespace) -> int:
+    granted = _trainer(args).accept_authorization(read_json_file(args.authorization))
+    print(
+        f"authorised by {granted.organisation} until {granted.valid_until:%Y-%m-%d} for "
+        + ", ".join(sorted(granted.achievements))
+    )
+    return EXIT_OK
+
+
+def _cmd_trainer_template(args: argparse.Namespace) -> int:
+    template = _trainer(args).save_template(
+        args.name, args.description or "", template_id=args.achievement
+    )
+    print(template.id)
+    return EXIT_OK
+
+
+def _cmd_trainer_issue(args: argparse.Namespace) -> int:
+    issued = _trainer(args).issue(args.achievement, args.to)
+    print(issued.credential["id"])
+    if args.out:
+        _write_json(issued.credential, args.out)
+    _write_qr(issued.qr_texts, args.png, None)
+    return EXIT_OK
+
+
+def _cmd_trainer_revoke(args: argparse.Namespace) -> int:
+    trainer = _trainer(args)
+    entry = next((e for e in trainer.log() if e.credential_id == args.credential), None)
+    if entry is None:
+        raise UnusableInput(f"this device's issuance log has no {args.credential}")
+    trainer.revoke(entry.id)
+    print(f"revocation of {args.credential} queued for your organisation (sent at next sync)")
+    return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -301,7 +425,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    result = sync.SyncClient(_open_backpack(args), args.server).sync()
+    trust = VerifierStore(args.wallet)
+    result = sync.SyncClient(_open_backpack(args), args.server, trust=trust).sync()
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -461,6 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--domain", metavar="D")
     scan.add_argument("--json", action="store_true")
     scan.add_argument("--status-list", type=Path, action="append", metavar="FILE")
+    scan.add_argument("--now", type=_timestamp, metavar="ISO", help="verify as of this time")
     scan.set_defaults(run=_cmd_scan)
 
     trust = commands.add_parser("trust", help="the verifier's trusted issuers")
@@ -469,6 +595,63 @@ def build_parser() -> argparse.ArgumentParser:
     add_issuer.add_argument("did")
     add_issuer.add_argument("--name", required=True)
     add_issuer.set_defaults(run=_cmd_trust_issuer)
+    add_bundle = trust_commands.add_parser(
+        "add", help="pin a trust bundle's publisher and keep the bundle for offline checks"
+    )
+    add_bundle.add_argument("bundle", type=Path, metavar="BUNDLE.json")
+    add_bundle.set_defaults(run=_cmd_trust_add)
+
+    org = commands.add_parser("org", help="an issuing organisation: trainers, revocation, bundle")
+    org_commands = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
+    org_init = org_commands.add_parser("init", help="create an organisation file")
+    org_init.add_argument("--name", required=True)
+    org_init.add_argument("--url")
+    org_init.add_argument("--image", metavar="URL")
+    org_init.add_argument("--out", type=Path, required=True, metavar="ORG.json")
+    org_init.set_defaults(run=_cmd_org_init)
+    authorize = org_commands.add_parser("authorize", help="let a trainer's key issue offline")
+    authorize.add_argument("--org", type=Path, required=True, metavar="ORG.json")
+    authorize.add_argument("--trainer", required=True, metavar="DID")
+    authorize.add_argument("--achievement", required=True, nargs="+", metavar="ID")
+    authorize.add_argument("--until", type=_timestamp, required=True, metavar="ISO")
+    authorize.add_argument("--out", type=Path, metavar="AUTH.json")
+    authorize.add_argument("--png", type=Path, metavar="OUT.png", help="as QR codes, face to face")
+    authorize.set_defaults(run=_cmd_org_authorize)
+    revoke = org_commands.add_parser("revoke", help="revoke a credential a trainer issued")
+    revoke.add_argument("--org", type=Path, required=True, metavar="ORG.json")
+    revoke.add_argument("--credential", required=True, metavar="ID")
+    revoke.add_argument("--server", metavar="URL", help="read the trainers' logs from here first")
+    revoke.set_defaults(run=_cmd_org_revoke)
+    bundle = org_commands.add_parser("bundle", help="sign and write (and publish) a trust bundle")
+    bundle.add_argument("--org", type=Path, required=True, metavar="ORG.json")
+    bundle.add_argument("--out", type=Path, required=True, metavar="BUNDLE.json")
+    bundle.add_argument("--server", metavar="URL", help="read logs from and publish to")
+    bundle.set_defaults(run=_cmd_org_bundle)
+
+    trainer = commands.add_parser("trainer", help="issue on this device for an organisation")
+    trainer_commands = trainer.add_subparsers(
+        dest="trainer_command", metavar="ACTION", required=True
+    )
+    setup = trainer_commands.add_parser("setup", help="name the issuer; prints its key's DID")
+    setup.add_argument("--name", required=True)
+    setup.set_defaults(run=_cmd_trainer_setup)
+    accept = trainer_commands.add_parser("accept", help="keep an organisation's authorisation")
+    accept.add_argument("authorization", type=Path, metavar="AUTH.json")
+    accept.set_defaults(run=_cmd_trainer_accept)
+    template = trainer_commands.add_parser("template", help="an achievement to issue")
+    template.add_argument("--achievement", required=True, metavar="ID")
+    template.add_argument("--name", required=True)
+    template.add_argument("--description")
+    template.set_defaults(run=_cmd_trainer_template)
+    trainer_issue = trainer_commands.add_parser("issue", help="issue to a learner, as QR codes")
+    trainer_issue.add_argument("--achievement", required=True, metavar="ID")
+    trainer_issue.add_argument("--to", required=True, metavar="DID|NAME")
+    trainer_issue.add_argument("--png", type=Path, metavar="OUT.png")
+    trainer_issue.add_argument("--out", type=Path, metavar="CREDENTIAL.json")
+    trainer_issue.set_defaults(run=_cmd_trainer_issue)
+    trainer_revoke = trainer_commands.add_parser("revoke", help="ask the organisation to revoke")
+    trainer_revoke.add_argument("credential", metavar="ID")
+    trainer_revoke.set_defaults(run=_cmd_trainer_revoke)
 
     serve = commands.add_parser("serve", help="run the sync server")
     serve.add_argument(

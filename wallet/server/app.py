@@ -6,11 +6,17 @@ Endpoints (CBOR bodies, every request signed by a device; see services/sync_prot
   GET  /v1/header
   POST /v1/push      a batch of sealed records; idempotent
   GET  /v1/pull      records changed after a cursor, in batches
-Errors are JSON: {"error": code, "message": text}.
+JSON, and signed by their own content rather than by a device:
+  POST /v1/logs/{trainer}         issuance log entries that extend the held chain
+  GET  /v1/logs/{trainer}?after=N
+  PUT  /v1/bundles/{publisher}    a newer trust bundle, signed by the publisher
+  GET  /v1/bundles/{publisher}?since=N   an update from version N, whole, or 304
+Errors are JSON: {"error": code, "message": text}; a broken log adds "position".
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,12 +28,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wallet.server.storage import ServerStore, StorageError
+from wallet.services import issuance_log
 from wallet.services import sync_protocol as protocol
 from wallet.services.sync_protocol import ProtocolError
 from wallet.vc import did_key
+from wallet.vc.errors import UnusableInput
 
 MAX_BODY_BYTES = 1_000_000
 MAX_PULL = 500
+MAX_BUNDLE_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 
 
 Handler = Callable[..., Awaitable[Response]]
@@ -171,8 +180,75 @@ def create_app(
             {"records": protocol.rows(records), "cursor": store.cursor(account, last), "more": more}
         )
 
+    async def json_body(request: Request, limit: int = MAX_BODY_BYTES) -> object | Response:
+        body = await request.body()
+        if len(body) > limit:
+            return _error(413, "too-large", f"this body is limited to {limit} bytes")
+        try:
+            return json.loads(body)
+        except ValueError:
+            return _error(400, "bad-body", "the body is not JSON")
+
+    async def logs(request: Request) -> Response:
+        trainer = request.path_params["trainer"]
+        if request.method == "GET":
+            try:
+                after = int(request.query_params.get("after", 0))
+            except ValueError:
+                return _error(400, "bad-after", "after must be a whole number")
+            entries = await run_in_threadpool(store.log_entries, trainer, after, MAX_PULL)
+            return JSONResponse({"entries": entries})
+        body = await json_body(request)
+        if isinstance(body, Response):
+            return body
+        entries = body.get("entries") if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            return _error(400, "bad-body", "expected {entries: [...]}")
+        try:
+            added = await run_in_threadpool(store.append_log, trainer, entries)
+        except issuance_log.LogBroken as error:
+            return JSONResponse(
+                {"error": "log-broken", "message": str(error), "position": error.position},
+                status_code=409,
+            )
+        except UnusableInput as error:
+            return _error(400, "bad-log", str(error))
+        return JSONResponse({"added": added})
+
+    async def bundles(request: Request) -> Response:
+        publisher = request.path_params["publisher"]
+        if request.method == "PUT":
+            body = await json_body(request, MAX_BUNDLE_BYTES)
+            if isinstance(body, Response):
+                return body
+            try:
+                sequence = await run_in_threadpool(store.put_bundle, publisher, body)
+            except UnusableInput as error:
+                return _error(400, "bad-bundle", str(error))
+            except StorageError as error:
+                return _error(409, "stale-bundle", str(error))
+            return JSONResponse({"sequence": sequence})
+        since_text = request.query_params.get("since")
+        if since_text is not None and not since_text.isdigit():
+            return _error(400, "bad-since", "since must be a bundle sequence number")
+        found = await run_in_threadpool(
+            store.bundle_since, publisher, int(since_text) if since_text else None
+        )
+        if found is None:
+            return _error(404, "no-bundle", f"no trust bundle from {publisher}")
+        if isinstance(found, int):
+            return Response(status_code=304, headers={"ETag": f'"{found}"'})
+        sequence = found["header"]["sequence"]
+        return Response(
+            json.dumps(found, separators=(",", ":")),
+            media_type="application/json",
+            headers={"ETag": f'"{sequence}"'},
+        )
+
     return Starlette(
         routes=[
+            Route("/v1/logs/{trainer}", logs, methods=["GET", "POST"]),
+            Route("/v1/bundles/{publisher}", bundles, methods=["GET", "PUT"]),
             Route("/v1/devices", devices, methods=["POST"]),
             Route("/v1/header", header, methods=["GET", "PUT"]),
             Route("/v1/push", push, methods=["POST"]),

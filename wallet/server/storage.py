@@ -1,14 +1,16 @@
 """Server storage in plain SQL: SQLite by default, PostgreSQL through a URL.
 
-Everything is keyed by account and every operation touches one account inside one
-transaction, so it also runs on sharded engines (Citus, CockroachDB, YugabyteDB) with
-the account as the distribution key (docs/scaling.md). Records are opaque sealed blobs.
+Everything is keyed by account (issuance logs by trainer, trust bundles by publisher) and
+every operation touches one key inside one transaction, so it also runs on sharded engines
+(Citus, CockroachDB, YugabyteDB) with that key as the distribution key (docs/scaling.md).
+Records are opaque sealed blobs; log entries carry their payload sealed to the organisation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -16,8 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from wallet.services import issuance_log
 from wallet.services.sync_protocol import rank
 from wallet.store.vault import StoredRecord
+from wallet.vc import trust_bundle
 
 
 class StorageError(Exception):
@@ -39,6 +43,14 @@ def _schema(blob: str) -> list[str]:
         (
             "CREATE TABLE IF NOT EXISTS nonces (device TEXT NOT NULL, nonce TEXT NOT NULL, "
             "expires BIGINT NOT NULL, PRIMARY KEY (device, nonce))"
+        ),
+        (
+            "CREATE TABLE IF NOT EXISTS issuance_logs (trainer TEXT NOT NULL, seq BIGINT NOT NULL, "
+            "hash TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (trainer, seq))"
+        ),
+        (
+            "CREATE TABLE IF NOT EXISTS bundles (publisher TEXT NOT NULL, sequence BIGINT NOT NULL, "
+            "body TEXT NOT NULL, hashes TEXT NOT NULL, PRIMARY KEY (publisher, sequence))"
         ),
     ]
 
@@ -210,6 +222,99 @@ class ServerStore:
         ):
             raise StorageError("this cursor does not belong to your account")
         return int(seq_text)
+
+    # --- issuance logs (one chain per trainer key) -------------------------------------------
+
+    def append_log(self, trainer: str, entries: list[dict[str, Any]]) -> int:
+        """Add what extends the held chain; entries already held are skipped if identical
+        (a retried upload), and anything else raises LogBroken at its position."""
+        with self._transaction() as db:
+            held = {
+                seq: digest
+                for seq, digest in db.execute(
+                    "SELECT seq, hash FROM issuance_logs WHERE trainer = ?", [trainer]
+                ).fetchall()
+            }
+            fresh = []
+            for entry in entries:
+                seq = entry.get("seq") if isinstance(entry, dict) else None
+                if isinstance(seq, int) and seq in held and not fresh:
+                    if not hmac.compare_digest(held[seq], issuance_log.entry_hash(entry)):
+                        raise issuance_log.LogBroken(seq, "it differs from the entry already held")
+                    continue
+                fresh.append(entry)
+            head = None
+            if held and fresh:
+                row = db.execute(
+                    "SELECT entry FROM issuance_logs WHERE trainer = ? AND seq = ?",
+                    [trainer, max(held)],
+                ).fetchone()
+                head = json.loads(row[0])
+            issuance_log.check_continues(trainer, head, fresh)
+            for entry in fresh:
+                db.execute(
+                    "INSERT INTO issuance_logs (trainer, seq, hash, entry) VALUES (?, ?, ?, ?)",
+                    [trainer, entry["seq"], issuance_log.entry_hash(entry), json.dumps(entry)],
+                )
+        return len(fresh)
+
+    def log_entries(self, trainer: str, after: int, limit: int) -> list[dict[str, Any]]:
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT entry FROM issuance_logs WHERE trainer = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [trainer, after, limit],
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    # --- trust bundles (one series per publisher) -------------------------------------------
+
+    def put_bundle(self, publisher: str, bundle: dict[str, Any]) -> int:
+        """Keep a newer full bundle, verified against its publisher's key; returns its
+        sequence. Older versions keep their entry hashes so updates can be deltas."""
+        checked = trust_bundle.apply(None, bundle, publisher)
+        sequence = checked["header"]["sequence"]
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT max(sequence) FROM bundles WHERE publisher = ?", [publisher]
+            ).fetchone()
+            if row[0] is not None and sequence <= row[0]:
+                raise StorageError(f"the server already holds bundle {row[0]} from {publisher}")
+            db.execute(
+                "INSERT INTO bundles (publisher, sequence, body, hashes) VALUES (?, ?, ?, ?)",
+                [
+                    publisher,
+                    sequence,
+                    json.dumps(checked, separators=(",", ":")),
+                    json.dumps(trust_bundle.hashes(checked)),
+                ],
+            )
+            db.execute(  # the newest holds the entries; the others need only their hashes
+                "UPDATE bundles SET body = '' WHERE publisher = ? AND sequence < ?",
+                [publisher, sequence],
+            )
+        return sequence
+
+    def bundle_since(self, publisher: str, since: int | None) -> dict[str, Any] | int | None:
+        """The newest bundle as an update from `since` when the server still has that
+        version's hashes, else whole; its sequence alone when `since` is already newest;
+        None when the publisher has none."""
+        with self._transaction() as db:
+            newest = db.execute(
+                "SELECT sequence, body FROM bundles WHERE publisher = ? ORDER BY sequence DESC LIMIT 1",
+                [publisher],
+            ).fetchone()
+            if newest is None:
+                return None
+            if since == newest[0]:
+                return since
+            old = db.execute(
+                "SELECT hashes FROM bundles WHERE publisher = ? AND sequence = ?",
+                [publisher, since if since is not None else -1],
+            ).fetchone()
+        bundle = json.loads(newest[1])
+        if old is None:
+            return bundle
+        return trust_bundle.delta(json.loads(old[0]), bundle, since)
 
 
 def _bytes(value: Any) -> bytes | None:

@@ -17,7 +17,8 @@ from typing import Any
 from wallet.qr import compact, frames, images
 from wallet.services.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import vc_data_model
+from wallet.vc import trust_bundle, vc_data_model
+from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import (
     document_for_proof,
     parse_datetime,
@@ -27,6 +28,7 @@ from wallet.vc.data_integrity import (
 from wallet.vc.errors import MalformedInput
 from wallet.vc.proofs import suite_name, verify_proof
 from wallet.vc.rdfc import DEFAULT_LIMITS
+from wallet.vc.trust_bundle import TrustBundle
 from wallet.vc.verification import Check, StatusLists, verify_credential
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -68,7 +70,15 @@ class PresentationVerifier:
     ) -> None:
         self.store = store
         self._clock = clock
-        self._status_lists = status_lists
+        self._bundles = [TrustBundle.read(document) for document in store.bundles()]
+        self._given_lists = status_lists
+
+    def _status_lists(self, url: str) -> CachedStatusList | None:
+        """Lists given for this scan first, then those in the pinned trust bundles."""
+        found = self._given_lists(url) if self._given_lists else None
+        for bundle in self._bundles:
+            found = found or bundle.status_lists.get(url)
+        return found
 
     def scan_images(
         self, pictures: list[bytes], challenge: str | None = None, domain: str | None = None
@@ -101,9 +111,15 @@ class PresentationVerifier:
         for number, credential in enumerate(credentials, start=1):
             prefix = f"credential{number}" if len(credentials) > 1 else "credential"
             report = verify_credential(credential, now=now, status_lists=self._status_lists)
-            checks += [Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning) for c in report.checks]
+            bundle, judged = self._judge(credential, now)
+            for c in report.checks:
+                if c.id == "status" and bundle and c.ok and now > bundle.expires:
+                    c = Check(
+                        c.id, True, f"{c.message} Out of date: {bundle.describe_age(now)}.", True
+                    )
+                checks.append(Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning))
             checks.append(self._binding(prefix, credential, signers))
-            checks.append(self._trust(prefix, credential))
+            checks.append(self._trust(prefix, credential, judged))
             claims += _claims(credential)
         return Verdict(_verdict(checks), checks, claims)
 
@@ -201,7 +217,21 @@ class PresentationVerifier:
             f"{prefix}.holder", False, "Shown by someone other than the person it was issued to."
         )
 
-    def _trust(self, prefix: str, credential: dict[str, Any]) -> Check:
+    def _judge(
+        self, credential: dict[str, Any], now: datetime
+    ) -> tuple[TrustBundle | None, trust_bundle.Verdict | None]:
+        """The first pinned bundle that knows the issuer (or the name it claims)."""
+        for bundle in self._bundles:
+            verdict = bundle.judge(credential, now)
+            if verdict is not None:
+                return bundle, verdict
+        return None, None
+
+    def _trust(
+        self, prefix: str, credential: dict[str, Any], judged: trust_bundle.Verdict | None
+    ) -> Check:
+        if judged is not None:
+            return Check(f"{prefix}.trust", judged.ok, judged.message, judged.warning)
         issuer = vc_data_model.issuer_id(credential)
         name = self.store.trusted_name(issuer) if issuer else None
         if name is not None:

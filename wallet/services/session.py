@@ -157,7 +157,11 @@ class Session:
         return verdict
 
     def sync(self, server: str) -> SyncResult:
-        return SyncClient(self.backpack, server, clock=self._clock).sync()
+        trust = VerifierStore(self.directory)
+        try:
+            return SyncClient(self.backpack, server, clock=self._clock, trust=trust).sync()
+        finally:
+            trust.close()
 
     def sync_if_due(self) -> SyncResult | None:
         """The app's unasked sync: only while the wallet is open and a server is set, and

@@ -23,12 +23,16 @@ from urllib.parse import urlsplit
 from wallet.services import sync_protocol as protocol
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.sync_protocol import SyncError
+from wallet.services.trainer import Trainer
 from wallet.store import kdf, recovery
 from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault
-from wallet.vc import did_key
+from wallet.store.verifier_store import VerifierStore
+from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
 
 BATCH = 50
+_JSON = "application/json"
+_LOG_UPLOADED = "log-uploaded"  # the last issuance log entry the server accepted
 PULL_EVERY_SECONDS = 15 * 60  # with nothing to push, look for other devices' changes this often
 Progress = Callable[[str, int], None]
 
@@ -40,6 +44,7 @@ class SyncResult:
     bytes_sent: int = 0
     bytes_received: int = 0
     already_held: int = 0  # pushed records the server had already: the cost of a retry
+    log_entries: int = 0  # issuance log entries uploaded for the trainer's organisation
 
     def to_json(self) -> dict[str, int]:
         counts = asdict(self)
@@ -85,14 +90,23 @@ class _Connection:
         self._clock = clock
 
     def request(
-        self, key: KeyPair, method: str, target: str, body: bytes = b""
+        self,
+        key: KeyPair | None,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        content_type: str = protocol.CONTENT_TYPE,
     ) -> tuple[int, bytes]:
+        """Signed by the device `key`; unsigned for what signs itself (logs, bundles)."""
         headers = {
             "Host": self._host,
-            "Content-Type": protocol.CONTENT_TYPE,
+            "Content-Type": content_type,
             "Content-Length": str(len(body)),
-            "Authorization": protocol.authorization(key, method, target, body, self._clock()),
         }
+        if key is not None:
+            headers["Authorization"] = protocol.authorization(
+                key, method, target, body, self._clock()
+            )
         self._counts.bytes_sent += len(f"{method} {target} HTTP/1.1\r\n") + 2 + len(body)
         self._counts.bytes_sent += sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
         try:
@@ -125,6 +139,51 @@ def _expect(status: int, data: bytes, *ok: int) -> Any:
         return protocol.decode(data)
     except protocol.ProtocolError as error:
         raise SyncError(f"the sync server answered in a form we cannot read: {error}") from None
+
+
+def _json(status: int, data: bytes, *ok: int) -> Any:
+    if status not in ok:
+        try:
+            reason = json.loads(data)["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = f"HTTP {status}"
+        raise SyncError(f"the sync server refused: {reason}")
+    try:
+        return json.loads(data) if data else None
+    except ValueError:
+        raise SyncError("the sync server sent something that is not JSON") from None
+
+
+def _send_json(connection: _Connection, method: str, target: str, value: Any) -> tuple[int, bytes]:
+    body = json.dumps(value, separators=(",", ":")).encode()
+    return connection.request(None, method, target, body, _JSON)
+
+
+def publish_bundle(server: str, bundle: dict[str, Any]) -> int:
+    """An organisation or registry puts its newest bundle where verifiers sync."""
+    connection = _Connection(server, SyncResult(), time.time)
+    try:
+        publisher = bundle["header"]["publisher"]
+        answer = _json(*_send_json(connection, "PUT", f"/v1/bundles/{publisher}", bundle), 200)
+    finally:
+        connection.close()
+    return int(answer["sequence"])
+
+
+def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]:
+    """A trainer's uploaded log entries after `after`, for its organisation to read."""
+    connection = _Connection(server, SyncResult(), time.time)
+    entries: list[dict[str, Any]] = []
+    try:
+        while True:
+            target = f"/v1/logs/{trainer}?after={after}"
+            page = _json(*connection.request(None, "GET", target), 200)["entries"]
+            if not page:
+                return entries
+            entries += page
+            after = page[-1]["seq"]
+    finally:
+        connection.close()
 
 
 def _account_key(vault: Vault) -> KeyPair:
@@ -166,12 +225,14 @@ class SyncClient:
         *,
         clock: Callable[[], float] = time.time,
         progress: Progress | None = None,
+        trust: VerifierStore | None = None,
     ) -> None:
         self.backpack = backpack
         self.vault = backpack.vault
         self.server = server
         self._clock = clock
         self._progress = progress or (lambda stage, count: None)
+        self._trust = trust
 
     def sync(self) -> SyncResult:
         result = SyncResult()
@@ -184,6 +245,9 @@ class SyncClient:
             self._push_header(connection, device)
             self._push(connection, device, result)
             self._pull(connection, device, result)
+            self._upload_log(connection, result)
+            if self._trust is not None:
+                self._refresh_bundles(connection, self._trust)
             self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
         except SyncError as error:
             now, failures = self._clock(), _failures(self.vault) + 1
@@ -220,6 +284,35 @@ class SyncClient:
             result.pushed += len(batch)
             result.already_held += len(batch) - int(answer.get("changed", len(batch)))
             self._progress("push", result.pushed)
+
+    def _upload_log(self, connection: _Connection, result: SyncResult) -> None:
+        """A trainer's signed issuance log goes up to the organisation, after what the
+        server already took; a batch counts as sent only once the server accepted it."""
+        trainer = Trainer(self.vault)
+        head = trainer.chain_head()
+        if head is None:
+            return
+        pending = trainer.chain_after(self.vault.sync_state(_LOG_UPLOADED) or 0)
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start : start + BATCH]
+            target = f"/v1/logs/{head['trainer']}"
+            _json(*_send_json(connection, "POST", target, {"entries": batch}), 200)
+            self.vault.set_sync_state(_LOG_UPLOADED, batch[-1]["seq"])
+            result.log_entries += len(batch)
+
+    def _refresh_bundles(self, connection: _Connection, trust: VerifierStore) -> None:
+        """Each pinned trust bundle: an update since the version held, or nothing (304).
+        A bundle that does not verify is refused and the one held stays."""
+        for held in trust.bundles():
+            publisher, sequence = held["header"]["publisher"], held["header"]["sequence"]
+            target = f"/v1/bundles/{publisher}?since={sequence}"
+            status, data = connection.request(None, "GET", target, content_type=_JSON)
+            if status in (304, 404):
+                continue
+            try:
+                trust.save_bundle(trust_bundle.apply(held, _json(status, data, 200), publisher))
+            except trust_bundle.BundleError as error:
+                raise SyncError(f"the trust bundle from {publisher} was refused: {error}") from None
 
     def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:
         while True:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -15,18 +16,23 @@ from typing import Any
 from PIL import Image
 
 from wallet.qr import images
-from wallet.services import issuer, keyring, qr_display
+from wallet.services import issuance_log, issuer, keyring, qr_display
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
-from wallet.vc import did_key, ecdsa_sd_2023, open_badges, vc_data_model
+from wallet.vc import bitstring_status_list, did_key, ecdsa_sd_2023, open_badges, vc_data_model
 from wallet.vc.data_integrity import format_datetime
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.trust_bundle import Authorization
+from wallet.vc.verification import verify_credential
 
 ISSUER_PROFILE = "issuer_profile"
 TEMPLATE = "template"
 ISSUANCE = "issuance"
+AUTHORIZATION = "trainer_authorization"
+CHAIN = "issuance_chain"  # the signed, hash-chained log the organisation receives
 _PROFILE_ID = "issuer-profile"
+_CHAIN_HEAD = "issuance-chain-head"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class LogEntry:
     recipient: str
     issued: str
     revoked: str | None = None
+    status_list: str | None = None  # set when issued under an organisation's authorisation
+    status_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,11 @@ class Issued:
     credential: dict[str, Any]
     qr_texts: list[str]  # one LW1 code, or LWF frames to show in turn
     entry: LogEntry
+
+
+def achievement_id(template: Template) -> str:
+    """A template made for an organisation's achievement carries its id; others get one."""
+    return template.id if ":" in template.id else f"urn:uuid:{template.id}"
 
 
 def open_badge(
@@ -70,7 +83,7 @@ def open_badge(
     if not recipient:
         raise MalformedInput("give the learner's DID (scan their receive code) or their name")
     achievement: dict[str, Any] = {
-        "id": f"urn:uuid:{template.id}",
+        "id": achievement_id(template),
         "type": ["Achievement"],
         "name": template.name.strip(),
     }
@@ -155,17 +168,69 @@ class Trainer:
 
     # --- issuing ----------------------------------------------------------------------------
 
+    # --- the organisation's authorisation ---------------------------------------------------
+
+    def accept_authorization(self, credential: dict[str, Any]) -> Authorization:
+        """Keep an organisation's authorisation for this device's key, after checking it is
+        one, that the organisation signed it, and that it names this key."""
+        profile = self.profile()
+        if profile is None:
+            raise MalformedInput("set up the issuer (name and key) before accepting")
+        authorization = Authorization.parse(credential)
+        report = verify_credential(credential, now=authorization.valid_from)
+        if not all(c.ok for c in report.checks if c.id.startswith(("signature", "issuer"))):
+            raise MalformedInput("the authorisation is not signed by the organisation it names")
+        if authorization.trainer != profile["did"]:
+            raise MalformedInput("that authorisation is for another trainer's key")
+        with self.vault.transaction():
+            self.vault.put(authorization.id, AUTHORIZATION, credential)
+        return authorization
+
+    def authorizations(self) -> list[dict[str, Any]]:
+        return [self.vault.get(i, AUTHORIZATION).payload for i in self.vault.ids(AUTHORIZATION)]
+
+    def _authorization_for(self, achievement: str, now: datetime) -> dict[str, Any] | None:
+        """The authorisation to issue under; None when this trainer has none at all (it
+        then issues in its own name). One that exists but does not cover this is an error."""
+        held = self.authorizations()
+        if not held:
+            return None
+        for credential in held:
+            granted = Authorization.parse(credential)
+            if (
+                achievement in granted.achievements
+                and granted.valid_from <= now <= granted.valid_until
+            ):
+                return credential
+        raise MalformedInput(
+            "your organisation has not authorised you to issue this achievement now"
+        )
+
+    # --- issuing ----------------------------------------------------------------------------
+
     def issue(self, template_id: str, recipient: str) -> Issued:
         profile = self.profile()
         if profile is None:
             raise MalformedInput("set up the issuer (name and key) before issuing")
         now = self._now()
+        template = self.template(template_id)
+        authorization = self._authorization_for(achievement_id(template), now)
+        organisation = authorization["issuer"] if authorization else None
         document = open_badge(
-            issuer_name=profile["name"],
-            template=self.template(template_id),
+            issuer_name=organisation["name"] if organisation else profile["name"],
+            template=template,
             recipient=recipient,
             now=now,
         )
+        status_list, index = self._status_entry(authorization) if authorization else (None, None)
+        if status_list is not None:
+            document["credentialStatus"] = {
+                "id": f"{status_list}#{index}",
+                "type": bitstring_status_list.ENTRY_TYPE,
+                "statusPurpose": "revocation",
+                "statusListIndex": str(index),
+                "statusListCredential": status_list,
+            }
         key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
         credential = issuer.issue(document, key, ecdsa_sd_2023.NAME, created=now)
         entry = LogEntry(
@@ -174,26 +239,96 @@ class Trainer:
             document["name"],
             recipient.strip(),
             now.isoformat(timespec="seconds"),
+            status_list=status_list,
+            status_index=index,
         )
         with self.vault.transaction():
             self.vault.put(entry.id, ISSUANCE, asdict(entry))
+            if authorization:
+                self._chain(key, authorization, issuance_log.ISSUED, entry, now)
         return Issued(credential, qr_display.texts_for(credential)[0], entry)
+
+    def _status_entry(self, authorization: dict[str, Any]) -> tuple[str, int]:
+        """A random unused index from this trainer's block: random, so that neighbouring
+        indexes say nothing about who was issued what, and when (herd privacy)."""
+        allocation = authorization["credentialSubject"]["statusAllocation"]
+        status_list = allocation["statusListCredential"]
+        start, end = allocation["statusListIndexStart"], allocation["statusListIndexEnd"]
+        used = {e.status_index for e in self.log() if e.status_list == status_list}
+        free = [i for i in range(start, end) if i not in used]
+        if not free:
+            raise MalformedInput("every status index your organisation reserved is used")
+        return status_list, secrets.choice(free)
+
+    def _chain(
+        self,
+        key: KeyPair,
+        authorization: dict[str, Any],
+        kind: str,
+        entry: LogEntry,
+        now: datetime,
+    ) -> None:
+        subject = authorization["credentialSubject"]
+        sealed = issuance_log.seal(
+            subject["issuanceLogKey"],
+            {
+                "credential": entry.credential_id,
+                "achievement": entry.achievement,
+                "recipient": entry.recipient,
+            },
+        )
+        head = self.chain_head()
+        link = issuance_log.append(
+            head,
+            key,
+            at=format_datetime(now),
+            kind=kind,
+            status_list=entry.status_list or "",
+            status_index=entry.status_index if entry.status_index is not None else -1,
+            sealed=sealed,
+        )
+        self.vault.put(f"{link['seq']:010d}", CHAIN, link)
+        self.vault.put(_CHAIN_HEAD, CHAIN, link)
+
+    def chain_head(self) -> dict[str, Any] | None:
+        try:
+            return self.vault.get(_CHAIN_HEAD, CHAIN).payload
+        except RecordNotFound:
+            return None
+
+    def chain_after(self, seq: int) -> list[dict[str, Any]]:
+        """The signed log entries after `seq`, oldest first, for upload."""
+        head = self.chain_head()
+        last = head["seq"] if head else 0
+        return [self.vault.get(f"{n:010d}", CHAIN).payload for n in range(seq + 1, last + 1)]
 
     def log(self) -> list[LogEntry]:
         """Newest first."""
         return [LogEntry(**self.vault.get(i, ISSUANCE).payload) for i in self.vault.ids(ISSUANCE)]
 
     def revoke(self, entry_id: str) -> LogEntry:
-        """Marked in the log, which syncs to the organisation; publishing it in a status
-        list is the organisation's job."""
+        """Marked in the log; under an authorisation, also a signed revocation request in
+        the chain the organisation receives. Publishing it is the organisation's job."""
         entry = LogEntry(**self.vault.get(entry_id, ISSUANCE).payload)
         if entry.revoked:
             return entry
-        revoked = LogEntry(
-            **{**asdict(entry), "revoked": self._now().isoformat(timespec="seconds")}
+        now = self._now()
+        revoked = LogEntry(**{**asdict(entry), "revoked": now.isoformat(timespec="seconds")})
+        authorization = next(
+            (
+                a
+                for a in self.authorizations()
+                if a["credentialSubject"]["statusAllocation"]["statusListCredential"]
+                == entry.status_list
+            ),
+            None,
         )
         with self.vault.transaction():
             self.vault.put(entry_id, ISSUANCE, asdict(revoked))
+            if authorization and entry.status_list:
+                profile = self.profile() or {}
+                key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
+                self._chain(key, authorization, issuance_log.REVOKED, revoked, now)
         return revoked
 
 

@@ -1,10 +1,13 @@
 """What a verifier remembers between scans: presentations already seen (replay cache) and
-the issuers it trusts. No credential content is kept, only digests and public DIDs."""
+the issuers it trusts, by hand or through pinned trust bundles. No credential content is
+kept, only digests, public DIDs and the bundles' public trust data."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -27,6 +30,9 @@ class VerifierStore:
             )
             self.db["trusted_issuers"].create(
                 {"did": str, "name": str}, pk="did", if_not_exists=True
+            )
+            self.db["trust_bundles"].create(
+                {"publisher": str, "document": str}, pk="publisher", if_not_exists=True
             )
         except sqlite3.DatabaseError as exc:
             raise VaultCorrupt(f"{DATABASE_NAME} is not a readable verifier database") from exc
@@ -51,6 +57,17 @@ class VerifierStore:
     def trusted_name(self, did: str) -> str | None:
         row = self.db.execute("SELECT name FROM trusted_issuers WHERE did = ?", [did]).fetchone()
         return row[0] if row else None
+
+    def bundles(self) -> list[dict[str, Any]]:
+        """The trust bundles this verifier pinned, each already verified when it was saved."""
+        rows = self.db.execute("SELECT document FROM trust_bundles ORDER BY publisher").fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def save_bundle(self, document: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO trust_bundles (publisher, document) VALUES (?, ?)",
+            [document["header"]["publisher"], json.dumps(document, separators=(",", ":"))],
+        )
 
     def close(self) -> None:
         self.db.conn.close()

@@ -27,6 +27,9 @@ class CachedStatusList:
 
     credential: dict[str, Any]
     fetched: datetime
+    delegates: frozenset[str] = (
+        frozenset()
+    )  # issuers whose credentials the list's issuer answers for
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from functools import cache
@@ -39,6 +40,18 @@ def bundled_contexts() -> dict[str, Any]:
     index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
     return {
         url: json.loads((directory / name).read_text(encoding="utf-8"))
+        for url, name in index.items()
+    }
+
+
+@cache
+def bundled_context_hashes() -> dict[str, str]:
+    """URL -> SHA-256 of the bundled file: what a trust bundle pins, so a verifier can tell
+    that its copy of each context is the one the issuers meant."""
+    directory = assets_dir() / "contexts"
+    index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+    return {
+        url: hashlib.sha256((directory / name).read_bytes()).hexdigest()
         for url, name in index.items()
     }
 

@@ -192,7 +192,8 @@ def _read_cached_status(
     if not signed_ok:
         return Check("status", False, "The cached status list's signature is not valid.")
     list_issuer = vc_data_model.issuer_id(cached.credential)
-    if list_issuer != vc_data_model.issuer_id(document):
+    issuer = vc_data_model.issuer_id(document)
+    if list_issuer != issuer and issuer not in cached.delegates:  # a trust bundle's delegation
         return Check(
             "status",
             True,

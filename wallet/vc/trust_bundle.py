@@ -1,0 +1,312 @@
+"""The offline trust bundle: which organisations a verifier trusts, which trainer keys
+they authorised for which achievements and until when, their current status lists, and
+the hashes of the JSON-LD contexts the credentials rely on.
+
+A bundle is a map of entries under a signed header. The header names the publisher (the
+did:key a verifier pins), a sequence number, `issued`, `expires`, and the root: a SHA-256
+over every entry's hash. An update ships only the entries that changed plus a new signed
+header; the receiver applies it to its copy and checks that the root comes out the same,
+so one revocation costs one status list, not the whole bundle.
+
+Headers are signed with eddsa-jcs-2022 and authorisations and status lists are ordinary
+credentials, so nothing here needs the network or a JSON-LD context beyond VC 2.0's.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
+from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.data_integrity import (
+    DATA_INTEGRITY_PROOF,
+    format_datetime,
+    parse_datetime,
+    resolve_offline,
+)
+from wallet.vc.did_key import did_for, verification_method_id
+from wallet.vc.errors import MalformedInput, MalformedProof
+from wallet.vc.multikey import KeyPair
+from wallet.vc.rdfc import DEFAULT_LIMITS
+
+AUTHORIZATION_TYPE = "TrainerAuthorization"
+HEADER_TYPE = "TrustBundle"
+ORGANISATION, AUTHORIZATION, STATUS_LIST, CONTEXT = "org", "auth", "status", "context"
+
+
+class BundleError(MalformedProof):
+    """A bundle or update that does not verify: wrong publisher, bad signature, bad root,
+    an update for a version we do not hold, or an older sequence than we hold."""
+
+
+def entry_id(kind: str, key: str) -> str:
+    return f"{kind}:{key}"
+
+
+def entry_hash(entry: Any) -> str:
+    return hashlib.sha256(jcs.canonicalize(entry)).hexdigest()
+
+
+def root_of(entries: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        jcs.canonicalize({key: entry_hash(value) for key, value in entries.items()})
+    ).hexdigest()
+
+
+def sign_bundle(
+    entries: dict[str, Any], publisher: KeyPair, sequence: int, issued: datetime, expires: datetime
+) -> dict[str, Any]:
+    header = {
+        "type": HEADER_TYPE,
+        "publisher": did_for(publisher.public),
+        "sequence": sequence,
+        "issued": format_datetime(issued),
+        "expires": format_datetime(expires),
+        "root": root_of(entries),
+    }
+    proof = {
+        "type": DATA_INTEGRITY_PROOF,
+        "cryptosuite": eddsa_jcs_2022.NAME,
+        "created": header["issued"],
+        "verificationMethod": verification_method_id(publisher.public),
+        "proofPurpose": "assertionMethod",
+    }
+    return {"header": eddsa_jcs_2022.sign(header, proof, publisher), "entries": entries}
+
+
+def delta(old_hashes: dict[str, str], bundle: dict[str, Any], base: int) -> dict[str, Any]:
+    """What a holder of version `base` (whose entry hashes are `old_hashes`) needs."""
+    entries = bundle["entries"]
+    return {
+        "header": bundle["header"],
+        "base": base,
+        "changed": {k: v for k, v in entries.items() if old_hashes.get(k) != entry_hash(v)},
+        "removed": sorted(set(old_hashes) - set(entries)),
+    }
+
+
+def hashes(bundle: dict[str, Any]) -> dict[str, str]:
+    return {key: entry_hash(value) for key, value in bundle["entries"].items()}
+
+
+def apply(
+    current: dict[str, Any] | None, received: dict[str, Any], publisher: str
+) -> dict[str, Any]:
+    """The bundle after a full bundle or an update arrives, verified end to end; the
+    current copy is never modified, so a bad update leaves the verifier as it was."""
+    if not isinstance(received, dict) or not isinstance(received.get("header"), dict):
+        raise BundleError("not a trust bundle (no signed header)")
+    if "entries" in received:
+        entries = received["entries"]
+    else:
+        if current is None or received.get("base") != current["header"]["sequence"]:
+            raise BundleError("the update is for a bundle version this device does not hold")
+        entries = {
+            k: v for k, v in current["entries"].items() if k not in received.get("removed", [])
+        }
+        entries.update(received.get("changed", {}))
+    if not isinstance(entries, dict):
+        raise BundleError("the bundle's entries are not an object")
+    header = received["header"]
+    _verify_header(header, publisher)
+    if current is not None and header["sequence"] < current["header"]["sequence"]:
+        raise BundleError("the bundle is older than the one this device holds")
+    if root_of(entries) != header.get("root"):
+        raise BundleError("the bundle's entries do not match its signed root")
+    return {"header": copy.deepcopy(header), "entries": copy.deepcopy(entries)}
+
+
+def _verify_header(header: dict[str, Any], publisher: str) -> None:
+    if header.get("type") != HEADER_TYPE or header.get("publisher") != publisher:
+        raise BundleError(f"the bundle is not published by {publisher}")
+    document = {k: v for k, v in header.items() if k != "proof"}
+    proof = header.get("proof")
+    if not isinstance(proof, dict) or proof.get("cryptosuite") != eddsa_jcs_2022.NAME:
+        raise BundleError(f"the bundle header is not signed with {eddsa_jcs_2022.NAME}")
+    if not str(proof.get("verificationMethod", "")).startswith(publisher + "#"):
+        raise BundleError("the bundle is signed by a key other than its publisher's")
+    result = eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
+    if not result.ok:
+        raise BundleError("the bundle's signature does not verify")
+    if (
+        parse_datetime(header.get("issued")) is None
+        or parse_datetime(header.get("expires")) is None
+    ):
+        raise BundleError("the bundle's issued and expires must be dates")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    id: str
+    organisation: str
+    trainer: str
+    achievements: frozenset[str]
+    valid_from: datetime
+    valid_until: datetime
+    status_list: str | None
+
+    @classmethod
+    def parse(cls, credential: dict[str, Any]) -> Authorization:
+        subject = credential.get("credentialSubject")
+        start = parse_datetime(credential.get("validFrom"))
+        end = parse_datetime(credential.get("validUntil"))
+        if (
+            AUTHORIZATION_TYPE not in vc_data_model.as_list(credential.get("type"))
+            or not isinstance(subject, dict)
+            or start is None
+            or end is None
+        ):
+            raise MalformedInput("not a trainer authorisation with validFrom and validUntil")
+        allocation = subject.get("statusAllocation") or {}
+        return cls(
+            str(credential.get("id")),
+            str(vc_data_model.issuer_id(credential)),
+            str(subject.get("id")),
+            frozenset(vc_data_model.as_list(subject.get("mayIssue"))),
+            start,
+            end,
+            allocation.get("statusListCredential"),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The bundle's answer about one credential's issuer."""
+
+    ok: bool
+    message: str
+    warning: bool = False
+
+
+@dataclass
+class TrustBundle:
+    """A verified bundle, read for verification. Every authorisation's own signature is
+    checked before it counts; one that fails is ignored, as if it were absent."""
+
+    document: dict[str, Any]
+    organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    authorizations: list[Authorization] = field(default_factory=list)
+    status_lists: dict[str, CachedStatusList] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, document: dict[str, Any]) -> TrustBundle:
+        from wallet.vc.verification import verify_credential  # verification uses status lists
+
+        header = document["header"]
+        issued = parse_datetime(header["issued"])
+        bundle = cls(document)
+        delegates: dict[str, set[str]] = {}
+        for key, entry in document["entries"].items():
+            kind = key.split(":", 1)[0]
+            if kind == ORGANISATION:
+                bundle.organisations[entry["id"]] = entry
+        for key, entry in document["entries"].items():
+            if not key.startswith(AUTHORIZATION + ":"):
+                continue
+            report = verify_credential(entry, now=issued)
+            signed = all(c.ok for c in report.checks if c.id.startswith(("signature", "issuer")))
+            authorization = Authorization.parse(entry)
+            if signed and authorization.organisation in bundle.organisations:
+                bundle.authorizations.append(authorization)
+                if authorization.status_list:
+                    delegates.setdefault(authorization.status_list, set()).add(
+                        authorization.trainer
+                    )
+        for key, entry in document["entries"].items():
+            if key.startswith(STATUS_LIST + ":"):
+                list_id = str(entry.get("id"))
+                bitstring_status_list.list_subject(entry)  # refuses what is not a status list
+                bundle.status_lists[list_id] = CachedStatusList(
+                    entry, issued, frozenset(delegates.get(list_id, ()))
+                )
+        return bundle
+
+    @property
+    def publisher(self) -> str:
+        return self.document["header"]["publisher"]
+
+    @property
+    def issued(self) -> datetime:
+        return parse_datetime(self.document["header"]["issued"])
+
+    @property
+    def expires(self) -> datetime:
+        return parse_datetime(self.document["header"]["expires"])
+
+    def context_hashes(self) -> dict[str, str]:
+        prefix = CONTEXT + ":"
+        return {
+            key.removeprefix(prefix): value["sha256"]
+            for key, value in self.document["entries"].items()
+            if key.startswith(prefix)
+        }
+
+    def describe_age(self, now: datetime) -> str:
+        from wallet.vc.verification import describe_age
+
+        age = f"trust bundle issued {describe_age(now - self.issued)}"
+        if now > self.expires:
+            return f"{age}, expired {describe_age(now - self.expires)}"
+        return age
+
+    def judge(self, credential: dict[str, Any], now: datetime) -> Verdict | None:
+        """Whether the credential's issuer is trusted by this bundle; None when the bundle
+        has nothing to say about it (neither the issuer nor the name it claims)."""
+        issuer = vc_data_model.issuer_id(credential)
+        age = self.describe_age(now)
+        expired = now > self.expires
+        if issuer in self.organisations:
+            name = self.organisations[issuer].get("name", issuer)
+            return Verdict(True, f"Issued by {name}, in your {age}.", expired)
+        granted = [a for a in self.authorizations if a.trainer == issuer]
+        if not granted:
+            claimed = _issuer_name(credential)
+            impostor = next(
+                (o for o in self.organisations.values() if o.get("name") == claimed), None
+            )
+            if impostor is None:
+                return None
+            return Verdict(
+                False,
+                f"Claims to be from {claimed}, but {claimed} never authorised the key "
+                f"{issuer} ({age}).",
+            )
+        achievement = _achievement_id(credential)
+        issued_at = parse_datetime(credential.get("validFrom"))
+        in_scope = [a for a in granted if achievement in a.achievements]
+        if not in_scope:
+            return Verdict(
+                False, f"The trainer is not authorised to issue the achievement {achievement}."
+            )
+        for authorization in in_scope:
+            if issued_at and authorization.valid_from <= issued_at <= authorization.valid_until:
+                name = self.organisations[authorization.organisation].get("name")
+                return Verdict(
+                    True,
+                    f"Issued by a trainer {name} authorised until "
+                    f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
+                    expired,
+                )
+        last = max(a.valid_until for a in in_scope)
+        if issued_at and issued_at > last:
+            return Verdict(
+                False,
+                f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
+                f"({last:%Y-%m-%d}).",
+            )
+        return Verdict(False, "Issued outside the dates of the trainer's authorisation.")
+
+
+def _issuer_name(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    return issuer.get("name") if isinstance(issuer, dict) else None
+
+
+def _achievement_id(credential: dict[str, Any]) -> str | None:
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    return achievement.get("id") if isinstance(achievement, dict) else None

@@ -23,6 +23,7 @@ from wallet.services import (
     keyfiles,
     presenter,
     qr_display,
+    sources,
     sync,
     trust,
     verifier,
@@ -153,6 +154,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.files == [Path("-")]:
         pasted = sys.stdin.buffer.read()
         results = pack.import_sources([("pasted text", lambda: pasted)])
+    elif combined := _frames_in_files(args.files):
+        results = pack.import_sources([("QR frames", lambda: combined)])
     else:
         results = pack.import_files(args.files)
     for result in results:
@@ -166,6 +169,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"imported {result.id} {result.source}{note}")
         sys.stdout.flush()
     return EXIT_UNUSABLE if refused else EXIT_OK
+
+
+def _frames_in_files(paths: list[Path]) -> bytes | None:
+    """Several photos of one QR sequence, one frame each, are one credential."""
+    if len(paths) < 2 or not all(p.suffix.lower() in (".png", ".jpg", ".jpeg") for p in paths):
+        return None
+    return sources.combine_frames([p.read_bytes() for p in paths])
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

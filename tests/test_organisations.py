@@ -299,3 +299,21 @@ def test_any_change_to_a_bundle_or_its_header_is_refused(field: Field, data: st.
         trust_bundle.apply(None, tampered, publisher)
     with pytest.raises(trust_bundle.BundleError, match="not published by"):
         trust_bundle.apply(None, bundle, did_key.did_for(KeyPair.generate(KeyType.ED25519).public))
+
+
+def test_a_verifier_sync_brings_a_whole_bundle_compressed(
+    field: Field, server: str, tmp_path: Path
+) -> None:
+    from wallet.services import sync
+    from wallet.services.trust import add_bundle
+    from wallet.store.verifier_store import VerifierStore
+
+    store = VerifierStore(tmp_path / "verifier")
+    add_bundle(store, field.organisation.publish(NOW))  # from a file, never on the server
+    newer = field.organisation.publish(NOW + timedelta(days=1))
+    sync.publish_bundle(server, newer)  # the server cannot make an update from version 1
+    pack, _ = new_backpack(tmp_path / "verifier-wallet")
+    result = sync.SyncClient(pack, server, trust=store).sync()
+    [held] = store.bundles()
+    assert held["header"]["sequence"] == 2
+    assert result.bytes_received < len(json.dumps(newer)) / 2  # gzip on the wire

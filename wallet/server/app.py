@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -246,6 +248,7 @@ def create_app(
         )
 
     return Starlette(
+        middleware=[Middleware(GZipMiddleware, minimum_size=1000)],  # only when asked for
         routes=[
             Route("/v1/logs/{trainer}", logs, methods=["GET", "POST"]),
             Route("/v1/bundles/{publisher}", bundles, methods=["GET", "PUT"]),
@@ -253,5 +256,5 @@ def create_app(
             Route("/v1/header", header, methods=["GET", "PUT"]),
             Route("/v1/push", push, methods=["POST"]),
             Route("/v1/pull", pull, methods=["GET"]),
-        ]
+        ],
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from wallet.assets import assets_dir
 from wallet.qr import compact, frames, images
-from wallet.services import app_bench, holder, issuer, presenter, verifier
+from wallet.services import app_bench, holder, issuer, presenter, trust_bench, verifier
 from wallet.services.backpack import Backpack
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
@@ -93,6 +93,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _kdf_figures()
     yield from _sync_figures(sample, ed_key)
     yield from _vault_figures(sample, ed_key)
+    yield from trust_bench.run()
     yield from app_bench.run()
 
 

@@ -10,6 +10,7 @@ Concurrent edits of one credential merge per field: tags by their own update tim
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import random
@@ -96,13 +97,18 @@ class _Connection:
         target: str,
         body: bytes = b"",
         content_type: str = protocol.CONTENT_TYPE,
+        *,
+        gzip_ok: bool = False,
     ) -> tuple[int, bytes]:
-        """Signed by the device `key`; unsigned for what signs itself (logs, bundles)."""
+        """Signed by the device `key`; unsigned for what signs itself (logs, bundles).
+        `gzip_ok` asks for a compressed answer (large JSON: a first trust bundle)."""
         headers = {
             "Host": self._host,
             "Content-Type": content_type,
             "Content-Length": str(len(body)),
         }
+        if gzip_ok:
+            headers["Accept-Encoding"] = "gzip"
         if key is not None:
             headers["Authorization"] = protocol.authorization(
                 key, method, target, body, self._clock()
@@ -122,6 +128,11 @@ class _Connection:
         self._counts.bytes_received += len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2
         self._counts.bytes_received += sum(len(f"{k}: {v}\r\n") for k, v in response.getheaders())
         self._counts.bytes_received += len(data)
+        if response.getheader("Content-Encoding") == "gzip":
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError):
+                raise SyncError("the sync server sent a damaged compressed answer") from None
         return response.status, data
 
     def close(self) -> None:
@@ -306,7 +317,7 @@ class SyncClient:
         for held in trust.bundles():
             publisher, sequence = held["header"]["publisher"], held["header"]["sequence"]
             target = f"/v1/bundles/{publisher}?since={sequence}"
-            status, data = connection.request(None, "GET", target, content_type=_JSON)
+            status, data = connection.request(None, "GET", target, content_type=_JSON, gzip_ok=True)
             if status in (304, 404):
                 continue
             try:

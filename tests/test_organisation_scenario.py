@@ -87,7 +87,10 @@ def test_offline_issuing_revocation_and_an_aging_bundle(tmp_path: Path) -> None:
         "--achievement", PUMP, LATRINE, "--until", until, "--out", str(authorization),
     )  # fmt: skip
     wallet(trainer, "trainer", "accept", str(authorization))
-    wallet(trainer, "trainer", "template", "--achievement", PUMP, "--name", "Borehole pump care")
+    wallet(
+        trainer, "trainer", "template", "--achievement", PUMP, "--name", "Borehole pump care",
+        "--description", "Services a hand pump.", "--criteria", "Observed in the field.",
+    )  # fmt: skip
 
     # the verifier syncs the bundle before any issuing
     first_bundle = tmp_path / "bundle-1.json"

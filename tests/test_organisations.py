@@ -317,3 +317,22 @@ def test_a_verifier_sync_brings_a_whole_bundle_compressed(
     [held] = store.bundles()
     assert held["header"]["sequence"] == 2
     assert result.bytes_received < len(json.dumps(newer)) / 2  # gzip on the wire
+
+
+def test_an_authorisation_arrives_as_qr_pictures_face_to_face(field: Field, tmp_path: Path) -> None:
+    from wallet.qr import images
+    from wallet.services import qr_display
+
+    newcomer = trainer_in(tmp_path / "newcomer", field.clock, "Newcomer")
+    granted = field.organisation.authorize(
+        newcomer.profile()["did"], [PUMP, LATRINE], NOW + timedelta(days=10), NOW
+    )
+    [texts] = qr_display.texts_for(granted)[:1]
+    pictures = [(f"frame{n}.png", images.render_png(text)[0]) for n, text in enumerate(texts)]
+    accepted = newcomer.accept_authorization_files(pictures)
+    assert accepted.achievements == {PUMP, LATRINE}
+    assert {t.id for t in newcomer.templates()} == {PUMP, LATRINE}  # ready to fill in
+    with pytest.raises(MalformedInput, match="description is required"):
+        newcomer.issue(LATRINE, "Learner")
+    newcomer.save_template("Latrine siting", "Sites a latrine.", "Seen.", template_id=LATRINE)
+    assert newcomer.issue(LATRINE, "Learner").entry.status_index is not None

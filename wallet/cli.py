@@ -395,7 +395,7 @@ def _cmd_trainer_accept(args: argparse.Namespace) -> int:
 
 def _cmd_trainer_template(args: argparse.Namespace) -> int:
     template = _trainer(args).save_template(
-        args.name, args.description or "", template_id=args.achievement
+        args.name, args.description, args.criteria, template_id=args.achievement
     )
     print(template.id)
     return EXIT_OK
@@ -651,7 +651,8 @@ def build_parser() -> argparse.ArgumentParser:
     template = trainer_commands.add_parser("template", help="an achievement to issue")
     template.add_argument("--achievement", required=True, metavar="ID")
     template.add_argument("--name", required=True)
-    template.add_argument("--description")
+    template.add_argument("--description", required=True)
+    template.add_argument("--criteria", required=True, help="what the learner had to show")
     template.set_defaults(run=_cmd_trainer_template)
     trainer_issue = trainer_commands.add_parser("issue", help="issue to a learner, as QR codes")
     trainer_issue.add_argument("--achievement", required=True, metavar="ID")

@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from wallet.qr import images
-from wallet.services import issuance_log, issuer, keyring, qr_display
+from wallet.services import issuance_log, issuer, keyring, qr_display, sources
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
 from wallet.vc import bitstring_status_list, did_key, ecdsa_sd_2023, open_badges, vc_data_model
@@ -186,6 +186,19 @@ class Trainer:
             self.vault.put(authorization.id, AUTHORIZATION, credential)
         return authorization
 
+    def accept_authorization_files(self, files: list[tuple[str, bytes]]) -> Authorization:
+        """From the app: a file, a QR photo, or photos of each frame of a QR sequence. Each
+        authorised achievement without a template gets one to fill in."""
+        if not files:
+            raise MalformedInput("choose the authorisation file or its QR pictures")
+        combined = sources.combine_frames([data for _, data in files])
+        name, data = ("QR frames", combined) if combined else files[0]
+        granted = self.accept_authorization(sources.parse_source(name, data))
+        known = {t.id for t in self.templates()}
+        for achievement in sorted(granted.achievements - known):
+            self.save_template(achievement.rsplit(":", 1)[-1], template_id=achievement)
+        return granted
+
     def authorizations(self) -> list[dict[str, Any]]:
         return [self.vault.get(i, AUTHORIZATION).payload for i in self.vault.ids(AUTHORIZATION)]
 
@@ -222,6 +235,9 @@ class Trainer:
             recipient=recipient,
             now=now,
         )
+        problems = open_badges.structure_problems(document)
+        if problems:  # never sign a badge a verifier would refuse; say what to fill in
+            raise MalformedInput("complete the template first: " + "; ".join(problems))
         status_list, index = self._status_entry(authorization) if authorization else (None, None)
         if status_list is not None:
             document["credentialStatus"] = {

@@ -44,11 +44,22 @@ def view(app: App) -> ft.Control:
         )
         for template in templates
     ]
+
+    async def add_authorization(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["json", "png", "jpg", "jpeg"], many=True)
+        job = app.session.trainer.accept_authorization_files
+        granted = await app.work(t("busy.importing"), job, files) if files else None
+        if granted:
+            app.tell(t("issuer.authorization_added"))
+            app.go(view)
+
     return ft.Column(
         [
             header(app, t("issuer.title")),
             ft.Text(t("issuer.signed_as", name=profile["name"])),
             ft.Text(profile["did"], size=11, selectable=True),
+            ft.Text(_authorization_summary(app)),
+            button(t("issuer.add_authorization"), add_authorization, primary=False),
             ft.Row(
                 [
                     button(
@@ -70,6 +81,19 @@ def view(app: App) -> ft.Control:
         spacing=12,
         scroll=ft.ScrollMode.AUTO,
         expand=True,
+    )
+
+
+def _authorization_summary(app: App) -> str:
+    held = app.session.trainer.authorizations()
+    if not held:
+        return app.t("issuer.not_authorised")
+    latest = max(held, key=lambda a: a["validUntil"])
+    return app.t(
+        "issuer.authorised_by",
+        org=latest["issuer"].get("name", ""),
+        until=latest["validUntil"][:10],
+        count=len(latest["credentialSubject"]["mayIssue"]),
     )
 
 

@@ -336,3 +336,36 @@ def test_an_authorisation_arrives_as_qr_pictures_face_to_face(field: Field, tmp_
         newcomer.issue(LATRINE, "Learner")
     newcomer.save_template("Latrine siting", "Sites a latrine.", "Seen.", template_id=LATRINE)
     assert newcomer.issue(LATRINE, "Learner").entry.status_index is not None
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_logs_and_bundles_on_both_engines(field: Field, tmp_path: Path, engine: str) -> None:
+    from tests.test_sync import postgres_database
+    from wallet.server.storage import ServerStore, StorageError
+
+    databases = postgres_database() if engine == "postgresql" else None
+    store = ServerStore(next(databases) if databases else f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        key = KeyPair.generate(KeyType.P256)
+        trainer = did_key.did_for(key.public)
+        good = chain(key, 4)
+        with pytest.raises(issuance_log.LogBroken) as broken:
+            store.append_log(trainer, [good[0], good[2]])
+        assert broken.value.position == 2
+        assert store.append_log(trainer, good[:2]) == 2
+        assert store.append_log(trainer, good) == 2  # the first two are already held
+        assert store.log_entries(trainer, 1, 10) == good[1:]
+        publisher = field.organisation.did
+        first = field.organisation.publish(NOW)
+        assert store.put_bundle(publisher, first) == 1
+        with pytest.raises(StorageError):
+            store.put_bundle(publisher, first)
+        assert store.bundle_since(publisher, 1) == 1
+        second = field.organisation.publish(NOW + timedelta(hours=1))
+        store.put_bundle(publisher, second)
+        update = store.bundle_since(publisher, 1)
+        assert isinstance(update, dict) and update["changed"] == {}  # nothing but the header
+        assert store.bundle_since(publisher, None) == trust_bundle.apply(None, second, publisher)
+    finally:
+        if databases:
+            next(databases, None)

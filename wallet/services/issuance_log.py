@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -76,8 +75,8 @@ def check_continues(
 ) -> None:
     """Raise LogBroken unless `entries` extend `head` (the last entry already held, or None)
     entry by entry: the next number, the previous entry's hash, the trainer's signature."""
-    public = did_key.resolve(trainer)
-    if public is None:
+    method = did_key.resolve(trainer)
+    if method is None:
         raise MalformedInput(f"{trainer} is not a did:key this server can check")
     expected_seq = 1 if head is None else head["seq"] + 1
     expected_prev = "" if head is None else entry_hash(head)
@@ -89,7 +88,7 @@ def check_continues(
         if entry.get("prev") != expected_prev:
             raise LogBroken(expected_seq, "it does not follow the entry before it")
         signature = entry.get("signature")
-        if not isinstance(signature, str) or not public.public_key.verify(
+        if not isinstance(signature, str) or not method.public_key.verify(
             _decode_signature(signature), _signed_bytes(entry)
         ):
             raise LogBroken(expected_seq, "its signature does not match its content")
@@ -145,16 +144,3 @@ def unseal(key: X25519PrivateKey, sealed: str) -> dict[str, Any] | None:
         return json.loads(plain)
     except (ValueError, InvalidTag):
         return None
-
-
-@dataclass(frozen=True)
-class Issuance:
-    """One log entry as the organisation reads it."""
-
-    trainer: str
-    seq: int
-    kind: str
-    status_list: str
-    status_index: int
-    credential_id: str | None
-    achievement: str | None

@@ -112,11 +112,7 @@ class PresentationVerifier:
             prefix = f"credential{number}" if len(credentials) > 1 else "credential"
             report = verify_credential(credential, now=now, status_lists=self._status_lists)
             bundle, judged = self._judge(credential, now)
-            for c in report.checks:
-                if c.id == "status" and bundle and c.ok and now > bundle.expires:
-                    c = Check(
-                        c.id, True, f"{c.message} Out of date: {bundle.describe_age(now)}.", True
-                    )
+            for c in (_aged(check, bundle, now) for check in report.checks):
                 checks.append(Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning))
             checks.append(self._binding(prefix, credential, signers))
             checks.append(self._trust(prefix, credential, judged))
@@ -242,6 +238,13 @@ class PresentationVerifier:
             f"The issuer {issuer} is not on your trusted list.",
             warning=True,
         )
+
+
+def _aged(check: Check, bundle: TrustBundle | None, now: datetime) -> Check:
+    """Past the bundle's expiry its "not revoked" is only a warning; "revoked" stands."""
+    if check.id != "status" or bundle is None or not check.ok or now <= bundle.expires:
+        return check
+    return Check(check.id, True, f"{check.message} Out of date: {bundle.describe_age(now)}.", True)
 
 
 def _claims(credential: dict[str, Any]) -> list[dict[str, Any]]:

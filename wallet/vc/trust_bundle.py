@@ -32,6 +32,7 @@ from wallet.vc.did_key import did_for, verification_method_id
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
 from wallet.vc.rdfc import DEFAULT_LIMITS
+from wallet.vc.verification import describe_age, verify_credential
 
 AUTHORIZATION_TYPE = "TrainerAuthorization"
 HEADER_TYPE = "TrustBundle"
@@ -194,8 +195,18 @@ class TrustBundle:
 
     @classmethod
     def read(cls, document: dict[str, Any]) -> TrustBundle:
-        from wallet.vc.verification import verify_credential  # verification uses status lists
+        """Read once per bundle version: checking a registry's thousand authorisations
+        takes about half a second, and a verifier scans many times between syncs."""
+        header = document["header"]
+        key = (header["publisher"], header["sequence"], header["root"])
+        if key not in _READ:
+            if len(_READ) >= _READ_KEEP:
+                _READ.pop(next(iter(_READ)))
+            _READ[key] = cls._read(document)
+        return _READ[key]
 
+    @classmethod
+    def _read(cls, document: dict[str, Any]) -> TrustBundle:
         header = document["header"]
         issued = parse_datetime(header["issued"])
         bundle = cls(document)
@@ -246,8 +257,6 @@ class TrustBundle:
         }
 
     def describe_age(self, now: datetime) -> str:
-        from wallet.vc.verification import describe_age
-
         age = f"trust bundle issued {describe_age(now - self.issued)}"
         if now > self.expires:
             return f"{age}, expired {describe_age(now - self.expires)}"
@@ -299,6 +308,10 @@ class TrustBundle:
                 f"({last:%Y-%m-%d}).",
             )
         return Verdict(False, "Issued outside the dates of the trainer's authorisation.")
+
+
+_READ: dict[tuple[str, int, str], TrustBundle] = {}  # a signed header's sequence and root
+_READ_KEEP = 8
 
 
 def _issuer_name(credential: dict[str, Any]) -> str | None:

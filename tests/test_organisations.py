@@ -309,7 +309,7 @@ def test_a_verifier_sync_brings_a_whole_bundle_compressed(
     from wallet.store.verifier_store import VerifierStore
 
     store = VerifierStore(tmp_path / "verifier")
-    add_bundle(store, field.organisation.publish(NOW))  # from a file, never on the server
+    add_bundle(store, json.dumps(field.organisation.publish(NOW)).encode())  # from a file
     newer = field.organisation.publish(NOW + timedelta(days=1))
     sync.publish_bundle(server, newer)  # the server cannot make an update from version 1
     pack, _ = new_backpack(tmp_path / "verifier-wallet")

@@ -312,9 +312,9 @@ def _cmd_trust_issuer(args: argparse.Namespace) -> int:
 
 
 def _cmd_trust_add(args: argparse.Namespace) -> int:
-    pinned = trust.add_bundle(VerifierStore(args.wallet), read_json_file(args.bundle))
+    pinned = trust.add_bundle(VerifierStore(args.wallet), args.bundle.read_bytes())
     print(
-        f"pinned the trust bundle of {pinned.publisher} (version {pinned.sequence}): "
+        f"pinned the trust bundle of {pinned.name} (version {pinned.sequence}): "
         f"{pinned.organisations} organisations, {pinned.authorizations} trainer authorisations"
     )
     for url in pinned.context_mismatches:

@@ -33,12 +33,11 @@ from wallet.server.storage import ServerStore, StorageError
 from wallet.services import issuance_log
 from wallet.services import sync_protocol as protocol
 from wallet.services.sync_protocol import ProtocolError
-from wallet.vc import did_key
+from wallet.vc import did_key, trust_bundle
 from wallet.vc.errors import UnusableInput
 
 MAX_BODY_BYTES = 1_000_000
 MAX_PULL = 500
-MAX_BUNDLE_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 
 
 Handler = Callable[..., Awaitable[Response]]
@@ -220,7 +219,7 @@ def create_app(
     async def bundles(request: Request) -> Response:
         publisher = request.path_params["publisher"]
         if request.method == "PUT":
-            body = await json_body(request, MAX_BUNDLE_BYTES)
+            body = await json_body(request, trust_bundle.MAX_BYTES)
             if isinstance(body, Response):
                 return body
             try:

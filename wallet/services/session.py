@@ -15,7 +15,7 @@ from pathlib import Path
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import images
 from wallet.services import backpack as backpack_service
-from wallet.services import qr_display
+from wallet.services import qr_display, trust
 from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
@@ -155,6 +155,20 @@ class Session:
             store.close()
         self.history.record(verdict)
         return verdict
+
+    def add_trust_bundle(self, data: bytes) -> trust.Pinned:
+        store = VerifierStore(self.directory)
+        try:
+            return trust.add_bundle(store, data)
+        finally:
+            store.close()
+
+    def trust_bundles(self) -> list[trust.Held]:
+        store = VerifierStore(self.directory)
+        try:
+            return trust.held(store)
+        finally:
+            store.close()
 
     def sync(self, server: str) -> SyncResult:
         trust = VerifierStore(self.directory)

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import trust_bundle
+from wallet.vc import json_document, trust_bundle
 from wallet.vc.jsonld import bundled_context_hashes
+from wallet.vc.rdfc import Limits
 
 
 @dataclass(frozen=True)
 class Pinned:
     publisher: str
+    name: str  # the publisher's organisation name when the bundle lists it, else its DID
     sequence: int
     organisations: int
     authorizations: int
     context_mismatches: list[str]  # contexts whose bundled copy here differs from the bundle's
 
 
-def add_bundle(store: VerifierStore, document: Any) -> Pinned:
+def add_bundle(store: VerifierStore, data: bytes) -> Pinned:
     """Pin the bundle's publisher: from now on only bundles it signs replace this one. A
     bundle already pinned from the same publisher is replaced only by a newer one."""
+    document = json_document.parse(data, Limits(max_bytes=trust_bundle.MAX_BYTES))
     if not isinstance(document, dict) or not isinstance(document.get("header"), dict):
         raise trust_bundle.BundleError("not a trust bundle (no signed header)")
     publisher = str(document["header"].get("publisher"))
@@ -32,8 +35,31 @@ def add_bundle(store: VerifierStore, document: Any) -> Pinned:
     ours = bundled_context_hashes()
     return Pinned(
         publisher,
+        _name(read),
         checked["header"]["sequence"],
         len(read.organisations),
         len(read.authorizations),
         sorted(url for url, digest in read.context_hashes().items() if ours.get(url) != digest),
     )
+
+
+@dataclass(frozen=True)
+class Held:
+    name: str
+    sequence: int
+    issued: datetime
+    expires: datetime
+
+
+def held(store: VerifierStore) -> list[Held]:
+    """The pinned bundles, for a verifier's settings screen to say what it trusts and since
+    when."""
+    found = []
+    for document in store.bundles():
+        read = trust_bundle.TrustBundle.read(document)
+        found.append(Held(_name(read), document["header"]["sequence"], read.issued, read.expires))
+    return found
+
+
+def _name(read: trust_bundle.TrustBundle) -> str:
+    return read.organisations.get(read.publisher, {}).get("name") or read.publisher

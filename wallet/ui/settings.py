@@ -96,6 +96,14 @@ def view(app: App) -> ft.Control:
 
     app.after_background_sync = synced_in_background
 
+    async def add_bundle(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["json"])
+        job = app.session.add_trust_bundle
+        pinned = await app.work(t("busy.importing"), job, files[0][1]) if files else None
+        if pinned:
+            app.tell(t("settings.trust_added", name=pinned.name, orgs=pinned.organisations))
+            app.refresh()
+
     def lock(_: ft.ControlEvent) -> None:
         app.locked()
 
@@ -112,6 +120,9 @@ def view(app: App) -> ft.Control:
             last_sync,
             server,
             button(t("settings.sync_now"), sync_now, primary=False),
+            _section(t("settings.trust")),
+            *_bundles(app),
+            button(t("settings.trust_add"), add_bundle, primary=False),
             _section(t("settings.security")),
             button(t("settings.lock_now"), lock, icon=ft.Icons.LOCK),
             current,
@@ -127,6 +138,25 @@ def view(app: App) -> ft.Control:
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
+
+
+def _bundles(app: App) -> list[ft.Control]:
+    held = app.session.trust_bundles()
+    if not held:
+        return [ft.Text(app.t("settings.trust_none"))]
+    now = app.session.now()
+    return [
+        ft.Text(
+            app.t(
+                "settings.trust_bundle",
+                name=bundle.name,
+                version=bundle.sequence,
+                when=ago(app.t, bundle.issued, now),
+                until=f"{bundle.expires:%Y-%m-%d}",
+            )
+        )
+        for bundle in held
+    ]
 
 
 def _last_sync(app: App) -> str:

@@ -37,6 +37,7 @@ from wallet.vc.verification import describe_age, verify_credential
 AUTHORIZATION_TYPE = "TrainerAuthorization"
 HEADER_TYPE = "TrustBundle"
 ORGANISATION, AUTHORIZATION, STATUS_LIST, CONTEXT = "org", "auth", "status", "context"
+MAX_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 
 
 class BundleError(MalformedProof):

@@ -369,3 +369,13 @@ def test_logs_and_bundles_on_both_engines(field: Field, tmp_path: Path, engine: 
     finally:
         if databases:
             next(databases, None)
+
+
+@given(st.dictionaries(st.sampled_from(["header", "base", "changed", "removed", "entries"]),
+                       st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers())
+                       | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)))  # fmt: skip
+def test_garbage_updates_are_refused_by_name(garbage: dict[str, Any]) -> None:
+    publisher = did_key.did_for(KeyPair.generate(KeyType.ED25519).public)
+    held = {"header": {"sequence": 1}, "entries": {}}
+    with pytest.raises(trust_bundle.BundleError):
+        trust_bundle.apply(held, garbage, publisher)

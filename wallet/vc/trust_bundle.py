@@ -107,10 +107,11 @@ def apply(
     else:
         if current is None or received.get("base") != current["header"]["sequence"]:
             raise BundleError("the update is for a bundle version this device does not hold")
-        entries = {
-            k: v for k, v in current["entries"].items() if k not in received.get("removed", [])
-        }
-        entries.update(received.get("changed", {}))
+        changed, removed = received.get("changed", {}), received.get("removed", [])
+        if not isinstance(changed, dict) or not isinstance(removed, list):
+            raise BundleError("the update's changed entries or removed ids are malformed")
+        entries = {k: v for k, v in current["entries"].items() if k not in removed}
+        entries.update(changed)
     if not isinstance(entries, dict):
         raise BundleError("the bundle's entries are not an object")
     header = received["header"]
@@ -125,6 +126,8 @@ def apply(
 def _verify_header(header: dict[str, Any], publisher: str) -> None:
     if header.get("type") != HEADER_TYPE or header.get("publisher") != publisher:
         raise BundleError(f"the bundle is not published by {publisher}")
+    if not isinstance(header.get("sequence"), int) or isinstance(header.get("sequence"), bool):
+        raise BundleError("the bundle's sequence must be a whole number")
     document = {k: v for k, v in header.items() if k != "proof"}
     proof = header.get("proof")
     if not isinstance(proof, dict) or proof.get("cryptosuite") != eddsa_jcs_2022.NAME:

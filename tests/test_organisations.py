@@ -230,10 +230,13 @@ def test_a_tampered_log_is_refused_with_the_position_of_the_break(server: str) -
     good = chain(key, 5)
     edited = copy.deepcopy(good)
     edited[2]["statusListIndex"] = 99
+    unreadable = copy.deepcopy(good)
+    unreadable[2]["signature"] = "not a signature"
     removed = good[:2] + good[3:]
     reordered = [good[0], good[1], good[3], good[2], good[4]]
     for tampered, reason in (
         (edited, "signature"),
+        (unreadable, "signature"),
         (removed, "expected entry 3, got 4"),
         (reordered, "expected entry 3, got 4"),
     ):

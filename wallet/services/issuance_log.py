@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wallet.vc import did_key, jcs, multibase
-from wallet.vc.errors import MalformedInput
+from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
 
 ISSUED, REVOKED = "issued", "revoked"
@@ -96,9 +96,10 @@ def check_continues(
 
 
 def _decode_signature(text: str) -> bytes:
+    """An unreadable signature is a break at its entry, like a wrong one."""
     try:
         return multibase.decode(text)
-    except ValueError:
+    except MalformedProof:
         return b""
 
 

@@ -51,6 +51,15 @@ def _cbor(value: object) -> Response:
     return Response(protocol.encode(value), media_type=protocol.CONTENT_TYPE)
 
 
+async def _bounded_body(request: Request, limit: int) -> bytes | Response:
+    """The body, or 413 when it is larger than `limit` (declared or actual)."""
+    if int(request.headers.get("content-length") or 0) <= limit:
+        body = await request.body()
+        if len(body) <= limit:
+            return body
+    return _error(413, "too-large", f"request bodies are limited to {limit} bytes")
+
+
 @dataclass
 class RateLimit:
     """A token bucket per device: bursts are fine, floods are not."""
@@ -77,12 +86,9 @@ def create_app(
     async def authenticated(
         request: Request, *, registered: bool = True
     ) -> tuple[str, str | None, bytes] | Response:
-        length = int(request.headers.get("content-length") or 0)
-        if length > MAX_BODY_BYTES:
-            return _error(413, "too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _error(413, "too-large", f"request bodies are limited to {MAX_BODY_BYTES} bytes")
+        body = await _bounded_body(request, MAX_BODY_BYTES)
+        if isinstance(body, Response):
+            return body
         try:
             signed = protocol.parse_authorization(request.headers.get("authorization"))
         except ProtocolError as error:
@@ -182,9 +188,9 @@ def create_app(
         )
 
     async def json_body(request: Request, limit: int = MAX_BODY_BYTES) -> object | Response:
-        body = await request.body()
-        if len(body) > limit:
-            return _error(413, "too-large", f"this body is limited to {limit} bytes")
+        body = await _bounded_body(request, limit)
+        if isinstance(body, Response):
+            return body
         try:
             return json.loads(body)
         except ValueError:

@@ -139,13 +139,19 @@ class _Connection:
         self._http.close()
 
 
+def _refuse_unless(status: int, data: bytes, ok: tuple[int, ...]) -> None:
+    """A refusal carries the server's own message when it sent one (a JSON error body)."""
+    if status in ok:
+        return
+    try:
+        reason = json.loads(data)["message"]
+    except (ValueError, KeyError, TypeError):
+        reason = f"HTTP {status}"
+    raise SyncError(f"the sync server refused: {reason}")
+
+
 def _expect(status: int, data: bytes, *ok: int) -> Any:
-    if status not in ok:
-        try:
-            reason = json.loads(data)["message"]
-        except (ValueError, KeyError, TypeError):
-            reason = f"HTTP {status}"
-        raise SyncError(f"the sync server refused: {reason}")
+    _refuse_unless(status, data, ok)
     try:
         return protocol.decode(data)
     except protocol.ProtocolError as error:
@@ -153,12 +159,7 @@ def _expect(status: int, data: bytes, *ok: int) -> Any:
 
 
 def _json(status: int, data: bytes, *ok: int) -> Any:
-    if status not in ok:
-        try:
-            reason = json.loads(data)["message"]
-        except (ValueError, KeyError, TypeError):
-            reason = f"HTTP {status}"
-        raise SyncError(f"the sync server refused: {reason}")
+    _refuse_unless(status, data, ok)
     try:
         return json.loads(data) if data else None
     except ValueError:

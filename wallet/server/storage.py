@@ -21,7 +21,7 @@ from typing import Any
 from wallet.services import issuance_log
 from wallet.services.sync_protocol import rank
 from wallet.store.vault import StoredRecord
-from wallet.vc import trust_bundle
+from wallet.vc import jcs, trust_bundle
 
 
 class StorageError(Exception):
@@ -239,7 +239,7 @@ class ServerStore:
             for entry in entries:
                 seq = entry.get("seq") if isinstance(entry, dict) else None
                 if isinstance(seq, int) and seq in held and not fresh:
-                    if not hmac.compare_digest(held[seq], issuance_log.entry_hash(entry)):
+                    if not hmac.compare_digest(held[seq], jcs.digest(entry)):
                         raise issuance_log.LogBroken(seq, "it differs from the entry already held")
                     continue
                 fresh.append(entry)
@@ -254,7 +254,7 @@ class ServerStore:
             for entry in fresh:
                 db.execute(
                     "INSERT INTO issuance_logs (trainer, seq, hash, entry) VALUES (?, ?, ?, ?)",
-                    [trainer, entry["seq"], issuance_log.entry_hash(entry), json.dumps(entry)],
+                    [trainer, entry["seq"], jcs.digest(entry), json.dumps(entry)],
                 )
         return len(fresh)
 
@@ -285,7 +285,7 @@ class ServerStore:
                     publisher,
                     sequence,
                     json.dumps(checked, separators=(",", ":")),
-                    json.dumps(trust_bundle.hashes(checked)),
+                    json.dumps(trust_bundle.hashes(checked["entries"])),
                 ],
             )
             db.execute(  # the newest holds the entries; the others need only their hashes

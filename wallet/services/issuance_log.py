@@ -10,7 +10,6 @@ Entry: {trainer, seq (from 1), prev (hash of entry seq-1, "" for the first), at,
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from typing import Any
@@ -38,10 +37,6 @@ class LogBroken(MalformedInput):
         self.reason = reason
 
 
-def entry_hash(entry: dict[str, Any]) -> str:
-    return hashlib.sha256(jcs.canonicalize(entry)).hexdigest()
-
-
 def _signed_bytes(entry: dict[str, Any]) -> bytes:
     return jcs.canonicalize({k: v for k, v in entry.items() if k != "signature"})
 
@@ -59,7 +54,7 @@ def append(
     entry = {
         "trainer": did_key.did_for(key.public),
         "seq": 1 if previous is None else previous["seq"] + 1,
-        "prev": "" if previous is None else entry_hash(previous),
+        "prev": "" if previous is None else jcs.digest(previous),
         "at": at,
         "kind": kind,
         "statusListCredential": status_list,
@@ -79,7 +74,7 @@ def check_continues(
     if method is None:
         raise MalformedInput(f"{trainer} is not a did:key this server can check")
     expected_seq = 1 if head is None else head["seq"] + 1
-    expected_prev = "" if head is None else entry_hash(head)
+    expected_prev = "" if head is None else jcs.digest(head)
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("trainer") != trainer:
             raise LogBroken(expected_seq, "an entry from another trainer, or not an entry")
@@ -92,7 +87,7 @@ def check_continues(
             _decode_signature(signature), _signed_bytes(entry)
         ):
             raise LogBroken(expected_seq, "its signature does not match its content")
-        expected_seq, expected_prev = expected_seq + 1, entry_hash(entry)
+        expected_seq, expected_prev = expected_seq + 1, jcs.digest(entry)
 
 
 def _decode_signature(text: str) -> bytes:

@@ -8,6 +8,7 @@ float is refused rather than canonicalized differently from other implementation
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -18,6 +19,11 @@ _SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493) integers, which every JCS peer re
 
 def canonicalize(value: Any) -> bytes:
     return _serialize(value).encode("utf-8")
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of the canonical form, in hex: the same JSON always hashes the same."""
+    return hashlib.sha256(canonicalize(value)).hexdigest()
 
 
 def _serialize(value: Any) -> str:

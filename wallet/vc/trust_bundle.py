@@ -15,7 +15,6 @@ credentials, so nothing here needs the network or a JSON-LD context beyond VC 2.
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,14 +48,12 @@ def entry_id(kind: str, key: str) -> str:
     return f"{kind}:{key}"
 
 
-def entry_hash(entry: Any) -> str:
-    return hashlib.sha256(jcs.canonicalize(entry)).hexdigest()
+def hashes(entries: dict[str, Any]) -> dict[str, str]:
+    return {key: jcs.digest(value) for key, value in entries.items()}
 
 
 def root_of(entries: dict[str, Any]) -> str:
-    return hashlib.sha256(
-        jcs.canonicalize({key: entry_hash(value) for key, value in entries.items()})
-    ).hexdigest()
+    return jcs.digest(hashes(entries))
 
 
 def sign_bundle(
@@ -86,13 +83,9 @@ def delta(old_hashes: dict[str, str], bundle: dict[str, Any], base: int) -> dict
     return {
         "header": bundle["header"],
         "base": base,
-        "changed": {k: v for k, v in entries.items() if old_hashes.get(k) != entry_hash(v)},
+        "changed": {k: v for k, v in entries.items() if old_hashes.get(k) != jcs.digest(v)},
         "removed": sorted(set(old_hashes) - set(entries)),
     }
-
-
-def hashes(bundle: dict[str, Any]) -> dict[str, str]:
-    return {key: entry_hash(value) for key, value in bundle["entries"].items()}
 
 
 def apply(

@@ -8,6 +8,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,34 +149,22 @@ class Session:
 
     def verify_images(self, pictures: list[bytes]) -> Verdict:
         """Check a presentation offline and keep the verdict in the history."""
-        store = VerifierStore(self.directory)
-        try:
+        with closing(VerifierStore(self.directory)) as store:
             verdict = PresentationVerifier(store, clock=self._clock).scan_images(pictures)
-        finally:
-            store.close()
         self.history.record(verdict)
         return verdict
 
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
-        store = VerifierStore(self.directory)
-        try:
+        with closing(VerifierStore(self.directory)) as store:
             return trust.add_bundle(store, data)
-        finally:
-            store.close()
 
     def trust_bundles(self) -> list[trust.Held]:
-        store = VerifierStore(self.directory)
-        try:
+        with closing(VerifierStore(self.directory)) as store:
             return trust.held(store)
-        finally:
-            store.close()
 
     def sync(self, server: str) -> SyncResult:
-        trust = VerifierStore(self.directory)
-        try:
-            return SyncClient(self.backpack, server, clock=self._clock, trust=trust).sync()
-        finally:
-            trust.close()
+        with closing(VerifierStore(self.directory)) as store:
+            return SyncClient(self.backpack, server, clock=self._clock, trust=store).sync()
 
     def sync_if_due(self) -> SyncResult | None:
         """The app's unasked sync: only while the wallet is open and a server is set, and

@@ -81,3 +81,11 @@ def combine_frames(pictures: list[bytes]) -> bytes | None:
             return None
         texts += found
     return "\n".join(texts).encode("ascii") if texts else None
+
+
+def as_sources(files: list[tuple[str, bytes]], sequence_name: str) -> list[tuple[str, bytes]]:
+    """Several pictures of one QR sequence, a frame each, become one source named
+    `sequence_name`; anything else stays as given, one source per file."""
+    if len(files) > 1 and (combined := combine_frames([data for _, data in files])):
+        return [(sequence_name, combined)]
+    return files

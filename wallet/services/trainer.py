@@ -191,8 +191,7 @@ class Trainer:
         authorised achievement without a template gets one to fill in."""
         if not files:
             raise MalformedInput("choose the authorisation file or its QR pictures")
-        combined = sources.combine_frames([data for _, data in files])
-        name, data = ("QR frames", combined) if combined else files[0]
+        name, data = sources.as_sources(files, "QR frames")[0]
         granted = self.accept_authorization(sources.parse_source(name, data))
         known = {t.id for t in self.templates()}
         for achievement in sorted(granted.achievements - known):

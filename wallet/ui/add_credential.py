@@ -59,7 +59,6 @@ def view(app: App) -> ft.Control:
 
 
 def _import(app: App, files: list[tuple[str, bytes]]) -> list[ImportResult]:
-    if len(files) > 1 and (combined := sources.combine_frames([d for _, d in files])):
-        files = [(app.t("add.sequence", n=len(files)), combined)]
+    files = sources.as_sources(files, app.t("add.sequence", n=len(files)))
     pack = app.session.backpack
     return list(pack.import_sources((name, lambda d=data: d) for name, data in files))

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_sync_faults import Server
-from tests.test_vault import new_backpack
+from tests.test_vault import Clock, new_backpack
 from wallet.services import issuance_log, issuer, keyring
 from wallet.services.organisation import Organisation, OrganisationError
 from wallet.services.trainer import Template, Trainer, open_badge
@@ -35,14 +35,6 @@ LATRINE = "urn:example:achievement:latrine-siting"
 ORG_NAME = "Water Skills Guild"
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> float:
-        return self.moment.timestamp()
-
-
 @dataclass
 class Field:
     organisation: Organisation
@@ -50,7 +42,7 @@ class Field:
     clock: Clock
 
     def bundle(self) -> trust_bundle.TrustBundle:
-        published = self.organisation.publish(self.clock.moment)
+        published = self.organisation.publish(datetime.fromtimestamp(self.clock.now, UTC))
         checked = trust_bundle.apply(None, published, self.organisation.did)
         return trust_bundle.TrustBundle.read(checked)
 
@@ -64,7 +56,8 @@ def trainer_in(folder: Path, clock: Clock, name: str) -> Trainer:
 
 @pytest.fixture
 def field(tmp_path: Path) -> Field:
-    clock = Clock(NOW)
+    clock = Clock()
+    clock.now = NOW.timestamp()
     organisation = Organisation.create(
         tmp_path / "org.json", "org pass", name=ORG_NAME, kdf_params=kdf.KdfParams.minimum()
     )
@@ -119,7 +112,7 @@ def test_an_unauthorised_key_claiming_the_organisations_name_is_invalid(
 
 def test_an_authorisation_used_after_its_date_is_invalid(field: Field) -> None:
     late = NOW + timedelta(days=31)
-    field.clock.moment = late
+    field.clock.now = late.timestamp()
     with pytest.raises(MalformedInput, match="not authorised you"):
         field.trainer.issue(PUMP, "Learner")  # the device refuses
     verdict = field.bundle().judge(signed_by(field.trainer, PUMP, late), late)

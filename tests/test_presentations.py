@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
+from tests.test_vault import Clock
 from wallet.qr import base45, compact, frames, images
 from wallet.qr.errors import IncompleteSequence, PayloadError
 from wallet.services import issuer, presenter
@@ -34,14 +35,6 @@ SUITES = {
     "ecdsa-sd-2023": KeyType.P256,
 }
 ISSUER_KEYS = {suite: KeyPair.generate(key_type) for suite, key_type in SUITES.items()}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def holder_with(

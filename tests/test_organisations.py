@@ -247,6 +247,8 @@ def test_a_tampered_log_is_refused_with_the_position_of_the_break(server: str) -
     status, body = post(target, {"entries": chain(key, 7)[6:]})  # a gap after 5
     assert (status, body["position"]) == (409, 6)
     assert post(target, {"entries": "nope"})[0] == 400
+    huge = {**good[0], "seq": 10**30}
+    assert post(target, {"entries": [huge]})[1]["position"] == 6  # a break, never a crash
 
 
 # --- bundles ------------------------------------------------------------------------------

@@ -228,11 +228,22 @@ class ServerStore:
     def append_log(self, trainer: str, entries: list[dict[str, Any]]) -> int:
         """Add what extends the held chain; entries already held are skipped if identical
         (a retried upload), and anything else raises LogBroken at its position."""
+        seqs = [  # what a held entry's number can be; anything else is a break, found below
+            e["seq"]
+            for e in entries
+            if isinstance(e, dict) and isinstance(e.get("seq"), int) and 0 < e["seq"] < 2**53
+        ]
         with self._transaction() as db:
-            held = {
+            newest = db.execute(
+                "SELECT entry FROM issuance_logs WHERE trainer = ? ORDER BY seq DESC LIMIT 1",
+                [trainer],
+            ).fetchone()
+            head = json.loads(newest[0]) if newest else None
+            held = {  # only this batch's range: an upload costs the batch, not the whole log
                 seq: digest
                 for seq, digest in db.execute(
-                    "SELECT seq, hash FROM issuance_logs WHERE trainer = ?", [trainer]
+                    "SELECT seq, hash FROM issuance_logs WHERE trainer = ? AND seq BETWEEN ? AND ?",
+                    [trainer, min(seqs, default=0), max(seqs, default=0)],
                 ).fetchall()
             }
             fresh = []
@@ -243,13 +254,6 @@ class ServerStore:
                         raise issuance_log.LogBroken(seq, "it differs from the entry already held")
                     continue
                 fresh.append(entry)
-            head = None
-            if held and fresh:
-                row = db.execute(
-                    "SELECT entry FROM issuance_logs WHERE trainer = ? AND seq = ?",
-                    [trainer, max(held)],
-                ).fetchone()
-                head = json.loads(row[0])
             issuance_log.check_continues(trainer, head, fresh)
             for entry in fresh:
                 db.execute(

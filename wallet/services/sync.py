@@ -16,6 +16,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -173,20 +174,16 @@ def _send_json(connection: _Connection, method: str, target: str, value: Any) ->
 
 def publish_bundle(server: str, bundle: dict[str, Any]) -> int:
     """An organisation or registry puts its newest bundle where verifiers sync."""
-    connection = _Connection(server, SyncResult(), time.time)
-    try:
-        publisher = bundle["header"]["publisher"]
+    publisher = bundle["header"]["publisher"]
+    with closing(_Connection(server, SyncResult(), time.time)) as connection:
         answer = _json(*_send_json(connection, "PUT", f"/v1/bundles/{publisher}", bundle), 200)
-    finally:
-        connection.close()
     return int(answer["sequence"])
 
 
 def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]:
     """A trainer's uploaded log entries after `after`, for its organisation to read."""
-    connection = _Connection(server, SyncResult(), time.time)
     entries: list[dict[str, Any]] = []
-    try:
+    with closing(_Connection(server, SyncResult(), time.time)) as connection:
         while True:
             target = f"/v1/logs/{trainer}?after={after}"
             page = _json(*connection.request(None, "GET", target), 200)["entries"]
@@ -194,8 +191,6 @@ def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]
                 return entries
             entries += page
             after = page[-1]["seq"]
-    finally:
-        connection.close()
 
 
 def _account_key(vault: Vault) -> KeyPair:

@@ -191,3 +191,11 @@ def test_issue12_desktop_keeps_the_server_and_web_client() -> None:
         if req.marker is None or req.marker.evaluate(desktop)
     }
     assert {"starlette", "uvicorn", "flet-web", "zxing-cpp"} <= kept
+
+
+def test_issue12_flet_build_finds_the_entry_module() -> None:
+    """flet-cli 1.0.5 keeps only `Path(module).stem` and wants that file at the app's root."""
+    flet = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["flet"]
+    app = flet.get("app", {})
+    module = Path(app.get("module", "main")).stem
+    assert (ROOT / app.get("path", ".") / f"{module}.py").is_file()

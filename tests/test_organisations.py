@@ -152,7 +152,7 @@ def test_the_trainer_queues_a_revocation_the_organisation_publishes(field: Field
     field.trainer.revoke(issued.entry.id)
     entries = field.trainer.chain_after(0)
     assert [e["kind"] for e in entries] == ["issued", "revoked"]
-    assert field.organisation.read_log(entries[0]["trainer"], entries) == 2
+    assert field.organisation.read_log(entries[0]["trainer"], entries).new == 2
     lists = field.bundle().status_lists.get
     assert not verify_credential(issued.credential, now=NOW, status_lists=lists).verified
 

@@ -354,7 +354,10 @@ def _read_logs(organisation: Organisation, server: str | None) -> None:
         head = organisation.data["logHeads"].get(trainer)
         entries = sync.fetch_log(server, trainer, head["seq"] if head else 0)
         if entries:
-            print(f"read {organisation.read_log(trainer, entries)} log entries from {trainer}")
+            read = organisation.read_log(trainer, entries)
+            print(f"read {read.new} log entries from {trainer}")
+            for skipped in read.skipped:
+                print(f"skipped {trainer}'s entry {skipped.seq} ({skipped.kind}): {skipped.reason}")
 
 
 def _cmd_org_revoke(args: argparse.Namespace) -> int:
@@ -369,6 +372,8 @@ def _cmd_org_bundle(args: argparse.Namespace) -> int:
     organisation = _organisation(args)
     _read_logs(organisation, args.server)
     bundle = organisation.publish(datetime.now(UTC))
+    for place in organisation.ignored_revocations():
+        print(f"ignored a stored revocation outside every trainer's block: {place}")
     _write_json(bundle, args.out)
     if args.server:
         print(f"published version {sync.publish_bundle(args.server, bundle)} to {args.server}")

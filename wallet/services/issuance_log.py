@@ -129,14 +129,18 @@ def seal(recipient: str, payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(ephemeral_raw + nonce + body).decode().rstrip("=")
 
 
-def unseal(key: X25519PrivateKey, sealed: str) -> dict[str, Any] | None:
-    """None when the payload is not for this key or was altered."""
+def unseal(key: X25519PrivateKey, sealed: Any) -> dict[str, Any] | None:
+    """None when the payload is not for this key, was altered, or is not an object: the
+    trainer who signed the entry may have sealed anything."""
+    if not isinstance(sealed, str):
+        return None
     try:
         raw = base64.urlsafe_b64decode(sealed + "==")
         ephemeral = X25519PublicKey.from_public_bytes(raw[:32])
         plain = AESGCM(_derive(key.exchange(ephemeral), raw[:32])).decrypt(
             raw[32:44], raw[44:], None
         )
-        return json.loads(plain)
+        payload = json.loads(plain)
     except (ValueError, InvalidTag):
         return None
+    return payload if isinstance(payload, dict) else None

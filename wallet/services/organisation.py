@@ -41,6 +41,24 @@ class OrganisationError(MalformedInput):
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A log entry the organisation did not act on. Codes: "outside-block" (a list or
+    index outside the trainer's own block), "claimed" (a credential another entry already
+    placed), "unreadable" (no payload this organisation can unseal), "unknown-kind"."""
+
+    trainer: str
+    seq: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LogRead:
+    new: int  # entries taken in (skipped ones included: they are part of the chain)
+    skipped: list[Skipped]
+
+
+@dataclass(frozen=True)
 class Secrets:
     signing: KeyPair
     log_key: X25519PrivateKey
@@ -195,29 +213,68 @@ class Organisation:
     def trainers(self) -> list[str]:
         return sorted({a["credentialSubject"]["id"] for a in self.data["authorizations"]})
 
-    def read_log(self, trainer: str, entries: list[dict[str, Any]]) -> int:
+    def read_log(self, trainer: str, entries: list[dict[str, Any]]) -> LogRead:
         """Take in log entries fetched from the server (which checked the chain; so do we,
-        from the head we hold). Trainers' revocations are queued. Returns how many were new."""
+        from the head we hold). Trainers' revocations are queued. A signed entry is still
+        only the trainer's word: one that names a place outside its own block, or a
+        credential already placed, is skipped and reported, never applied."""
         head = self.data["logHeads"].get(trainer)
-        fresh = [e for e in entries if e.get("seq", 0) > (head["seq"] if head else 0)]
+        held = head["seq"] if head else 0
+        fresh = [e for e in entries if not _held(e, held)]
         issuance_log.check_continues(trainer, head, fresh)
+        blocks = self._authorizations(trainer)
+        skipped = []
         for entry in fresh:
-            payload = issuance_log.unseal(self._secrets.log_key, entry["sealed"]) or {}
-            place = {"list": entry["statusListCredential"], "index": entry["statusListIndex"]}
-            if entry["kind"] == issuance_log.ISSUED and payload.get("credential"):
-                self.data["issued"][payload["credential"]] = place
-            elif entry["kind"] == issuance_log.REVOKED:
-                self._queue_revocation(place)
+            reason = self._apply(entry, blocks)
+            if reason is not None:
+                skipped.append(Skipped(trainer, entry["seq"], str(entry.get("kind")), reason))
         if fresh:
             self.data["logHeads"][trainer] = fresh[-1]
             self.save()
-        return len(fresh)
+        return LogRead(len(fresh), skipped)
+
+    def _apply(self, entry: dict[str, Any], blocks: list[trust_bundle.Authorization]) -> str | None:
+        """Act on one entry; the reason it was skipped, or None."""
+        place = {"list": entry.get("statusListCredential"), "index": entry.get("statusListIndex")}
+        if not any(b.covers(place["list"], place["index"]) for b in blocks):
+            return "outside-block"
+        kind = entry.get("kind")
+        if kind == issuance_log.REVOKED:
+            self._queue_revocation(place)
+            return None
+        if kind != issuance_log.ISSUED:
+            return "unknown-kind"
+        payload = issuance_log.unseal(self._secrets.log_key, entry.get("sealed"))
+        credential = payload.get("credential") if payload else None
+        if not isinstance(credential, str):
+            return "unreadable"
+        if self.data["issued"].setdefault(credential, place) != place:
+            return "claimed"
+        return None
+
+    def _authorizations(self, trainer: str | None = None) -> list[trust_bundle.Authorization]:
+        """What this organisation granted (to one trainer, or to all)."""
+        granted = [trust_bundle.Authorization.parse(a) for a in self.data["authorizations"]]
+        return [a for a in granted if trainer is None or a.trainer == trainer]
+
+    def _reserved(self, place: dict[str, Any]) -> bool:
+        return any(a.covers(place.get("list"), place.get("index")) for a in self._authorizations())
+
+    def ignored_revocations(self) -> list[dict[str, Any]]:
+        """Revocations kept in the file that name no reserved place (queued before trainers'
+        entries were checked against their blocks): kept, reported, never published."""
+        return [p for p in self.data["revoked"] if not self._reserved(p)]
 
     def revoke(self, credential_id: str) -> None:
         place = self.data["issued"].get(credential_id)
         if place is None:
             raise OrganisationError(
                 f"no trainer's log names {credential_id}: sync the logs first (--server)"
+            )
+        if not self._reserved(place):
+            raise OrganisationError(
+                f"the log placed {credential_id} outside every trainer's block: it cannot be "
+                "revoked through a status list"
             )
         self._queue_revocation(place)
         self.save()
@@ -233,8 +290,9 @@ class Organisation:
         a verifier nothing on the next update."""
         entry = next(s for s in self.data["statusLists"] if s["id"] == list_id)
         bits = bytearray(LIST_ENTRIES // 8)
+        ignored = self.ignored_revocations()
         for place in self.data["revoked"]:
-            if place["list"] == list_id:
+            if place.get("list") == list_id and place not in ignored:
                 bits[place["index"] // 8] |= 0x80 >> (place["index"] % 8)  # 3.1: index 0 leftmost
         encoded = bitstring_status_list.encode_bitstring(bytes(bits))
         current = entry["credential"]
@@ -278,6 +336,12 @@ class Organisation:
         )
         self.save()
         return bundle
+
+
+def _held(entry: Any, held: int) -> bool:
+    """Already taken in: anything else, garbage included, goes to the chain check."""
+    seq = entry.get("seq") if isinstance(entry, dict) else None
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq <= held
 
 
 def context_entries() -> dict[str, Any]:

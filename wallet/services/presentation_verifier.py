@@ -22,6 +22,8 @@ from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import (
     document_for_proof,
     parse_datetime,
+    proof_configuration,
+    rdfc_hash_data,
     resolve_offline,
     split_proofs,
 )
@@ -32,6 +34,8 @@ from wallet.vc.trust_bundle import TrustBundle
 from wallet.vc.verification import Check, StatusLists, verify_credential
 
 CLOCK_SKEW = timedelta(minutes=2)
+# a presentation its holder did not sign is invalid already, and is not remembered
+_NOT_CHECKED = Check("replay", True, "Not checked: the holder's signature does not hold.")
 MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)
 
 
@@ -106,7 +110,7 @@ class PresentationVerifier:
         holder_check, signers = self._holder_signature(unsecured, vp_proofs)
         checks = [holder_check]
         checks.append(self._freshness(vp_proofs, decoded, challenge, domain, now))
-        checks.append(self._replay(vp_proofs))
+        checks.append(self._replay(unsecured, vp_proofs) if signers else _NOT_CHECKED)
         claims = []
         for number, credential in enumerate(credentials, start=1):
             prefix = f"credential{number}" if len(credentials) > 1 else "credential"
@@ -186,11 +190,12 @@ class PresentationVerifier:
                 )
         return Check("expiry", True, "Made moments ago and still within its short lifetime.")
 
-    def _replay(self, vp_proofs: list[dict[str, Any]]) -> Check:
-        digest = hashlib.sha256(
-            "|".join(str(p.get("proofValue")) for p in vp_proofs).encode()
-        ).hexdigest()
-        first = self.store.first_seen(digest, self._clock())
+    def _replay(self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]) -> Check:
+        """Seen before if any proof signs what a proof already seen signed: proofs added,
+        dropped or reordered around the holder's (or a re-encoded signature) change
+        nothing the holder signed."""
+        keys = [_signed_digest(unsecured, proof, vp_proofs) for proof in vp_proofs]
+        first = self.store.first_seen_any(keys, self._clock())
         if first is not None:
             when = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d %H:%M UTC")
             return Check("replay", False, f"This exact presentation was already shown at {when}.")
@@ -198,16 +203,18 @@ class PresentationVerifier:
 
     @staticmethod
     def _binding(prefix: str, credential: dict[str, Any], signers: set[str]) -> Check:
-        subject = credential.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
-        if subject_id is None:
+        """Bound when every subject that names someone names a signer of the presentation:
+        one subject of several is not enough (VCDM 2.0 4.8 allows a list of subjects)."""
+        subjects = vc_data_model.as_list(credential.get("credentialSubject"))
+        named = [s.get("id") for s in subjects if isinstance(s, dict) and s.get("id") is not None]
+        if not named:
             return Check(
                 f"{prefix}.holder",
                 True,
                 "Not bound to anyone: whoever holds it can show it.",
                 warning=True,
             )
-        if subject_id in signers:
+        if all(isinstance(i, str) and i in signers for i in named):
             return Check(f"{prefix}.holder", True, "Shown by the person it was issued to.")
         return Check(
             f"{prefix}.holder", False, "Shown by someone other than the person it was issued to."
@@ -227,7 +234,7 @@ class PresentationVerifier:
         self, prefix: str, credential: dict[str, Any], judged: trust_bundle.Verdict | None
     ) -> Check:
         if judged is not None:
-            return Check(f"{prefix}.trust", judged.ok, judged.message, judged.warning)
+            return Check(f"{prefix}.{judged.check}", judged.ok, judged.message, judged.warning)
         issuer = vc_data_model.issuer_id(credential)
         name = self.store.trusted_name(issuer) if issuer else None
         if name is not None:
@@ -238,6 +245,17 @@ class PresentationVerifier:
             f"The issuer {issuer} is not on your trusted list.",
             warning=True,
         )
+
+
+def _signed_digest(
+    unsecured: dict[str, Any], proof: dict[str, Any], proof_set: list[dict[str, Any]]
+) -> str:
+    """SHA-256 of the data the proof's signature covers (Data Integrity 4.2: the canonical
+    proof configuration and the canonical document), whatever the suite or the encoding of
+    its signature."""
+    document = document_for_proof(unsecured, proof, proof_set)
+    config = proof_configuration(proof, document)
+    return hashlib.sha256(rdfc_hash_data(document, config, "sha256", DEFAULT_LIMITS)).hexdigest()
 
 
 def _aged(check: Check, bundle: TrustBundle | None, now: datetime) -> Check:

@@ -37,17 +37,19 @@ class VerifierStore:
         except sqlite3.DatabaseError as exc:
             raise VaultCorrupt(f"{DATABASE_NAME} is not a readable verifier database") from exc
 
-    def first_seen(self, digest: str, now: float) -> float | None:
-        """Record a presentation; returns when it was first seen if this is a replay."""
+    def first_seen_any(self, digests: list[str], now: float) -> float | None:
+        """Record a presentation by the digests of what its proofs sign; returns when one of
+        them was first seen if this is a replay."""
         self.db.execute("DELETE FROM seen WHERE expires < ?", [now])
-        row = self.db.execute("SELECT seen_at FROM seen WHERE digest = ?", [digest]).fetchone()
-        if row is not None:
-            return row[0]
-        self.db.execute(
-            "INSERT INTO seen (digest, seen_at, expires) VALUES (?, ?, ?)",
-            [digest, now, now + REPLAY_WINDOW_SECONDS],
+        marks = ",".join("?" * len(digests))
+        row = self.db.execute(
+            f"SELECT MIN(seen_at) FROM seen WHERE digest IN ({marks})", digests
+        ).fetchone()
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO seen (digest, seen_at, expires) VALUES (?, ?, ?)",
+            [(digest, now, now + REPLAY_WINDOW_SECONDS) for digest in digests],
         )
-        return None
+        return row[0] if row else None
 
     def trust(self, did: str, name: str) -> None:
         self.db.execute(

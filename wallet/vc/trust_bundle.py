@@ -30,6 +30,7 @@ from wallet.vc.data_integrity import (
 from wallet.vc.did_key import did_for, verification_method_id
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
+from wallet.vc.names import comparable
 from wallet.vc.rdfc import DEFAULT_LIMITS
 from wallet.vc.verification import describe_age, verify_credential
 
@@ -146,6 +147,8 @@ class Authorization:
     valid_from: datetime
     valid_until: datetime
     status_list: str | None
+    status_start: int = 0  # the block of indexes reserved for this trainer: [start, end)
+    status_end: int = 0
 
     @classmethod
     def parse(cls, credential: dict[str, Any]) -> Authorization:
@@ -159,7 +162,10 @@ class Authorization:
             or end is None
         ):
             raise MalformedInput("not a trainer authorisation with validFrom and validUntil")
-        allocation = subject.get("statusAllocation") or {}
+        allocation = subject.get("statusAllocation")
+        allocation = allocation if isinstance(allocation, dict) else {}
+        status_list = allocation.get("statusListCredential")
+        first, last = allocation.get("statusListIndexStart"), allocation.get("statusListIndexEnd")
         return cls(
             str(credential.get("id")),
             str(vc_data_model.issuer_id(credential)),
@@ -167,8 +173,40 @@ class Authorization:
             frozenset(vc_data_model.as_list(subject.get("mayIssue"))),
             start,
             end,
-            allocation.get("statusListCredential"),
+            status_list if isinstance(status_list, str) else None,
+            first if _whole(first) else 0,
+            last if _whole(last) else 0,
         )
+
+    def covers(self, status_list: Any, index: Any) -> bool:
+        """Whether this index of this list is in the trainer's block: the only places its
+        badges may point to, and the only ones its revocation requests may name."""
+        return (
+            self.status_list is not None
+            and status_list == self.status_list
+            and _whole(index)
+            and self.status_start <= index < self.status_end
+        )
+
+    def covers_status(self, credential: dict[str, Any]) -> bool:
+        """Whether the credential's revocation entry lies in this block, so that the
+        organisation can revoke it (a 1-bit entry: the lists it publishes)."""
+        for value in vc_data_model.as_list(credential.get("credentialStatus")):
+            try:
+                entry = bitstring_status_list.StatusEntry.parse(value)
+            except MalformedInput:
+                continue
+            if (
+                entry.purpose == "revocation"
+                and entry.size == 1
+                and self.covers(entry.list_url, entry.index)
+            ):
+                return True
+        return False
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -177,7 +215,10 @@ class Verdict:
 
     ok: bool
     message: str
+    code: str  # why, for a program: "trusted", "impostor", "name-mismatch", "not-revocable"...
     warning: bool = False
+    check: str = "trust"  # the check it answers: "trust", or "revocable" for a badge whose
+    # status its organisation could not set
 
 
 @dataclass
@@ -265,55 +306,109 @@ class TrustBundle:
         issuer = vc_data_model.issuer_id(credential)
         age = self.describe_age(now)
         expired = now > self.expires
+        claimed = _claimed_names(credential)
         if issuer in self.organisations:
             name = self.organisations[issuer].get("name", issuer)
-            return Verdict(True, f"Issued by {name}, in your {age}.", expired)
+            if not _named(claimed, name):
+                return _misnamed(claimed, name, age)
+            return Verdict(True, f"Issued by {name}, in your {age}.", "trusted", expired)
         granted = [a for a in self.authorizations if a.trainer == issuer]
         if not granted:
-            claimed = _issuer_name(credential)
-            impostor = next(
-                (o for o in self.organisations.values() if o.get("name") == claimed), None
-            )
-            if impostor is None:
-                return None
-            return Verdict(
-                False,
-                f"Claims to be from {claimed}, but {claimed} never authorised the key "
-                f"{issuer} ({age}).",
-            )
+            for organisation in self.organisations.values():
+                pretended = next(
+                    (c for c in claimed if _named([c], organisation.get("name"))), None
+                )
+                if pretended is not None:
+                    return Verdict(
+                        False,
+                        f"Claims to be from {pretended}, but {organisation.get('name')} never "
+                        f"authorised the key {issuer} ({age}).",
+                        "impostor",
+                    )
+            return None
         achievement = _achievement_id(credential)
         issued_at = parse_datetime(credential.get("validFrom"))
         in_scope = [a for a in granted if achievement in a.achievements]
         if not in_scope:
             return Verdict(
-                False, f"The trainer is not authorised to issue the achievement {achievement}."
+                False,
+                f"The trainer is not authorised to issue the achievement {achievement}.",
+                "out-of-scope",
             )
-        for authorization in in_scope:
-            if issued_at and authorization.valid_from <= issued_at <= authorization.valid_until:
-                name = self.organisations[authorization.organisation].get("name")
+        in_dates = [a for a in in_scope if issued_at and a.valid_from <= issued_at <= a.valid_until]
+        if not in_dates:
+            last = max(a.valid_until for a in in_scope)
+            if issued_at and issued_at > last:
                 return Verdict(
-                    True,
-                    f"Issued by a trainer {name} authorised until "
-                    f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
-                    expired,
+                    False,
+                    f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
+                    f"({last:%Y-%m-%d}).",
+                    "after-authorisation",
                 )
-        last = max(a.valid_until for a in in_scope)
-        if issued_at and issued_at > last:
             return Verdict(
                 False,
-                f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
-                f"({last:%Y-%m-%d}).",
+                "Issued outside the dates of the trainer's authorisation.",
+                "outside-authorisation",
             )
-        return Verdict(False, "Issued outside the dates of the trainer's authorisation.")
+        named = [a for a in in_dates if _named(claimed, self._name_of(a))]
+        if not named:
+            return _misnamed(claimed, self._name_of(in_dates[0]), age)
+        for authorization in named:
+            if authorization.covers_status(credential):
+                return Verdict(
+                    True,
+                    f"Issued by a trainer {self._name_of(authorization)} authorised until "
+                    f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
+                    "trusted-trainer",
+                    expired,
+                )
+        name = self._name_of(named[0])
+        if credential.get("credentialStatus") is None:
+            return Verdict(
+                False,
+                f"Issued by a trainer {name} authorised, but without a revocation status: "
+                f"{name} could never revoke it.",
+                "not-revocable",
+                check="revocable",
+            )
+        return Verdict(
+            False,
+            f"Its revocation status is outside the indexes {name} reserved for this trainer: "
+            f"{name} could never revoke it.",
+            "status-outside-block",
+            check="revocable",
+        )
+
+    def _name_of(self, authorization: Authorization) -> str:
+        return str(self.organisations[authorization.organisation].get("name"))
 
 
 _READ: dict[tuple[str, int, str], TrustBundle] = {}  # a signed header's sequence and root
 _READ_KEEP = 8
 
 
-def _issuer_name(credential: dict[str, Any]) -> str | None:
+def _claimed_names(credential: dict[str, Any]) -> list[str]:
+    """Every name the issuer profile claims: a string, or language values (OB 3.0 allows
+    a name per language)."""
     issuer = credential.get("issuer")
-    return issuer.get("name") if isinstance(issuer, dict) else None
+    names = vc_data_model.as_list(issuer.get("name")) if isinstance(issuer, dict) else []
+    values = [n.get("@value") if isinstance(n, dict) else n for n in names]
+    return [v for v in values if isinstance(v, str)]
+
+
+def _named(claimed: list[str], name: Any) -> bool:
+    """Whether every name the credential claims reads as `name` (none claimed is no lie)."""
+    expected = comparable(name) if isinstance(name, str) else None
+    return all(comparable(c) == expected for c in claimed)
+
+
+def _misnamed(claimed: list[str], name: str, age: str) -> Verdict:
+    other = next(c for c in claimed if not _named([c], name))
+    return Verdict(
+        False,
+        f"Claims to be from {other}, but the key belongs to {name} ({age}).",
+        "name-mismatch",
+    )
 
 
 def _achievement_id(credential: dict[str, Any]) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
 import sqlite3
 import stat
@@ -28,14 +29,16 @@ from tests.test_sync import server  # noqa: F401  (the real server on 127.0.0.1)
 from tests.test_vault import PASSPHRASE, as_source, distinctive_badge, new_backpack
 from wallet.cli import main
 from wallet.services import backpack, sync
-from wallet.services.backpack import CREDENTIAL
+from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.session import Session
+from wallet.services.settings import Settings
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.errors import (
     BackupCorrupt,
     EmptyPassphrase,
     KdfParametersRefused,
+    RolledBack,
     TooManyAttempts,
     VaultError,
     WrongPassphrase,
@@ -519,3 +522,106 @@ def test_issue12_no_argon2id_at_all_is_a_clear_error_at_creation(tmp_path: Path)
     assert result.returncode == 2
     assert "Argon2id" in result.stderr
     assert not Vault.exists(tmp_path / "w")
+
+
+# --- L7: rollback of any record kind, with its index page ---------------------------------------
+
+LEGACY_VAULT = ROOT / "tests" / "data" / "vault-c4f2b8d.db"  # made by c4f2b8d (header format 1)
+LEGACY_PASSPHRASE = "legacy passphrase"
+LEGACY_WORDS = "ankle indoor sight session magnet drama brisk viable envelope type uniform talent"
+LEGACY_CREDENTIAL = "n365painnebkvhdsvelgfbyx6ro74mjb"
+
+
+def _rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
+
+
+def _put_back(path: Path, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """What an attacker with the file can do: write older rows (still sealed) back."""
+    with sqlite3.connect(path) as db:
+        for row in rows:
+            marks = ",".join("?" * len(row))
+            db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)
+
+
+def test_l7_credential_rolled_back_with_its_index_page_is_caught(tmp_path: Path) -> None:
+    pack, _ = new_backpack(tmp_path / "w")
+    [item] = list(pack.import_sources([as_source("b.json", distinctive_badge(1))]))
+    pack.set_tags(item.id, ["before"])
+    database = tmp_path / "w" / DATABASE_NAME
+    pack.vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    old_record = _rows(database, f"SELECT * FROM records WHERE id = '{item.id}'")
+    old_pages = _rows(database, "SELECT * FROM index_pages")
+    old_root = _rows(database, "SELECT * FROM meta WHERE key = 'index_root'")
+    pack.set_tags(item.id, ["after"])
+    pack.vault.close()
+
+    _put_back(database, "records", old_record)
+    _put_back(database, "index_pages", old_pages)
+    _put_back(database, "meta", old_root)
+    vault = Vault.open(tmp_path / "w")
+    with pytest.raises(RolledBack):
+        vault.unlock(PASSPHRASE)
+    assert not vault.unlocked
+
+
+def test_l7_any_record_kind_rolled_back_is_caught(tmp_path: Path) -> None:
+    pack, words = new_backpack(tmp_path / "w")
+    Settings(pack.vault, lambda: 1.0).set("language", "fr")
+    database = tmp_path / "w" / DATABASE_NAME
+    pack.vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    old = _rows(database, "SELECT * FROM records WHERE kind = 'settings'")
+    Settings(pack.vault, lambda: 2.0).set("language", "es")
+    pack.vault.close()
+
+    _put_back(database, "records", old)
+    with pytest.raises(RolledBack):
+        Vault.open(tmp_path / "w").unlock_with_recovery(words)
+
+
+def test_l7_the_sealed_state_cannot_be_deleted_or_the_header_downgraded(tmp_path: Path) -> None:
+    pack, _ = new_backpack(tmp_path / "w")
+    list(pack.import_sources([as_source("b.json", distinctive_badge(1))]))
+    pack.vault.close()
+    database = tmp_path / "w" / DATABASE_NAME
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM meta WHERE key = 'state'")
+    with pytest.raises(RolledBack):
+        Vault.open(tmp_path / "w").unlock(PASSPHRASE)
+    with sqlite3.connect(database) as db:  # "an older wallet, with no state to check"
+        header = json.loads(db.execute("SELECT value FROM meta WHERE key = 'header'").fetchone()[0])
+        header["format"] = 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'header'", [json.dumps(header)])
+    with pytest.raises(WrongPassphrase):
+        Vault.open(tmp_path / "w").unlock(PASSPHRASE)
+
+
+def test_l7_index_page_rolled_back_under_an_open_wallet_is_caught_by_the_index_root(
+    tmp_path: Path,
+) -> None:
+    pack, _ = new_backpack(tmp_path / "w")
+    [item] = list(pack.import_sources([as_source("b.json", distinctive_badge(1))]))
+    database = tmp_path / "w" / DATABASE_NAME
+    old_pages = _rows(database, "SELECT * FROM index_pages")
+    pack.set_tags(item.id, ["newer"])
+    _put_back(database, "index_pages", old_pages)
+    with pytest.raises(RolledBack):
+        pack.list()
+
+
+def test_a_wallet_made_before_the_rollback_state_still_opens_and_keeps_working(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "w").mkdir()
+    shutil.copy(LEGACY_VAULT, tmp_path / "w" / DATABASE_NAME)
+    vault = Vault.open(tmp_path / "w")
+    vault.unlock(LEGACY_PASSPHRASE)
+    pack = Backpack(vault)
+    assert pack.show(LEGACY_CREDENTIAL).tags == ["legacy"]
+    assert [c["id"] for c in pack.search("legacy")] == [LEGACY_CREDENTIAL]
+    pack.set_tags(LEGACY_CREDENTIAL, ["legacy", "kept"])
+    vault.close()
+    again = Vault.open(tmp_path / "w")
+    again.unlock_with_recovery(LEGACY_WORDS)
+    assert Backpack(again).show(LEGACY_CREDENTIAL).tags == ["kept", "legacy"]

@@ -426,8 +426,7 @@ class Backpack:
         """Derive the card index again from the records (after a restore)."""
         self._active()
         with self.vault.transaction():
-            self.vault.db.execute("DELETE FROM index_pages")
-            self.vault.db.execute("DELETE FROM index_members")
+            self.index.clear()
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)

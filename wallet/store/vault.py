@@ -27,11 +27,12 @@ import sqlite_utils
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from wallet.store import kdf, recovery, sealing
+from wallet.store import kdf, recovery, rollback, sealing
 from wallet.store.errors import (
     EmptyPassphrase,
     NoVault,
     RecordNotFound,
+    RolledBack,
     TooManyAttempts,
     VaultCorrupt,
     VaultExists,
@@ -48,6 +49,9 @@ LOCAL_KINDS = frozenset({SYNC_ACCOUNT, DEVICE_KEY})  # never leave this device
 _FREE_ATTEMPTS = 2
 _MAX_DELAY_SECONDS = 300.0
 _NO_FAILURES = {"failures": 0, "retry_after": 0.0}
+_FORMAT = 2  # 2: the sealed rollback state is required (rollback.py)
+# Format 2 wraps under other labels, so a format-2 header edited to read 1 opens nothing.
+_WRAP_LABELS = {1: ("passphrase", "recovery"), 2: ("passphrase/2", "recovery/2")}
 _RESTORING = ".restoring-"  # `.NAME.restoring-XXXX` beside the wallet: a restore under way
 
 Clock = Callable[[], float]
@@ -122,7 +126,7 @@ def checked_header(header: object) -> dict[str, Any]:
     """A header as stored or as a backup or the server hands it: every field of the right
     shape, the Argon2id parameters within bounds (KdfParametersRefused names the one that
     is not), before any of it is used."""
-    if not isinstance(header, dict) or header.get("format") != 1:
+    if not isinstance(header, dict) or header.get("format") not in _WRAP_LABELS:
         raise VaultCorrupt("the wallet header is missing or damaged")
     kdf.KdfParams.from_json(header.get("kdf"))
     for field in ("by_passphrase", "recovery_salt", "by_recovery"):
@@ -142,12 +146,13 @@ def _new_header(
     data_key: bytes, passphrase: str, params: kdf.KdfParams, secret: bytes
 ) -> dict[str, Any]:
     salt = os.urandom(16)
+    by_passphrase, by_recovery = _WRAP_LABELS[_FORMAT]
     return {
-        "format": 1,
+        "format": _FORMAT,
         "kdf": params.to_json(),
-        "by_passphrase": sealing.wrap_key(params.derive(passphrase), data_key, "passphrase").hex(),
+        "by_passphrase": sealing.wrap_key(params.derive(passphrase), data_key, by_passphrase).hex(),
         "recovery_salt": salt.hex(),
-        "by_recovery": sealing.wrap_key(_recovery_kek(secret, salt), data_key, "recovery").hex(),
+        "by_recovery": sealing.wrap_key(_recovery_kek(secret, salt), data_key, by_recovery).hex(),
     }
 
 
@@ -169,6 +174,7 @@ class Vault:
         self._clock = clock
         self._data_key: bytes | None = None
         self._subkeys: dict[str, bytes] = {}
+        self._state: rollback.State | None = None
         _private_file(self.path)
         try:
             # Not tied to the opening thread: the app moves slow work to a worker thread.
@@ -178,6 +184,7 @@ class Vault:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
             migrate(self.db)
+            self._tracker = rollback.Tracker(connection, lambda: self.key_for("state"))
         except sqlite3.DatabaseError as exc:
             raise VaultCorrupt(f"{self.path.name} is not a readable wallet database") from exc
 
@@ -209,6 +216,8 @@ class Vault:
         vault._set_meta("header", header)
         vault._set_meta("attempts", _NO_FAILURES)
         vault._data_key = data_key
+        vault._state = rollback.State(0, 0)
+        vault._set_meta(rollback.STATE_KEY, vault._state.seal(vault.key_for("state")))
         vault._remember_account(secret)
         return vault, recovery.to_words(secret)
 
@@ -262,7 +271,7 @@ class Vault:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         restored = cls(directory, clock)
-        restored._data_key = data_key
+        restored._opened_with(data_key)
         return restored
 
     @classmethod
@@ -283,7 +292,35 @@ class Vault:
 
     def lock(self) -> None:
         self._data_key = None
+        self._state = None
         self._subkeys.clear()
+
+    def _opened_with(self, data_key: bytes) -> None:
+        """Unlocked, once the rows are what the sealed state says (rollback.py)."""
+        self._data_key = data_key
+        try:
+            key = self.key_for("state")
+            actual = rollback.digest_of(self.db.conn, key)
+            sealed = self._meta(rollback.STATE_KEY)
+            if sealed is None:
+                if self.header()["format"] >= 2 and actual != 0:
+                    raise RolledBack("the wallet lost its sealed state: it was tampered with")
+                state = rollback.State(0, actual)  # an older wallet: its first state
+                self._set_meta(rollback.STATE_KEY, state.seal(key))
+            else:
+                try:
+                    state = rollback.State.unseal(key, sealed)
+                except (VaultCorrupt, ValueError, KeyError, TypeError):
+                    raise RolledBack("the wallet's sealed state is damaged") from None
+                if not hmac.compare_digest(f"{state.digest:064x}", f"{actual:064x}"):
+                    raise RolledBack(
+                        "records are older or newer than the wallet's sealed state says: "
+                        "it was rolled back or tampered with (restore a backup)"
+                    )
+        except BaseException:
+            self.lock()
+            raise
+        self._state = state
 
     def _attempts(self) -> dict[str, Any]:
         """The back-off state. It sits in plaintext (a wrong passphrase gives no key to seal
@@ -312,8 +349,9 @@ class Vault:
             raise TooManyAttempts(min(wait, _MAX_DELAY_SECONDS))
         header = self.header()
         params = kdf.KdfParams.from_json(header["kdf"])
+        label = _WRAP_LABELS[header["format"]][0]
         data_key = sealing.unwrap_key(
-            params.derive(passphrase), bytes.fromhex(header["by_passphrase"]), "passphrase"
+            params.derive(passphrase), bytes.fromhex(header["by_passphrase"]), label
         )
         if data_key is None:
             failures = attempts["failures"] + 1
@@ -323,16 +361,17 @@ class Vault:
             raise WrongPassphrase("wrong passphrase")
         if attempts["failures"]:
             self._set_meta("attempts", _NO_FAILURES)
-        self._data_key = data_key
+        self._opened_with(data_key)
 
     def unlock_with_recovery(self, words: str) -> None:
         header = self.header()
         secret = recovery.from_words(words)
         kek = _recovery_kek(secret, bytes.fromhex(header["recovery_salt"]))
-        data_key = sealing.unwrap_key(kek, bytes.fromhex(header["by_recovery"]), "recovery")
+        label = _WRAP_LABELS[header["format"]][1]
+        data_key = sealing.unwrap_key(kek, bytes.fromhex(header["by_recovery"]), label)
         if data_key is None:
             raise WrongRecoveryWords("those recovery words do not open this wallet")
-        self._data_key = data_key
+        self._opened_with(data_key)
         self._remember_account(secret)
 
     def _remember_account(self, secret: bytes) -> None:
@@ -351,7 +390,7 @@ class Vault:
         params = kdf_params or kdf.calibrate()
         header["kdf"] = params.to_json()
         header["by_passphrase"] = sealing.wrap_key(
-            params.derive(new_passphrase), self._key(), "passphrase"
+            params.derive(new_passphrase), self._key(), _WRAP_LABELS[header["format"]][0]
         ).hex()
         with self.transaction():
             self._set_meta("header", header)
@@ -364,14 +403,27 @@ class Vault:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all."""
+        """All writes inside commit together or not at all, with the sealed state that
+        says what the rows now are (rollback.py)."""
         self.db.execute("BEGIN IMMEDIATE")
+        self._tracker.pending = 0
+        state = self._state
         try:
             yield
+            if self._tracker.pending:
+                if self._state is None:
+                    raise VaultLocked("the wallet is locked")
+                state = rollback.State(
+                    self._state.generation + 1, self._state.digest ^ self._tracker.pending
+                )
+                self._set_meta(rollback.STATE_KEY, state.seal(self.key_for("state")))
         except BaseException:
+            self._tracker.pending = 0
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self._tracker.pending = 0
+        self._state = state
 
     def _key(self) -> bytes:
         if self._data_key is None:
@@ -519,6 +571,13 @@ class Vault:
         )
 
     # --- plaintext metadata -----------------------------------------------------------------
+
+    def meta(self, key: str) -> Any:
+        """A metadata value (the card index keeps its sealed root here)."""
+        return self._meta(key)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._set_meta(key, value)
 
     def _meta(self, key: str) -> Any:
         try:

@@ -37,10 +37,10 @@ _TARGET_SECONDS = 0.5
 _PREFERRED_MEMORY_KIB = 64 * 1024
 _CALIBRATED_MAX_ITERATIONS = 16
 
-Argon2id = Callable[[bytes, bytes, int, int, int], bytes]
+Derive = Callable[[bytes, bytes, int, int, int], bytes]  # secret, salt, passes, lanes, KiB
 
 
-def _cryptography_argon2id() -> Argon2id | None:
+def _cryptography_argon2id() -> Derive | None:
     try:
         from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives.kdf.argon2 import Argon2id as Kdf
@@ -59,7 +59,7 @@ def _cryptography_argon2id() -> Argon2id | None:
     return derive
 
 
-def _argon2_cffi_argon2id() -> Argon2id | None:
+def _argon2_cffi_argon2id() -> Derive | None:
     try:
         from argon2.low_level import Type, hash_secret_raw
     except ImportError:
@@ -73,7 +73,7 @@ def _argon2_cffi_argon2id() -> Argon2id | None:
     return derive
 
 
-_backend: Argon2id | None = None
+_backend: Derive | None = None
 
 
 def argon2id(secret: bytes, salt: bytes, iterations: int, lanes: int, memory_kib: int) -> bytes:

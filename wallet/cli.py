@@ -109,6 +109,16 @@ def _passphrase(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
     return first
 
 
+def _recovery_words(given: str) -> str:
+    """Words typed on the command line show in `ps` and the shell history, so `--recover`
+    alone asks for them (hidden), or reads one line from standard input in a pipe."""
+    if given:
+        return given
+    if sys.stdin.isatty():
+        return getpass.getpass("Recovery words: ")
+    return sys.stdin.readline().strip()
+
+
 def _open_backpack(args: argparse.Namespace) -> backpack.Backpack:
     vault = Vault.open(args.wallet)
     vault.unlock(_passphrase())
@@ -123,9 +133,10 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    if args.recover and args.server:
+    if args.recover is not None and args.server:
+        words = _recovery_words(args.recover)
         passphrase = _passphrase("New passphrase: ", confirm=True)
-        pack, result = sync.join(args.wallet, args.recover, passphrase, args.server)
+        pack, result = sync.join(args.wallet, words, passphrase, args.server)
         total = pack.list(page_size=1).total
         print(
             f"Joined: {total} credentials synced from {args.server} ({result.bytes_received} bytes)."
@@ -133,9 +144,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.server:
         raise VaultError("--server goes with --recover: a second device joins with the words")
-    if args.recover:
+    if args.recover is not None:
         vault = Vault.open(args.wallet)
-        vault.unlock_with_recovery(args.recover)
+        vault.unlock_with_recovery(_recovery_words(args.recover))
         vault.change_passphrase(_passphrase("New passphrase: ", confirm=True))
         print("Access restored: the wallet now opens with the new passphrase.")
         return EXIT_OK
@@ -235,8 +246,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     data = args.backup.read_bytes()
-    if args.recover:
-        unlock = lambda vault: vault.unlock_with_recovery(args.recover)
+    if args.recover is not None:
+        words = _recovery_words(args.recover)
+        unlock = lambda vault: vault.unlock_with_recovery(words)
     else:
         passphrase = _passphrase()
         unlock = lambda vault: vault.unlock(passphrase)
@@ -485,7 +497,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="create a wallet and show its recovery words")
     init.add_argument("--json", action="store_true", help='print {"recovery": "..."}')
-    init.add_argument("--recover", metavar="WORDS", help="regain access with the recovery words")
+    init.add_argument(
+        "--recover",
+        nargs="?",
+        const="",
+        metavar="WORDS",
+        help="regain access with the recovery words (asked for when not given)",
+    )
     init.add_argument("--server", metavar="URL", help="with --recover: join as a second device")
     init.set_defaults(run=_cmd_init)
 
@@ -523,7 +541,11 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore a backup into an empty --wallet DIR")
     restore.add_argument("backup", type=Path, metavar="BACKUP")
     restore.add_argument(
-        "--recover", metavar="WORDS", help="use the recovery words, not the passphrase"
+        "--recover",
+        nargs="?",
+        const="",
+        metavar="WORDS",
+        help="use the recovery words, not the passphrase (asked for when not given)",
     )
     restore.set_defaults(run=_cmd_restore)
 

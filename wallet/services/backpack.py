@@ -17,9 +17,10 @@ from typing import Any
 from wallet.services import keyring, presenter, verifier
 from wallet.services.sources import Source, file_loader, parse_source
 from wallet.store import backup as backup_file
+from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
-from wallet.store.vault import Vault
+from wallet.store.vault import Vault, require_passphrase
 from wallet.vc import vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.errors import MalformedInput, UnusableInput
@@ -425,8 +426,7 @@ class Backpack:
         """Derive the card index again from the records (after a restore)."""
         self._active()
         with self.vault.transaction():
-            self.vault.db.execute("DELETE FROM index_pages")
-            self.vault.db.execute("DELETE FROM index_members")
+            self.index.clear()
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
@@ -434,8 +434,22 @@ class Backpack:
             self.index.upsert(entries)
 
 
-def restore(data: bytes, directory: Path, unlock: Callable[[Vault], None]) -> Backpack:
-    vault = backup_file.restore_backup(data, directory, unlock)
-    backpack = Backpack(vault)
-    backpack.rebuild_index()
-    return backpack
+def restore(
+    data: bytes,
+    directory: Path,
+    unlock: Callable[[Vault], None],
+    new_passphrase: str | None = None,
+    *,
+    kdf_params: kdf.KdfParams | None = None,
+) -> Backpack:
+    """A wallet from a backup, complete (index rebuilt, the new passphrase set) before it
+    appears in `directory`; an empty new passphrase is refused before any work."""
+    if new_passphrase is not None:
+        require_passphrase(new_passphrase)
+
+    def finish(vault: Vault) -> None:
+        Backpack(vault).rebuild_index()
+        if new_passphrase is not None:
+            vault.change_passphrase(new_passphrase, kdf_params)
+
+    return Backpack(backup_file.restore_backup(data, directory, unlock, finish))

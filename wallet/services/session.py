@@ -24,7 +24,7 @@ from wallet.services.sync import SyncClient, SyncResult, due
 from wallet.services.trainer import Trainer
 from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase
-from wallet.store.vault import Vault
+from wallet.store.vault import Vault, require_passphrase
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc.data_integrity import parse_datetime
 
@@ -65,9 +65,8 @@ class Session:
         """A wallet from a backup file and the recovery words, under a new passphrase;
         returns how many credentials came back."""
         pack = backpack_service.restore(
-            backup, self.directory, lambda vault: vault.unlock_with_recovery(words)
+            backup, self.directory, lambda vault: vault.unlock_with_recovery(words), passphrase
         )
-        pack.vault.change_passphrase(passphrase)
         self._opened(pack.vault)
         return pack.list(page_size=1).total
 
@@ -94,6 +93,7 @@ class Session:
         return False
 
     def change_passphrase(self, current: str, new: str) -> None:
+        require_passphrase(new)
         vault = self._open_vault()
         try:
             vault.unlock(current)

@@ -41,3 +41,19 @@ class BackupCorrupt(VaultError):
 
 class RecordNotFound(VaultError):
     pass
+
+
+class KdfParametersRefused(VaultError, ValueError):
+    """Stored Argon2id parameters outside the wallet's bounds: refused before deriving."""
+
+
+class Argon2Unavailable(VaultError):
+    """Neither cryptography nor argon2-cffi can compute Argon2id on this device."""
+
+
+class EmptyPassphrase(VaultError):
+    """A wallet passphrase may not be empty."""
+
+
+class RolledBack(VaultCorrupt):
+    """Records or index pages are older than the vault's sealed state says they must be."""

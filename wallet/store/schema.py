@@ -34,7 +34,21 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["outbox"].create({"id": str, "version": int}, pk="id")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # index pages carry the vault generation they were sealed at (card_index.py); pages
+    # sealed before carry 1, the version their associated data already names
+    db.execute("ALTER TABLE index_pages ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    # a missing back-off row now means the longest wait (vault.py), so give every
+    # existing wallet its row; a new one writes it with its header
+    db.execute(
+        "INSERT INTO meta (key, value) SELECT 'attempts', ? WHERE EXISTS "
+        "(SELECT 1 FROM meta WHERE key = 'header') "
+        "AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'attempts')",
+        ['{"failures": 0, "retry_after": 0.0}'],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

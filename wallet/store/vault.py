@@ -11,8 +11,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,10 +27,12 @@ import sqlite_utils
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from wallet.store import kdf, recovery, sealing
+from wallet.store import kdf, recovery, rollback, sealing
 from wallet.store.errors import (
+    EmptyPassphrase,
     NoVault,
     RecordNotFound,
+    RolledBack,
     TooManyAttempts,
     VaultCorrupt,
     VaultExists,
@@ -43,6 +48,11 @@ DEVICE_KEY = "device_key"
 LOCAL_KINDS = frozenset({SYNC_ACCOUNT, DEVICE_KEY})  # never leave this device
 _FREE_ATTEMPTS = 2
 _MAX_DELAY_SECONDS = 300.0
+_NO_FAILURES = {"failures": 0, "retry_after": 0.0}
+_FORMAT = 2  # 2: the sealed rollback state is required (rollback.py)
+# Format 2 wraps under other labels, so a format-2 header edited to read 1 opens nothing.
+_WRAP_LABELS = {1: ("passphrase", "recovery"), 2: ("passphrase/2", "recovery/2")}
+_RESTORING = ".restoring-"  # `.NAME.restoring-XXXX` beside the wallet: a restore under way
 
 Clock = Callable[[], float]
 
@@ -82,9 +92,77 @@ class StoredRecord:
         ]
 
 
+def require_passphrase(passphrase: str) -> None:
+    """An empty passphrase would make the Argon2id wrap a formality."""
+    if not passphrase.strip():
+        raise EmptyPassphrase("a passphrase is required: it may not be empty")
+
+
+def _private_directory(directory: Path) -> None:
+    """The wallet's folder is the user's alone (0700) when we are the ones creating it."""
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)
+        directory.chmod(0o700)  # mkdir's mode is masked by the umask; say it exactly
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it: SQLite gives its -wal and -shm
+    files the database file's mode, so all three stay private. Older files are tightened."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        for suffix in ("", "-wal", "-shm"):
+            sibling = path.with_name(path.name + suffix)
+            if sibling.exists() and sibling.stat().st_mode & 0o077:
+                sibling.chmod(0o600)
+
+
 def _recovery_kek(secret: bytes, salt: bytes) -> bytes:
     # 128 random bits need no stretching; HKDF only separates this key from any other use
     return HKDF(hashes.SHA256(), 32, salt=salt, info=b"learner-wallet/recovery").derive(secret)
+
+
+def checked_header(header: object) -> dict[str, Any]:
+    """A header as stored or as a backup or the server hands it: every field of the right
+    shape, the Argon2id parameters within bounds (KdfParametersRefused names the one that
+    is not), before any of it is used."""
+    if not isinstance(header, dict) or header.get("format") not in _WRAP_LABELS:
+        raise VaultCorrupt("the wallet header is missing or damaged")
+    kdf.KdfParams.from_json(header.get("kdf"))
+    for field in ("by_passphrase", "recovery_salt", "by_recovery"):
+        if not _is_hex(header.get(field)):
+            raise VaultCorrupt(f"the wallet header's {field} is damaged")
+    return header
+
+
+def _is_hex(value: object) -> bool:
+    try:
+        return isinstance(value, str) and bool(bytes.fromhex(value))
+    except ValueError:
+        return False
+
+
+def _new_header(
+    data_key: bytes, passphrase: str, params: kdf.KdfParams, secret: bytes
+) -> dict[str, Any]:
+    salt = os.urandom(16)
+    by_passphrase, by_recovery = _WRAP_LABELS[_FORMAT]
+    return {
+        "format": _FORMAT,
+        "kdf": params.to_json(),
+        "by_passphrase": sealing.wrap_key(params.derive(passphrase), data_key, by_passphrase).hex(),
+        "recovery_salt": salt.hex(),
+        "by_recovery": sealing.wrap_key(_recovery_kek(secret, salt), data_key, by_recovery).hex(),
+    }
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in `directory` durable (POSIX: the entry lives in the directory)."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class Vault:
@@ -96,6 +174,8 @@ class Vault:
         self._clock = clock
         self._data_key: bytes | None = None
         self._subkeys: dict[str, bytes] = {}
+        self._state: rollback.State | None = None
+        _private_file(self.path)
         try:
             # Not tied to the opening thread: the app moves slow work to a worker thread.
             # Callers still use one vault from one thread at a time (wallet/ui/context.py).
@@ -104,6 +184,7 @@ class Vault:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
             migrate(self.db)
+            self._tracker = rollback.Tracker(connection, lambda: self.key_for("state"))
         except sqlite3.DatabaseError as exc:
             raise VaultCorrupt(f"{self.path.name} is not a readable wallet database") from exc
 
@@ -123,14 +204,20 @@ class Vault:
         clock: Clock = time.time,
     ) -> tuple[Vault, str]:
         """A new, unlocked vault and its recovery words (shown once, never stored)."""
+        require_passphrase(passphrase)
         if cls.exists(directory):
             raise VaultExists(f"a wallet already exists in {directory}")
-        directory.mkdir(parents=True, exist_ok=True)
-        vault = cls(directory, clock)
         data_key = os.urandom(32)
         secret = recovery.new_secret()
-        vault._write_header(data_key, passphrase, kdf_params or kdf.calibrate(), secret)
+        # the slow (and, on a device without Argon2id, failing) part comes before any file
+        header = _new_header(data_key, passphrase, kdf_params or kdf.calibrate(), secret)
+        _private_directory(directory)
+        vault = cls(directory, clock)
+        vault._set_meta("header", header)
+        vault._set_meta("attempts", _NO_FAILURES)
         vault._data_key = data_key
+        vault._state = rollback.State(0, 0)
+        vault._set_meta(rollback.STATE_KEY, vault._state.seal(vault.key_for("state")))
         vault._remember_account(secret)
         return vault, recovery.to_words(secret)
 
@@ -141,17 +228,51 @@ class Vault:
         """An empty, locked vault sharing a backup's header (so its keys open it)."""
         if cls.exists(directory):
             raise VaultExists(f"a wallet already exists in {directory}")
-        directory.mkdir(parents=True, exist_ok=True)
+        checked_header(header)  # the KDF bounded before anything is written
+        _private_directory(directory)
         vault = cls(directory, clock)
         vault._set_meta("header", header)
+        vault._set_meta("attempts", _NO_FAILURES)
         vault.header()
         return vault
 
-    def discard(self) -> None:
-        """Remove a vault that never held anything (a failed restore)."""
-        self.close()
-        for suffix in ("", "-wal", "-shm"):
-            (self.directory / (DATABASE_NAME + suffix)).unlink(missing_ok=True)
+    @classmethod
+    def restore(
+        cls,
+        directory: Path,
+        header: dict[str, Any],
+        fill: Callable[[Vault], None],
+        *,
+        clock: Clock = time.time,
+    ) -> Vault:
+        """A vault built from `header` by `fill` (unlock, write records) in a scratch folder
+        beside `directory`, then renamed into place: a restore killed half way leaves no
+        wallet that opens, only a scratch folder that the next restore removes."""
+        if cls.exists(directory):
+            raise VaultExists(f"a wallet already exists in {directory}")
+        parent = directory.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        for leftover in parent.glob(f".{directory.name}{_RESTORING}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}{_RESTORING}", dir=parent))
+        try:
+            vault = cls.from_header(scratch, header, clock=clock)
+            try:
+                fill(vault)
+                data_key = vault._key()
+                vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in wallet.db
+            finally:
+                vault.close()
+            _private_directory(directory)
+            if cls.exists(directory):
+                raise VaultExists(f"a wallet already exists in {directory}")
+            os.replace(scratch / DATABASE_NAME, directory / DATABASE_NAME)
+            _sync_directory(directory)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        restored = cls(directory, clock)
+        restored._opened_with(data_key)
+        return restored
 
     @classmethod
     def open(cls, directory: Path, *, clock: Clock = time.time) -> Vault:
@@ -171,18 +292,66 @@ class Vault:
 
     def lock(self) -> None:
         self._data_key = None
+        self._state = None
         self._subkeys.clear()
+
+    def _opened_with(self, data_key: bytes) -> None:
+        """Unlocked, once the rows are what the sealed state says (rollback.py)."""
+        self._data_key = data_key
+        try:
+            key = self.key_for("state")
+            actual = rollback.digest_of(self.db.conn, key)
+            sealed = self._meta(rollback.STATE_KEY)
+            if sealed is None:
+                if self.header()["format"] >= 2 and actual != 0:
+                    raise RolledBack("the wallet lost its sealed state: it was tampered with")
+                state = rollback.State(0, actual)  # an older wallet: its first state
+                self._set_meta(rollback.STATE_KEY, state.seal(key))
+            else:
+                try:
+                    state = rollback.State.unseal(key, sealed)
+                except (VaultCorrupt, ValueError, KeyError, TypeError):
+                    raise RolledBack("the wallet's sealed state is damaged") from None
+                if not hmac.compare_digest(f"{state.digest:064x}", f"{actual:064x}"):
+                    raise RolledBack(
+                        "records are older or newer than the wallet's sealed state says: "
+                        "it was rolled back or tampered with (restore a backup)"
+                    )
+        except BaseException:
+            self.lock()
+            raise
+        self._state = state
+
+    def _attempts(self) -> dict[str, Any]:
+        """The back-off state. It sits in plaintext (a wrong passphrase gives no key to seal
+        with), so a row that is missing or malformed counts as the longest wait: deleting
+        it never earns free guesses. Every vault has the row from creation (or migration 3)."""
+        attempts = self._meta("attempts")
+        if (
+            isinstance(attempts, dict)
+            and type(attempts.get("failures")) is int
+            and isinstance(attempts.get("retry_after"), int | float)
+            and not isinstance(attempts.get("retry_after"), bool)
+        ):
+            return attempts
+        attempts = {
+            "failures": _FREE_ATTEMPTS + int(math.log2(_MAX_DELAY_SECONDS)) + 1,
+            "retry_after": self._clock() + _MAX_DELAY_SECONDS,
+        }
+        self._set_meta("attempts", attempts)
+        return attempts
 
     def unlock(self, passphrase: str) -> None:
         """Wrong passphrases earn a growing wait, so guessing at the app is slow too."""
-        attempts = self._meta("attempts") or {"failures": 0, "retry_after": 0.0}
+        attempts = self._attempts()
         wait = attempts["retry_after"] - self._clock()
         if wait > 0:
-            raise TooManyAttempts(wait)
+            raise TooManyAttempts(min(wait, _MAX_DELAY_SECONDS))
         header = self.header()
         params = kdf.KdfParams.from_json(header["kdf"])
+        label = _WRAP_LABELS[header["format"]][0]
         data_key = sealing.unwrap_key(
-            params.derive(passphrase), bytes.fromhex(header["by_passphrase"]), "passphrase"
+            params.derive(passphrase), bytes.fromhex(header["by_passphrase"]), label
         )
         if data_key is None:
             failures = attempts["failures"] + 1
@@ -191,17 +360,18 @@ class Vault:
             self._set_meta("attempts", {"failures": failures, "retry_after": retry_after})
             raise WrongPassphrase("wrong passphrase")
         if attempts["failures"]:
-            self._set_meta("attempts", {"failures": 0, "retry_after": 0.0})
-        self._data_key = data_key
+            self._set_meta("attempts", _NO_FAILURES)
+        self._opened_with(data_key)
 
     def unlock_with_recovery(self, words: str) -> None:
         header = self.header()
         secret = recovery.from_words(words)
         kek = _recovery_kek(secret, bytes.fromhex(header["recovery_salt"]))
-        data_key = sealing.unwrap_key(kek, bytes.fromhex(header["by_recovery"]), "recovery")
+        label = _WRAP_LABELS[header["format"]][1]
+        data_key = sealing.unwrap_key(kek, bytes.fromhex(header["by_recovery"]), label)
         if data_key is None:
             raise WrongRecoveryWords("those recovery words do not open this wallet")
-        self._data_key = data_key
+        self._opened_with(data_key)
         self._remember_account(secret)
 
     def _remember_account(self, secret: bytes) -> None:
@@ -215,51 +385,45 @@ class Vault:
         self, new_passphrase: str, kdf_params: kdf.KdfParams | None = None
     ) -> None:
         """Re-wrap the data key; records stay as they are."""
+        require_passphrase(new_passphrase)
         header = self.header()
         params = kdf_params or kdf.calibrate()
         header["kdf"] = params.to_json()
         header["by_passphrase"] = sealing.wrap_key(
-            params.derive(new_passphrase), self._key(), "passphrase"
+            params.derive(new_passphrase), self._key(), _WRAP_LABELS[header["format"]][0]
         ).hex()
         with self.transaction():
             self._set_meta("header", header)
-            self._set_meta("attempts", {"failures": 0, "retry_after": 0.0})
+            self._set_meta("attempts", _NO_FAILURES)
 
     def header(self) -> dict[str, Any]:
-        header = self._meta("header")
-        if not isinstance(header, dict) or header.get("format") != 1:
-            raise VaultCorrupt("the wallet header is missing or damaged")
-        return header
-
-    def _write_header(
-        self, data_key: bytes, passphrase: str, params: kdf.KdfParams, secret: bytes
-    ) -> None:
-        salt = os.urandom(16)
-        header = {
-            "format": 1,
-            "kdf": params.to_json(),
-            "by_passphrase": sealing.wrap_key(
-                params.derive(passphrase), data_key, "passphrase"
-            ).hex(),
-            "recovery_salt": salt.hex(),
-            "by_recovery": sealing.wrap_key(
-                _recovery_kek(secret, salt), data_key, "recovery"
-            ).hex(),
-        }
-        self._set_meta("header", header)
+        return checked_header(self._meta("header"))
 
     # --- records ----------------------------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all."""
+        """All writes inside commit together or not at all, with the sealed state that
+        says what the rows now are (rollback.py)."""
         self.db.execute("BEGIN IMMEDIATE")
+        self._tracker.pending = 0
+        state = self._state
         try:
             yield
+            if self._tracker.pending:
+                if self._state is None:
+                    raise VaultLocked("the wallet is locked")
+                state = rollback.State(
+                    self._state.generation + 1, self._state.digest ^ self._tracker.pending
+                )
+                self._set_meta(rollback.STATE_KEY, state.seal(self.key_for("state")))
         except BaseException:
+            self._tracker.pending = 0
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self._tracker.pending = 0
+        self._state = state
 
     def _key(self) -> bytes:
         if self._data_key is None:
@@ -407,6 +571,13 @@ class Vault:
         )
 
     # --- plaintext metadata -----------------------------------------------------------------
+
+    def meta(self, key: str) -> Any:
+        """A metadata value (the card index keeps its sealed root here)."""
+        return self._meta(key)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._set_meta(key, value)
 
     def _meta(self, key: str) -> Any:
         try:

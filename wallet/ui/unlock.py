@@ -1,4 +1,5 @@
-"""The passphrase screen, after start-up, an idle lock or "lock now"."""
+"""The passphrase screen, after start-up, an idle lock or "lock now"; and, for a forgotten
+passphrase, the recovery words and a new passphrase."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import flet as ft
 
 from wallet.ui import navigation
 from wallet.ui.context import App
-from wallet.ui.widgets import button, field
+from wallet.ui.onboarding import passphrase_problem
+from wallet.ui.widgets import button, field, header
 
 
 def view(app: App) -> ft.Control:
@@ -28,12 +30,49 @@ def view(app: App) -> ft.Control:
             ft.Text(t("unlock.help")),
             passphrase,
             button(t("unlock.button"), submit),
+            ft.TextButton(t("unlock.forgot"), on_click=lambda _: app.go(forgot)),
         ],
         spacing=16,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
 
 
+def forgot(app: App) -> ft.Control:
+    t = app.t
+    words = field(t("field.recovery_words"), multiline=True)
+    first = field(t("field.new_passphrase"), password=True)
+    second = field(t("field.passphrase_again"), password=True)
+
+    async def submit(_: ft.ControlEvent) -> None:
+        problem = passphrase_problem(app, first.value or "", second.value or "")
+        second.error = problem
+        app.page.update()
+        if problem:
+            return
+        done = await app.work(t("busy.recovering"), _recover, app, words.value or "", first.value)
+        if done:
+            app.tell(t("unlock.recovered"))
+            navigation.home(app)
+
+    return ft.Column(
+        [
+            header(app, t("unlock.forgot_title"), lambda: app.go(view)),
+            ft.Text(t("unlock.forgot_help")),
+            words,
+            first,
+            second,
+            button(t("unlock.forgot_button"), submit),
+        ],
+        spacing=16,
+        scroll=ft.ScrollMode.AUTO,
+    )
+
+
 def _unlock(app: App, passphrase: str) -> bool:
     app.session.unlock(passphrase)
+    return True
+
+
+def _recover(app: App, words: str, new_passphrase: str) -> bool:
+    app.session.recover_access(words, new_passphrase)
     return True

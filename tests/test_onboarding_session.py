@@ -1,6 +1,7 @@
 """Onboarding and regaining access, at the session the app holds: a wallet exists only
 once its recovery words are confirmed, a forgotten passphrase is replaced with the words,
-a second device joins from a sync server with the words alone."""
+a second device joins from a sync server with the words alone, and issuers trusted by
+hand can be reviewed and taken back."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from wallet.services import demo
 from wallet.services.session import Session
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords
+from wallet.store.verifier_store import VerifierStore
 
 PASSPHRASE = "river-stone-42"
 NEW_PASSPHRASE = "ocean-cloud-77"
@@ -120,3 +122,22 @@ def test_prefer_fills_only_what_the_wallet_lacks(tmp_path: Path) -> None:
     session.prefer(language="fr", theme="dark")
     assert session.settings.get("language") == "es"
     assert session.settings.get("theme") == "dark"
+
+
+def test_issuers_trusted_by_hand_are_listed_and_can_be_removed(tmp_path: Path) -> None:
+    session, _ = created(tmp_path)
+    store = VerifierStore(tmp_path)
+    store.trust("did:key:z6MkSecond", "Second College")
+    store.trust("did:key:z6MkFirst", "First Academy")
+    store.close()
+
+    listed = session.trusted_issuers()
+    assert [(i.name, i.did) for i in listed] == [
+        ("First Academy", "did:key:z6MkFirst"),
+        ("Second College", "did:key:z6MkSecond"),
+    ]
+    session.remove_trusted_issuer("did:key:z6MkFirst")
+    assert [i.name for i in session.trusted_issuers()] == ["Second College"]
+    store = VerifierStore(tmp_path)
+    assert store.trusted_name("did:key:z6MkFirst") is None  # the verifier no longer trusts it
+    store.close()

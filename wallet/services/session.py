@@ -219,6 +219,14 @@ class Session:
         with closing(VerifierStore(self.directory)) as store:
             return trust.held(store)
 
+    def trusted_issuers(self) -> list[trust.HandTrusted]:
+        with closing(VerifierStore(self.directory)) as store:
+            return trust.hand_trusted(store)
+
+    def remove_trusted_issuer(self, did: str) -> None:
+        with closing(VerifierStore(self.directory)) as store:
+            trust.untrust(store, did)
+
     def sync(self, server: str) -> SyncResult:
         with closing(VerifierStore(self.directory)) as store:
             return SyncClient(self.backpack, server, clock=self._clock, trust=store).sync()

@@ -122,6 +122,7 @@ def view(app: App) -> ft.Control:
             button(t("settings.sync_now"), sync_now, primary=False),
             _section(t("settings.trust")),
             *_bundles(app),
+            *_hand_trusted(app),
             button(t("settings.trust_add"), add_bundle, primary=False),
             _section(t("settings.security")),
             button(t("settings.lock_now"), lock, icon=ft.Icons.LOCK),
@@ -156,6 +157,31 @@ def _bundles(app: App) -> list[ft.Control]:
             )
         )
         for bundle in held
+    ]
+
+
+def _hand_trusted(app: App) -> list[ft.Control]:
+    """The issuers trusted by hand, each with a way to take the trust back."""
+    t = app.t
+
+    def remove(did: str, name: str) -> None:
+        app.session.remove_trusted_issuer(did)
+        app.tell(t("settings.trust_removed", name=name))
+        app.refresh()
+
+    return [
+        ft.Column(
+            [
+                ft.Text(t("settings.trust_issuer", name=issuer.name, did=issuer.did)),
+                ft.TextButton(
+                    t("settings.trust_remove", name=issuer.name),
+                    icon=ft.Icons.REMOVE_CIRCLE_OUTLINE,
+                    on_click=lambda _, i=issuer: remove(i.did, i.name),
+                ),
+            ],
+            spacing=0,
+        )
+        for issuer in app.session.trusted_issuers()
     ]
 
 

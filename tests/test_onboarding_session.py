@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_sync_faults import Server
-from wallet.services import demo
+from wallet.services import demo, device_unlock
 from wallet.services.session import Session
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords
@@ -141,3 +141,28 @@ def test_issuers_trusted_by_hand_are_listed_and_can_be_removed(tmp_path: Path) -
     store = VerifierStore(tmp_path)
     assert store.trusted_name("did:key:z6MkFirst") is None  # the verifier no longer trusts it
     store.close()
+
+
+def test_biometric_unlock_wraps_the_data_key_for_the_device_keystore(tmp_path: Path) -> None:
+    session, _ = created(tmp_path)
+    assert not session.device_unlock_enabled
+    device_key = session.enable_device_unlock()
+    wrapped = tmp_path / device_unlock.FILE_NAME
+    assert session.device_unlock_enabled and wrapped.stat().st_mode & 0o777 == 0o600
+    assert bytes.fromhex(device_key) not in wrapped.read_bytes()
+    session.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)  # re-wraps the data key only
+    session.lock()
+
+    opened = Session(tmp_path)
+    opened.unlock_with_device_key(device_key)
+    assert opened.unlocked
+    opened.lock()
+    for wrong in ("00" * 32, "not hex"):
+        with pytest.raises(WrongPassphrase):
+            Session(tmp_path).unlock_with_device_key(wrong)
+
+    opened.disable_device_unlock()
+    assert not opened.device_unlock_enabled
+    with pytest.raises(WrongPassphrase):  # a key left in the keystore opens nothing now
+        Session(tmp_path).unlock_with_device_key(device_key)
+    Session(tmp_path).unlock(NEW_PASSPHRASE)  # the passphrase always works

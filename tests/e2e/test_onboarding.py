@@ -65,9 +65,12 @@ def unlock(wallet: Wallet, t: Catalog, passphrase: str) -> None:
 def test_onboarding_can_lose_the_words_no_tab_before_the_quiz(wallet: Wallet) -> None:
     """Issue 12: the bottom bar showed on the words screen, and a tap on Backpack skipped
     the quiz with the words gone for good."""
+    wallet.see(ENGLISH("onboarding.create"))
+    wallet.screenshot("onboarding")
     words = start_creating(wallet, ENGLISH)
     no_tabs(wallet, ENGLISH)
     assert not Vault.exists(wallet.directory)  # the wallet waits for the words
+    wallet.screenshot("onboarding-words")
     wallet.click(ENGLISH("onboarding.words_done"))
     wallet.see(ENGLISH("onboarding.quiz_title"))
     no_tabs(wallet, ENGLISH)
@@ -113,7 +116,13 @@ def test_forgot_passphrase_words_then_a_new_passphrase(wallet: Wallet) -> None:
     t = ENGLISH
     words = start_creating(wallet, t)
     pass_quiz(wallet, t, words)
+    wallet.tab(t("nav.settings"))
+    wallet.see(t("settings.lock_now"))
+    # No biometric prompt on the web (biometrics.available): nothing to offer, in
+    # Settings or on the lock screen, and the passphrase stays the way in.
+    assert wallet.page.get_by_text(t("settings.biometric")).count() == 0
     lock(wallet, t)
+    assert wallet.page.get_by_text(t("unlock.biometric")).count() == 0
 
     wallet.click(t("unlock.forgot"))
     wallet.see(t("unlock.forgot_help"))

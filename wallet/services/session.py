@@ -16,7 +16,7 @@ from pathlib import Path
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import images
 from wallet.services import backpack as backpack_service
-from wallet.services import qr_display, sync, trust
+from wallet.services import device_unlock, qr_display, sync, trust
 from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
@@ -178,6 +178,28 @@ class Session:
         for name, value in values.items():
             if not self.settings.get(name):
                 self.settings.set(name, value)
+
+    # --- biometric unlock (services/device_unlock.py) ---------------------------------------
+
+    @property
+    def device_unlock_enabled(self) -> bool:
+        return device_unlock.enabled(self.directory)
+
+    def enable_device_unlock(self) -> str:
+        """Returns the device key (hex) for the platform keystore."""
+        return device_unlock.enable(self.backpack.vault).hex()
+
+    def unlock_with_device_key(self, device_key: str) -> None:
+        vault = self._open_vault()
+        try:
+            key = bytes.fromhex(device_key)
+        except ValueError:
+            raise WrongPassphrase("the device's key does not open this wallet") from None
+        device_unlock.unlock(vault, key)
+        self._opened(vault)
+
+    def disable_device_unlock(self) -> None:
+        device_unlock.disable(self.directory)
 
     # --- roles ------------------------------------------------------------------------------
 

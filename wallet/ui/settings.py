@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from wallet import __version__
-from wallet.ui import navigation
+from wallet.ui import biometrics, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
 from wallet.ui.onboarding import MIN_PASSPHRASE
@@ -126,6 +126,7 @@ def view(app: App) -> ft.Control:
             button(t("settings.trust_add"), add_bundle, primary=False),
             _section(t("settings.security")),
             button(t("settings.lock_now"), lock, icon=ft.Icons.LOCK),
+            *_biometric_switch(app),
             current,
             new,
             button(t("settings.change_passphrase"), change_passphrase, primary=False),
@@ -182,6 +183,27 @@ def _hand_trusted(app: App) -> list[ft.Control]:
             spacing=0,
         )
         for issuer in app.session.trusted_issuers()
+    ]
+
+
+def _biometric_switch(app: App) -> list[ft.Control]:
+    """Only where the platform has a biometric prompt and a keystore (biometrics.py)."""
+    if not biometrics.available(app):
+        return []
+
+    async def toggle(event: ft.ControlEvent) -> None:
+        if event.control.value:
+            event.control.value = await biometrics.enable(app)
+        else:
+            await biometrics.disable(app)
+        app.refresh()
+
+    return [
+        ft.Switch(
+            label=app.t("settings.biometric"),
+            value=app.session.device_unlock_enabled,
+            on_change=toggle,
+        )
     ]
 
 

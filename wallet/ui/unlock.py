@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.ui import navigation
+from wallet.ui import biometrics, navigation
 from wallet.ui.context import App
 from wallet.ui.onboarding import passphrase_problem
 from wallet.ui.widgets import button, field, header
@@ -22,7 +22,12 @@ def view(app: App) -> ft.Control:
         if done:
             navigation.home(app)
 
+    async def with_biometrics(_: ft.ControlEvent) -> None:
+        if await biometrics.unlock(app):
+            navigation.home(app)
+
     passphrase.on_submit = submit
+    offer_biometrics = biometrics.available(app) and app.session.device_unlock_enabled
     return ft.Column(
         [
             ft.Icon(ft.Icons.LOCK, size=64),
@@ -30,6 +35,11 @@ def view(app: App) -> ft.Control:
             ft.Text(t("unlock.help")),
             passphrase,
             button(t("unlock.button"), submit),
+            *(
+                [button(t("unlock.biometric"), with_biometrics, icon=ft.Icons.FINGERPRINT)]
+                if offer_biometrics
+                else []
+            ),
             ft.TextButton(t("unlock.forgot"), on_click=lambda _: app.go(forgot)),
         ],
         spacing=16,

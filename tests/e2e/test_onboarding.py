@@ -1,6 +1,6 @@
 """Onboarding and regaining access in the real app: no tab is reachable before the
 recovery words are confirmed (and a reload then leaves no wallet), a language chosen on
-the first screen carries into the wallet, a forgotten passphrase is replaced with the
+the first screen carries into the wallet (and to its lock screen after a restart), a forgotten passphrase is replaced with the
 words, a second device restores from the words and a sync server alone, and Settings
 takes back the trust given to an issuer by hand."""
 
@@ -108,6 +108,12 @@ def test_language_chosen_before_the_wallet_carries_into_it(wallet: Wallet) -> No
 
     lock(wallet, spanish)
     wallet.see(spanish("unlock.help"))  # the language lives in the wallet now
+    unlock(wallet, spanish, PASSPHRASE)
+    wallet.see(spanish("backpack.title"))
+
+    wallet.page.evaluate("sessionStorage.clear()")  # the app starts again: the lock
+    wallet.open()  # screen speaks the language this device last used, before any unlock
+    wallet.see(spanish("unlock.help"))
     unlock(wallet, spanish, PASSPHRASE)
     wallet.see(spanish("backpack.title"))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.ui import navigation
+from wallet.ui import device_language, navigation
 from wallet.ui.context import App
 from wallet.ui.i18n import LANGUAGES, Catalog
 from wallet.ui.widgets import button, field, header
@@ -23,6 +23,7 @@ def view(app: App) -> ft.Control:
     def choose_language(event: ft.ControlEvent) -> None:
         # No wallet holds settings yet: the choice rides in the app until one exists.
         app.t = Catalog(event.control.value)
+        device_language.remember(app)
         app.refresh()
 
     language = ft.RadioGroup(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from wallet import __version__
-from wallet.ui import biometrics, navigation
+from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
 from wallet.ui.onboarding import MIN_PASSPHRASE
@@ -35,6 +35,7 @@ def view(app: App) -> ft.Control:
     def choose(name: str, value: str) -> None:
         settings.set(name, value)
         app.apply_preferences()
+        device_language.remember(app)
         app.refresh()
 
     roles = [

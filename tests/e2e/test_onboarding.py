@@ -66,6 +66,7 @@ def test_onboarding_can_lose_the_words_no_tab_before_the_quiz(wallet: Wallet) ->
     """Issue 12: the bottom bar showed on the words screen, and a tap on Backpack skipped
     the quiz with the words gone for good."""
     wallet.see(ENGLISH("onboarding.create"))
+    wallet.page.wait_for_timeout(1500)  # the first screen's semantics come before its paint
     wallet.screenshot("onboarding")
     words = start_creating(wallet, ENGLISH)
     no_tabs(wallet, ENGLISH)
@@ -180,6 +181,8 @@ def test_settings_lists_issuers_trusted_by_hand_and_removes_them(wallet: Wallet)
 
     wallet.tab(t("nav.settings"))
     wallet.see(t("settings.trust_issuer", name="Harbour College", did="did:key:z6MkhandTrusted"))
+    wallet.page.mouse.move(200, 400)
+    wallet.page.mouse.wheel(0, 600)  # down to the trusted organisations
     wallet.screenshot("settings-trusted-issuers")
     wallet.click(t("settings.trust_remove", name="Harbour College"))
     wallet.see(t("settings.trust_removed", name="Harbour College"))

@@ -5,15 +5,18 @@ hand can be reviewed and taken back."""
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.test_sync_faults import Server
+from tests.test_sync_faults import CuttingProxy, Server
 from wallet.services import demo, device_unlock
 from wallet.services.session import Session
+from wallet.services.sync_protocol import SyncError
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords
 from wallet.store.verifier_store import VerifierStore
@@ -113,6 +116,51 @@ def test_join_from_a_sync_server_with_the_words_alone(tmp_path: Path, server: st
     assert phone.unlocked
     assert phone.settings.get("language") == "es"  # the wallet's own choice travels with it
     assert phone.settings.get("server") == server  # and the phone keeps syncing there
+    phone.lock()
+    Session(tmp_path / "phone").unlock(NEW_PASSPHRASE)
+
+
+class CoverageLostAfterTheHeader(CuttingProxy):
+    """Forwards the first connection (registering, the wallet's header) and drops every
+    later one (the pull): coverage gone in the middle of a join."""
+
+    def _accept(self) -> None:
+        accepted = 0
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            accepted += 1
+            if accepted > 1:
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            budget: list[int | None] = [None]
+            for ends, answers in (((client, upstream), False), ((upstream, client), True)):
+                threading.Thread(
+                    target=self._pipe, args=(*ends, budget, answers), daemon=True
+                ).start()
+
+
+def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
+    tmp_path: Path, server: str
+) -> None:
+    laptop, words = created(tmp_path / "laptop")
+    demo.add_sample_badges(laptop.backpack, now=datetime.now(UTC))
+    laptop.sync(server)
+    proxy = CoverageLostAfterTheHeader(int(server.rsplit(":", 1)[1]))
+    patchy = f"http://127.0.0.1:{proxy.port}"
+
+    phone = Session(tmp_path / "phone")
+    with pytest.raises(SyncError):
+        phone.join(words, patchy, NEW_PASSPHRASE, "fr")
+    assert phone.unlocked  # not "a wallet already exists" on a second try
+    assert phone.settings.get("server") == patchy  # the app's background sync goes on
+    assert phone.settings.get("language") == "fr"
+    assert phone.backpack.list(page_size=1).total == 0
+    phone.sync(server)  # coverage is back
+    assert phone.backpack.list(page_size=1).total == 3
     phone.lock()
     Session(tmp_path / "phone").unlock(NEW_PASSPHRASE)
 

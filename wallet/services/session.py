@@ -21,6 +21,7 @@ from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
 from wallet.services.sync import SyncClient, SyncResult, due
+from wallet.services.sync_protocol import SyncError
 from wallet.services.trainer import Trainer
 from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase
@@ -165,8 +166,21 @@ class Session:
     def join(self, words: str, server: str, passphrase: str, language: str) -> int:
         """This device joins the wallet another device syncs to `server`, reached with the
         recovery words alone (`wallet init --recover WORDS --server URL`); returns how many
-        credentials came down."""
-        pack, _ = sync.join(self.directory, words, passphrase, server)
+        credentials came down.
+
+        A connection lost after the wallet's header came down but before every record did
+        (patchy coverage, prepaid data running out) still raises, but leaves the wallet
+        here and open, set to sync with `server`: the app's background sync finishes the
+        pull, where starting over would meet "a wallet already exists"."""
+        existed = self.exists
+        try:
+            pack, _ = sync.join(self.directory, words, passphrase, server)
+        except SyncError:
+            if existed or not self.exists:
+                raise
+            self.unlock(passphrase)
+            self.prefer(language=language, server=server)
+            raise
         self._opened(pack.vault)
         self.prefer(language=language, server=server)
         return pack.list(page_size=1).total

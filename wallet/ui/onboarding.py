@@ -198,6 +198,7 @@ def join(app: App) -> ft.Control:
         )
         if count is not None:
             app.tell(t("onboarding.restored", n=count))
+        if app.session.unlocked:  # also when the pull broke off: the rest comes by itself
             navigation.home(app)
 
     return ft.Column(

@@ -183,3 +183,16 @@ def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
         process.terminate()
         process.wait(10)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def sync_server(tmp_path: Path) -> Iterator[str]:
+    """A real sync server (`wallet serve`, SQLite) on 127.0.0.1; yields its address."""
+    from tests.test_sync_faults import Server
+
+    server = Server(tmp_path / "server")
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.kill()

@@ -16,11 +16,12 @@ from pathlib import Path
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import images
 from wallet.services import backpack as backpack_service
-from wallet.services import qr_display, trust
+from wallet.services import device_unlock, qr_display, sync, trust
 from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
 from wallet.services.sync import SyncClient, SyncResult, due
+from wallet.services.sync_protocol import SyncError
 from wallet.services.trainer import Trainer
 from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase
@@ -44,6 +45,7 @@ class Session:
         self._idle_timeout = idle_timeout
         self._vault: Vault | None = None
         self._backpack: Backpack | None = None
+        self._pending_header: dict | None = None  # see begin_create
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -122,6 +124,97 @@ class Session:
             and len(answers) == QUIZ_WORDS
         )
 
+    # --- onboarding and recovery ------------------------------------------------------------
+
+    def begin_create(self, passphrase: str) -> str:
+        """Prepare a new wallet and return its recovery words; nothing is written to the
+        wallet's directory yet.
+
+        The recovery secret is never stored (`Vault.create`), so the words can be shown
+        only while this session holds them. A wallet that existed before its words were
+        confirmed could be left, by a tap elsewhere, a closed app or a reload, opening
+        with a passphrase whose only fallback was never written down. So the wallet is
+        made in scratch space, only its header (the data key wrapped by the passphrase
+        and by the words) is kept in memory, and `confirm_create` writes it once the quiz
+        passes. An onboarding that stops before then leaves no wallet: the next start
+        offers onboarding again, with new words, and the old ones open nothing."""
+        with tempfile.TemporaryDirectory() as scratch:
+            vault, words = Vault.create(Path(scratch), passphrase, clock=self._clock)
+            self._pending_header = vault.header()
+            vault.discard()
+        return words
+
+    def confirm_create(self, words: str, answers: dict[int, str], language: str) -> bool:
+        """Create the wallet prepared by `begin_create` if the quiz answers are right,
+        unlocked and in the language chosen before it existed; False when they are not."""
+        if self._pending_header is None or not self.quiz_passes(words, answers):
+            return False
+        vault = Vault.from_header(self.directory, self._pending_header, clock=self._clock)
+        self._pending_header = None
+        vault.unlock_with_recovery(words)
+        self._opened(vault)
+        self.settings.set("language", language)
+        return True
+
+    def recover_access(self, words: str, new_passphrase: str) -> None:
+        """Forgot the passphrase: open with the recovery words and set a new one."""
+        vault = self._open_vault()
+        vault.unlock_with_recovery(words)
+        vault.change_passphrase(new_passphrase)
+        self._opened(vault)
+
+    def join(self, words: str, server: str, passphrase: str, language: str) -> int:
+        """This device joins the wallet another device syncs to `server`, reached with the
+        recovery words alone (`wallet init --recover WORDS --server URL`); returns how many
+        credentials came down.
+
+        A connection lost after the wallet's header came down but before every record did
+        (patchy coverage, prepaid data running out) still raises, but leaves the wallet
+        here and open, set to sync with `server`: the app's background sync finishes the
+        pull, where starting over would meet "a wallet already exists"."""
+        existed = self.exists
+        try:
+            pack, _ = sync.join(self.directory, words, passphrase, server)
+        except SyncError:
+            if existed or not self.exists:
+                raise
+            self.unlock(passphrase)
+            self.prefer(language=language, server=server)
+            raise
+        self._opened(pack.vault)
+        self.prefer(language=language, server=server)
+        return pack.list(page_size=1).total
+
+    def prefer(self, **values: str) -> None:
+        """Choices made before a restored wallet was open (its language, say): each is
+        kept only where the wallet has none, since its own follow it from device to
+        device."""
+        for name, value in values.items():
+            if not self.settings.get(name):
+                self.settings.set(name, value)
+
+    # --- biometric unlock (services/device_unlock.py) ---------------------------------------
+
+    @property
+    def device_unlock_enabled(self) -> bool:
+        return device_unlock.enabled(self.directory)
+
+    def enable_device_unlock(self) -> str:
+        """Returns the device key (hex) for the platform keystore."""
+        return device_unlock.enable(self.backpack.vault).hex()
+
+    def unlock_with_device_key(self, device_key: str) -> None:
+        vault = self._open_vault()
+        try:
+            key = bytes.fromhex(device_key)
+        except ValueError:
+            raise WrongPassphrase("the device's key does not open this wallet") from None
+        device_unlock.unlock(vault, key)
+        self._opened(vault)
+
+    def disable_device_unlock(self) -> None:
+        device_unlock.disable(self.directory)
+
     # --- roles ------------------------------------------------------------------------------
 
     def _open_vault(self) -> Vault:
@@ -161,6 +254,14 @@ class Session:
     def trust_bundles(self) -> list[trust.Held]:
         with closing(VerifierStore(self.directory)) as store:
             return trust.held(store)
+
+    def trusted_issuers(self) -> list[trust.HandTrusted]:
+        with closing(VerifierStore(self.directory)) as store:
+            return trust.hand_trusted(store)
+
+    def remove_trusted_issuer(self, did: str) -> None:
+        with closing(VerifierStore(self.directory)) as store:
+            trust.untrust(store, did)
 
     def sync(self, server: str) -> SyncResult:
         with closing(VerifierStore(self.directory)) as store:

@@ -61,5 +61,22 @@ def held(store: VerifierStore) -> list[Held]:
     return found
 
 
+@dataclass(frozen=True)
+class HandTrusted:
+    did: str
+    name: str
+
+
+def hand_trusted(store: VerifierStore) -> list[HandTrusted]:
+    """The issuers trusted by hand (`wallet trust add-issuer`, or from a verdict), which a
+    verifier reviews in settings: a trust once given should be as easy to take back."""
+    return [HandTrusted(did, name) for did, name in store.trusted_issuers()]
+
+
+def untrust(store: VerifierStore, did: str) -> None:
+    """Take back a trust given by hand; a pinned bundle may still vouch for the issuer."""
+    store.distrust(did)
+
+
 def _name(read: trust_bundle.TrustBundle) -> str:
     return read.organisations.get(read.publisher, {}).get("name") or read.publisher

@@ -374,6 +374,16 @@ class Vault:
         self._opened_with(data_key)
         self._remember_account(secret)
 
+    def wrap_for_device(self, device_key: bytes) -> bytes:
+        """The data key wrapped by a key the platform keystore holds (biometric unlock)."""
+        return sealing.wrap_key(device_key, self._key(), "device")
+
+    def unlock_with_device_key(self, device_key: bytes, wrapped: bytes) -> None:
+        data_key = sealing.unwrap_key(device_key, wrapped, "device")
+        if data_key is None:
+            raise WrongPassphrase("the device's key does not open this wallet")
+        self._data_key = data_key
+
     def _remember_account(self, secret: bytes) -> None:
         """The sync account key comes from the recovery secret, which is never stored; keep
         the derived seed, sealed, so this device can sync without the words."""

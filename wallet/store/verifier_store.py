@@ -60,6 +60,14 @@ class VerifierStore:
         row = self.db.execute("SELECT name FROM trusted_issuers WHERE did = ?", [did]).fetchone()
         return row[0] if row else None
 
+    def trusted_issuers(self) -> list[tuple[str, str]]:
+        """(did, name) of each issuer trusted by hand, by name."""
+        rows = self.db.execute("SELECT did, name FROM trusted_issuers ORDER BY name, did")
+        return [(did, name) for did, name in rows.fetchall()]
+
+    def distrust(self, did: str) -> None:
+        self.db.execute("DELETE FROM trusted_issuers WHERE did = ?", [did])
+
     def bundles(self) -> list[dict[str, Any]]:
         """The trust bundles this verifier pinned, each already verified when it was saved."""
         rows = self.db.execute("SELECT document FROM trust_bundles ORDER BY publisher").fetchall()

@@ -13,8 +13,9 @@ import flet as ft
 
 from wallet.services.session import Session
 from wallet.services.sync_protocol import SyncError
-from wallet.ui import onboarding, unlock
+from wallet.ui import device_language, onboarding, unlock
 from wallet.ui.context import App
+from wallet.ui.i18n import Catalog
 
 IDLE_CHECK_SECONDS = 15
 SYNC_CHECK_SECONDS = 5  # cheap: a look at the outbox and the last sync's state
@@ -29,6 +30,10 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         app = App(page, Session(directory))
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
         app.go(unlock.view if app.session.exists else onboarding.view)
+        language = await device_language.recall()
+        if language and language != app.t.language:
+            app.t = Catalog(language)
+            app.refresh()
         page.run_task(_idle_lock, app)
         page.run_task(_sync_when_due, app)
 

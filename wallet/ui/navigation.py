@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from wallet.ui import device_language
 from wallet.ui.context import App
 
 ROLES = ("learner", "employer", "trainer")
@@ -28,6 +29,7 @@ def _tabs(app: App) -> list[tuple[str, ft.IconData, object]]:
 def home(app: App) -> None:
     """Where an unlocked wallet opens: the first role's tab, in the wallet's language."""
     app.apply_preferences()
+    device_language.remember(app)
     app.go(_tabs(app)[0][2])
 
 

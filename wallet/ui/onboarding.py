@@ -1,12 +1,17 @@
-"""First run: create a wallet (passphrase, recovery words, a short quiz) or restore one
-from the recovery words and a backup file."""
+"""First run: choose a language, then create a wallet (passphrase, recovery words, a short
+quiz) or restore one from the recovery words, with a backup file or a sync server.
+
+From the words screen until the quiz passes there is no way to a tab: the wallet does not
+exist yet (`Session.begin_create`), so the app shows no navigation bar, and the screens
+offer only the words and the quiz."""
 
 from __future__ import annotations
 
 import flet as ft
 
-from wallet.ui import navigation
+from wallet.ui import device_language, navigation
 from wallet.ui.context import App
+from wallet.ui.i18n import LANGUAGES, Catalog
 from wallet.ui.widgets import button, field, header
 
 MIN_PASSPHRASE = 8
@@ -14,20 +19,35 @@ MIN_PASSPHRASE = 8
 
 def view(app: App) -> ft.Control:
     t = app.t
+
+    def choose_language(event: ft.ControlEvent) -> None:
+        # No wallet holds settings yet: the choice rides in the app until one exists.
+        app.t = Catalog(event.control.value)
+        device_language.remember(app)
+        app.refresh()
+
+    language = ft.RadioGroup(
+        ft.Row([ft.Radio(value=code, label=name) for code, name in LANGUAGES.items()], wrap=True),
+        value=t.language,
+        on_change=choose_language,
+    )
     return ft.Column(
         [
             ft.Icon(ft.Icons.SCHOOL, size=64),
             ft.Text(t("onboarding.title"), size=26, weight=ft.FontWeight.BOLD),
+            ft.Text(t("settings.language"), weight=ft.FontWeight.BOLD),
+            language,
             ft.Text(t("onboarding.intro")),
             button(t("onboarding.create"), lambda _: app.go(create)),
             button(t("onboarding.restore"), lambda _: app.go(restore), primary=False),
+            button(t("onboarding.join"), lambda _: app.go(join), primary=False),
         ],
         spacing=16,
         scroll=ft.ScrollMode.AUTO,
     )
 
 
-def _passphrase_problem(app: App, first: str, second: str) -> str | None:
+def passphrase_problem(app: App, first: str, second: str) -> str | None:
     if len(first) < MIN_PASSPHRASE:
         return app.t("onboarding.passphrase_short", n=MIN_PASSPHRASE)
     if first != second:
@@ -41,12 +61,12 @@ def create(app: App) -> ft.Control:
     second = field(t("field.passphrase_again"), password=True)
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = _passphrase_problem(app, first.value or "", second.value or "")
+        problem = passphrase_problem(app, first.value or "", second.value or "")
         second.error = problem
         if problem:
             app.page.update()
             return
-        words = await app.work(t("busy.creating"), app.session.create, first.value)
+        words = await app.work(t("busy.creating"), app.session.begin_create, first.value)
         if words:
             app.go(show_words, words=words)
 
@@ -85,11 +105,13 @@ def quiz(app: App, words: str) -> ft.Control:
     positions = app.session.quiz_positions(words)
     fields = {n: field(t("onboarding.word_n", n=n)) for n in positions}
 
-    def submit(_: ft.ControlEvent) -> None:
+    async def submit(_: ft.ControlEvent) -> None:
         answers = {n: f.value or "" for n, f in fields.items()}
-        if app.session.quiz_passes(words, answers):
+        job = app.session.confirm_create
+        created = await app.work(t("busy.creating"), job, words, answers, t.language)
+        if created:
             navigation.home(app)
-        else:
+        elif created is not None:
             app.tell(t("onboarding.quiz_wrong"), error=True)
 
     return ft.Column(
@@ -120,7 +142,7 @@ def restore(app: App) -> ft.Control:
             app.page.update()
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = _passphrase_problem(app, first.value or "", second.value or "")
+        problem = passphrase_problem(app, first.value or "", second.value or "")
         second.error = problem
         if not backup:
             problem = problem or t("onboarding.no_backup")
@@ -132,6 +154,7 @@ def restore(app: App) -> ft.Control:
             t("busy.restoring"), app.session.restore, words.value or "", backup[0], first.value
         )
         if count is not None:
+            app.session.prefer(language=t.language)
             app.tell(t("onboarding.restored", n=count))
             navigation.home(app)
 
@@ -144,6 +167,49 @@ def restore(app: App) -> ft.Control:
             first,
             second,
             button(t("onboarding.restore_button"), submit),
+        ],
+        spacing=16,
+        scroll=ft.ScrollMode.AUTO,
+    )
+
+
+def join(app: App) -> ft.Control:
+    """Restore with the recovery words alone, from the sync server another device uses."""
+    t = app.t
+    words = field(t("field.recovery_words"), multiline=True)
+    server = field(t("settings.server"))
+    first = field(t("field.new_passphrase"), password=True)
+    second = field(t("field.passphrase_again"), password=True)
+
+    async def submit(_: ft.ControlEvent) -> None:
+        problem = passphrase_problem(app, first.value or "", second.value or "")
+        second.error = problem
+        server.error = None if (server.value or "").strip() else t("onboarding.no_server")
+        app.page.update()
+        if problem or server.error:
+            return
+        count = await app.work(
+            t("busy.joining"),
+            app.session.join,
+            words.value or "",
+            (server.value or "").strip(),
+            first.value,
+            t.language,
+        )
+        if count is not None:
+            app.tell(t("onboarding.restored", n=count))
+        if app.session.unlocked:  # also when the pull broke off: the rest comes by itself
+            navigation.home(app)
+
+    return ft.Column(
+        [
+            header(app, t("onboarding.join"), lambda: app.go(view)),
+            ft.Text(t("onboarding.join_help")),
+            words,
+            server,
+            first,
+            second,
+            button(t("onboarding.join_button"), submit),
         ],
         spacing=16,
         scroll=ft.ScrollMode.AUTO,

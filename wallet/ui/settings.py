@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from wallet import __version__
-from wallet.ui import navigation
+from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
 from wallet.ui.onboarding import MIN_PASSPHRASE
@@ -35,6 +35,7 @@ def view(app: App) -> ft.Control:
     def choose(name: str, value: str) -> None:
         settings.set(name, value)
         app.apply_preferences()
+        device_language.remember(app)
         app.refresh()
 
     roles = [
@@ -122,9 +123,11 @@ def view(app: App) -> ft.Control:
             button(t("settings.sync_now"), sync_now, primary=False),
             _section(t("settings.trust")),
             *_bundles(app),
+            *_hand_trusted(app),
             button(t("settings.trust_add"), add_bundle, primary=False),
             _section(t("settings.security")),
             button(t("settings.lock_now"), lock, icon=ft.Icons.LOCK),
+            *_biometric_switch(app),
             current,
             new,
             button(t("settings.change_passphrase"), change_passphrase, primary=False),
@@ -156,6 +159,52 @@ def _bundles(app: App) -> list[ft.Control]:
             )
         )
         for bundle in held
+    ]
+
+
+def _hand_trusted(app: App) -> list[ft.Control]:
+    """The issuers trusted by hand, each with a way to take the trust back."""
+    t = app.t
+
+    def remove(did: str, name: str) -> None:
+        app.session.remove_trusted_issuer(did)
+        app.tell(t("settings.trust_removed", name=name))
+        app.refresh()
+
+    return [
+        ft.Column(
+            [
+                ft.Text(t("settings.trust_issuer", name=issuer.name, did=issuer.did)),
+                ft.TextButton(
+                    t("settings.trust_remove", name=issuer.name),
+                    icon=ft.Icons.REMOVE_CIRCLE_OUTLINE,
+                    on_click=lambda _, i=issuer: remove(i.did, i.name),
+                ),
+            ],
+            spacing=0,
+        )
+        for issuer in app.session.trusted_issuers()
+    ]
+
+
+def _biometric_switch(app: App) -> list[ft.Control]:
+    """Only where the platform has a biometric prompt and a keystore (biometrics.py)."""
+    if not biometrics.available(app):
+        return []
+
+    async def toggle(event: ft.ControlEvent) -> None:
+        if event.control.value:
+            event.control.value = await biometrics.enable(app)
+        else:
+            await biometrics.disable(app)
+        app.refresh()
+
+    return [
+        ft.Switch(
+            label=app.t("settings.biometric"),
+            value=app.session.device_unlock_enabled,
+            on_change=toggle,
+        )
     ]
 
 

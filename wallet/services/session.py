@@ -141,7 +141,7 @@ class Session:
         with tempfile.TemporaryDirectory() as scratch:
             vault, words = Vault.create(Path(scratch), passphrase, clock=self._clock)
             self._pending_header = vault.header()
-            vault.discard()
+            vault.close()
         return words
 
     def confirm_create(self, words: str, answers: dict[int, str], language: str) -> bool:

@@ -382,7 +382,7 @@ class Vault:
         data_key = sealing.unwrap_key(device_key, wrapped, "device")
         if data_key is None:
             raise WrongPassphrase("the device's key does not open this wallet")
-        self._data_key = data_key
+        self._opened_with(data_key)
 
     def _remember_account(self, secret: bytes) -> None:
         """The sync account key comes from the recovery secret, which is never stored; keep

@@ -172,17 +172,22 @@ class _Connection:
             )
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
         body = bytearray()
-        while chunk := response.read(_READ):
-            self._counts.bytes_received += len(chunk)
-            if inflater is not None:
-                try:  # never more than one byte past the cap, however far the chunk inflates
-                    chunk = inflater.decompress(chunk, MAX_ANSWER_BYTES + 1 - len(body))
+        while data := response.read(_READ):
+            self._counts.bytes_received += len(data)
+            while data:  # inflated a piece at a time, however far one chunk would inflate
+                if inflater is None:
+                    body += data
+                    break
+                try:
+                    body += inflater.decompress(data, _READ)
                 except zlib.error:
                     raise SyncError(
                         "the sync server sent a damaged compressed answer", "bad-encoding"
                     ) from None
-            body += chunk
-            if len(body) > MAX_ANSWER_BYTES or (inflater and inflater.unconsumed_tail):
+                data = inflater.unconsumed_tail
+                if len(body) > MAX_ANSWER_BYTES:
+                    break
+            if len(body) > MAX_ANSWER_BYTES:
                 raise SyncError(
                     f"the sync server sent an answer over {MAX_ANSWER_BYTES:,} bytes", "too-large"
                 )

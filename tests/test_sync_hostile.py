@@ -28,7 +28,7 @@ from wallet.services import sync
 from wallet.services import sync_protocol as protocol
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.store import vault as vault_module
-from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, Vault
+from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, StoredRecord, Vault
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -152,9 +152,9 @@ def synced_backpack(
     return pack, ids, words
 
 
-def everything(pack: Backpack) -> dict[str, tuple[int, bool, bytes | None]]:
-    """What the device holds, sealed: each record's version, deletion and blob."""
-    return {r.id: (r.version, r.deleted, r.blob) for r in pack.vault.stored()}
+def everything(pack: Backpack) -> dict[str, StoredRecord]:
+    """What the device holds, sealed: every record and tombstone as it is stored."""
+    return {r.id: r for r in pack.vault.stored()}
 
 
 def client(pack: Backpack, server_url: str) -> sync.SyncClient:
@@ -196,9 +196,9 @@ def test_h1_forged_tombstones_delete_nothing(tmp_path: Path, server: Server) -> 
 
     result = client(pack, url(server)).sync()
 
-    assert result.refused == {"unsealed": len(bare)}  # moved and relabelled replace two
     assert everything(pack) == before  # nothing lost, nothing changed
     assert len(contents(pack)) == 3 and pack.holder_key(holder)
+    assert result.refused == {"unsealed": len(bare)}  # moved and relabelled replace two
     still_syncs(pack, url(server))
 
 
@@ -212,19 +212,23 @@ def test_h1_local_only_records_are_never_touched_whatever_kind_is_named(
     device, account = sync._device_key(pack.vault), sync.account_did(pack.vault)
     rows = ServerRows(server, pack)
     now = int(time.time() * 1000)
-    rows.write(*([i, CREDENTIAL, 99, now, now, 1, None] for i in (DEVICE_KEY, SYNC_ACCOUNT)))
-    assert client(pack, url(server)).sync().refused == {"local-only": 2}
-    # the device key's own sealed blob, said to be a credential; the seed, said to be itself
     key = pack.vault.stored_record(DEVICE_KEY)
-    rows.write(
-        [key.id, CREDENTIAL, key.version + 1, now, now, 0, key.blob],
-        [SYNC_ACCOUNT, SYNC_ACCOUNT, 99, now, now, 1, None],
-    )
-    assert client(pack, url(server)).sync().refused == {"local-only": 2}
+    forged = [
+        [[i, CREDENTIAL, 99, now, now, 1, None] for i in (DEVICE_KEY, SYNC_ACCOUNT)],
+        # the device key's own sealed blob, said to be a credential; the seed, as itself
+        [
+            [key.id, CREDENTIAL, key.version + 1, now, now, 0, key.blob],
+            [SYNC_ACCOUNT, SYNC_ACCOUNT, 99, now, now, 1, None],
+        ],
+    ]
+    for rows_of_lies in forged:
+        rows.write(*rows_of_lies)
+        result = client(pack, url(server)).sync()
 
-    assert everything(pack) == before
-    assert sync._device_key(pack.vault).public == device.public
-    assert sync.account_did(pack.vault) == account
+        assert everything(pack) == before
+        assert sync._device_key(pack.vault).public == device.public
+        assert sync.account_did(pack.vault) == account
+        assert result.refused == {"local-only": 2}
     still_syncs(pack, url(server))
 
 
@@ -250,11 +254,11 @@ def test_h1_a_row_without_a_blob_or_malformed_is_skipped_and_the_rest_applies(
 
     result = client(phone, url(server)).sync()
 
-    assert result.refused == {"unsealed": 1, "malformed": 2}
     assert phone.show(ids[0]).tags == ["changed on the laptop"]  # the genuine change
     changed = {i for i in before if everything(phone)[i] != before[i]}
     assert changed == {ids[0]}
     assert len(contents(phone)) == 3
+    assert result.refused == {"unsealed": 1, "malformed": 2}
     still_syncs(phone, url(server))
 
 
@@ -274,8 +278,8 @@ def test_records_from_the_future_are_refused(tmp_path: Path, server: Server) -> 
 
     result = client(pack, url(server)).sync()
 
-    assert result.refused == {"from-the-future": 2}
     assert everything(pack) == before
+    assert result.refused == {"from-the-future": 2}
     still_syncs(pack, url(server))
 
 
@@ -413,8 +417,8 @@ def test_m10_an_answer_too_large_is_refused_in_bounded_memory(
     finally:
         tracemalloc.stop()
 
-    assert refused.value.code == "too-large"
     assert peak < trust_bundle.MAX_BYTES + 8 * 1024 * 1024  # the cap and change, never 64 MB
+    assert refused.value.code == "too-large"
     assert everything(pack) == before and pack.vault.sync_state("cursor") == cursor
     liar.lie = lambda method, path, answer: None
     client(pack, liar.url).sync()

@@ -8,6 +8,7 @@ and the next honest sync works."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import http.client
 import http.server
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.test_sync import contents, second_device
 from tests.test_sync_faults import Server
@@ -27,7 +30,9 @@ from tests.test_vault import PASSPHRASE, Clock, as_source, distinctive_badge, ne
 from wallet.services import sync
 from wallet.services import sync_protocol as protocol
 from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.services.keyring import HOLDER_KEY
 from wallet.store import vault as vault_module
+from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, StoredRecord, Vault
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
@@ -469,3 +474,64 @@ def test_an_old_backup_with_bare_tombstones_still_restores(tmp_path: Path) -> No
     )
     assert list(contents(restored)) == [kept]
     assert restored.vault.stored_record(gone).deleted
+
+
+# --- properties: a pulled row is a record or refused, and any tampering is caught ----------
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.binary(max_size=8),
+    lambda inner: st.lists(inner, max_size=8),
+    max_leaves=16,
+)
+
+
+_NEAR_ROWS = st.lists(
+    st.integers(-1, 2**54) | st.text(max_size=5) | st.none() | st.binary(max_size=4),
+    min_size=7,
+    max_size=7,
+)
+
+
+@given(_ANY | _NEAR_ROWS)
+def test_a_pulled_row_is_a_record_or_refused_by_name(row: Any) -> None:
+    try:
+        record = protocol.record(row)
+    except protocol.ProtocolError:
+        return
+    assert isinstance(record, StoredRecord) and record.row() == [*row[:5], int(row[5]), row[6]]
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Vault, list[StoredRecord]]:
+    """A vault holding a credential and a tombstone, both sealed."""
+    pack, _ = new_backpack(tmp_path_factory.mktemp("sealed"))
+    [kept, gone] = [
+        r.id
+        for r in pack.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in (1, 2))
+    ]
+    pack.delete(gone)
+    return pack.vault, [pack.vault.stored_record(kept), pack.vault.stored_record(gone)]
+
+
+@given(
+    which=st.integers(0, 1),
+    field=st.sampled_from(["id", "kind", "version", "deleted", "blob"]),
+    flip=st.integers(0, 10_000),
+)
+def test_any_change_to_a_sealed_record_or_tombstone_is_caught(
+    sealed: tuple[Vault, list[StoredRecord]], which: int, field: str, flip: int
+) -> None:
+    vault, records = sealed
+    record = records[which]
+    assert vault.open_stored(record) is not None
+    blob = bytearray(record.blob)
+    blob[flip % len(blob)] ^= 1 + flip % 255
+    changed = {
+        "id": {"id": records[1 - which].id},
+        "kind": {"kind": HOLDER_KEY},
+        "version": {"version": record.version + 1 + flip},
+        "deleted": {"deleted": not record.deleted},
+        "blob": {"blob": bytes(blob)},
+    }[field]
+    with pytest.raises(VaultCorrupt):
+        vault.open_stored(dataclasses.replace(record, **changed))

@@ -34,7 +34,7 @@ class SyncError(UnusableInput):
     local data is untouched. `code` names which, for callers and tests (the message is
     the detail shown after the catalog's sentence)."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str = "refused") -> None:
         super().__init__(message)
         self.code = code
 

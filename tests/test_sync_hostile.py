@@ -12,6 +12,7 @@ import dataclasses
 import gzip
 import http.client
 import http.server
+import json
 import sqlite3
 import threading
 import time
@@ -387,6 +388,79 @@ def test_a_cursor_for_another_account_costs_a_full_pull_not_the_sync(
     assert again.refused == {} and again.pulled >= 1
     assert contents(pack) == contents(phone)
     assert all(everything(pack)[i] == before[i] for i in before)
+
+
+def test_a_server_that_always_has_more_cannot_keep_the_device(
+    tmp_path: Path, liar: Liar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pull answer says "more", with a cursor that creeps forward: the sync ends."""
+    pack, _, _ = synced_backpack(tmp_path / "laptop", liar.url)
+    monkeypatch.setattr(sync, "MAX_PULL_BATCHES", 5)
+    pulls = []
+
+    def endless(method: str, path: str, answer: Answer) -> Answer | None:
+        if not path.startswith("/v1/pull"):
+            return None
+        pulls.append(path)
+        forever = {"records": [], "cursor": f"{1000 + len(pulls)}.abcd", "more": True}
+        return 200, answer[1], protocol.encode(forever)
+
+    liar.lie = endless
+    client(pack, liar.url).sync()
+    assert len(pulls) == 5
+
+
+def test_a_push_answer_that_counts_nothing_is_refused_and_the_batch_stays(
+    tmp_path: Path, liar: Liar
+) -> None:
+    pack, _, _ = synced_backpack(tmp_path / "laptop", liar.url)
+    list(pack.import_sources([as_source("a.json", distinctive_badge(70))]))
+
+    def nonsense(method: str, path: str, answer: Answer) -> Answer | None:
+        if path == "/v1/push":
+            return 200, answer[1], protocol.encode(["not", "an", "answer"])
+        return None
+
+    liar.lie = nonsense
+    with pytest.raises(protocol.SyncError) as refused:
+        client(pack, liar.url).sync()
+    assert refused.value.code == "unreadable" and len(pack.vault.outbox()) == 1
+
+
+def test_a_log_that_pages_forever_is_refused(liar: Liar) -> None:
+    """The same page of entries again and again: reading an issuance log ends."""
+    pages = []
+
+    def same_page(method: str, path: str, answer: Answer) -> Answer | None:
+        pages.append(path)
+        if len(pages) > 20:  # what c4f2b8d would do forever
+            return 500, {}, b""
+        page = {"entries": [{"seq": 1}, {"seq": 2}]}
+        return 200, {"Content-Type": "application/json"}, json.dumps(page).encode()
+
+    liar.lie = same_page
+    with pytest.raises(protocol.SyncError) as refused:
+        sync.fetch_log(liar.url, "did:key:z6MkTrainer", 0)
+    assert len(pages) == 2 and refused.value.code == "unreadable"
+
+
+def test_moving_to_another_server_starts_afresh_there(tmp_path: Path, server: Server) -> None:
+    """The cursor, the uploaded header and the log position were the old server's: a device
+    pointed at a new one uploads its header there and pulls from the start."""
+    pack, _, words = synced_backpack(tmp_path / "laptop", url(server))
+    elsewhere = Server(tmp_path / "elsewhere")
+    elsewhere.start()
+    try:
+        moved = f"http://127.0.0.1:{elsewhere.port}"
+        assert client(pack, moved).sync().pushed >= 3  # everything, though the outbox was empty
+        phone = second_device(tmp_path, words, moved)  # needs the header there
+        assert contents(phone) == contents(pack)
+        list(phone.import_sources([as_source("a.json", distinctive_badge(80))]))
+        client(phone, moved).sync()
+        assert client(pack, moved).sync().pulled == 1  # what the phone added
+        assert contents(phone) == contents(pack)
+    finally:
+        elsewhere.kill()
 
 
 # --- M10: answers too large, compressed or not ----------------------------------------------

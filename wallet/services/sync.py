@@ -340,9 +340,11 @@ class SyncClient:
             device = _device_key(self.vault)
             if self.vault.sync_state("registered") != self.server:
                 _register(connection, device, _account_key(self.vault))
-                with self.vault.transaction():  # what the previous server held is not its
+                with self.vault.transaction():  # a new server holds nothing of ours yet
                     for name in ("cursor", "header", _LOG_UPLOADED):
                         self.vault.set_sync_state(name, None)
+                    if self.vault.sync_state("registered") is not None:
+                        self.vault.queue_everything()
                     self.vault.set_sync_state("registered", self.server)
             self.vault.seal_old_tombstones()
             self._push_header(connection, device)

@@ -402,6 +402,16 @@ class Vault:
         rows = self.db.execute("SELECT id FROM outbox ORDER BY rowid").fetchall()
         return [r for (record_id,) in rows if (r := self.stored_record(record_id)) is not None]
 
+    def queue_everything(self) -> None:
+        """Put every record and tombstone that may leave this device in the outbox: for a
+        sync server that holds none of them yet."""
+        self.db.execute(
+            f"INSERT INTO outbox (id, version) SELECT id, version FROM records "
+            f"WHERE kind NOT IN ({', '.join('?' * len(LOCAL_KINDS))}) ORDER BY rowid "
+            "ON CONFLICT(id) DO UPDATE SET version = excluded.version",
+            sorted(LOCAL_KINDS),
+        )
+
     def queued(self, record_id: str) -> bool:
         return (
             self.db.execute("SELECT 1 FROM outbox WHERE id = ?", [record_id]).fetchone() is not None

@@ -395,14 +395,15 @@ def test_a_server_that_always_has_more_cannot_keep_the_device(
 ) -> None:
     """Every pull answer says "more", with a cursor that creeps forward: the sync ends."""
     pack, _, _ = synced_backpack(tmp_path / "laptop", liar.url)
-    monkeypatch.setattr(sync, "MAX_PULL_BATCHES", 5)
+    monkeypatch.setattr(sync, "MAX_PULL_BATCHES", 5, raising=False)
     pulls = []
 
     def endless(method: str, path: str, answer: Answer) -> Answer | None:
         if not path.startswith("/v1/pull"):
             return None
         pulls.append(path)
-        forever = {"records": [], "cursor": f"{1000 + len(pulls)}.abcd", "more": True}
+        more = len(pulls) < 50  # c4f2b8d would go on for as long as we said "more"
+        forever = {"records": [], "cursor": f"{1000 + len(pulls)}.abcd", "more": more}
         return 200, answer[1], protocol.encode(forever)
 
     liar.lie = endless

@@ -446,14 +446,15 @@ def test_a_log_that_pages_forever_is_refused(liar: Liar) -> None:
 
 
 def test_moving_to_another_server_starts_afresh_there(tmp_path: Path, server: Server) -> None:
-    """The cursor, the uploaded header and the log position were the old server's: a device
-    pointed at a new one uploads its header there and pulls from the start."""
+    """The new server does not know the old one's cursor: the device pulls from the start
+    there, uploads its header again and offers it every record."""
     pack, _, words = synced_backpack(tmp_path / "laptop", url(server))
     elsewhere = Server(tmp_path / "elsewhere")
     elsewhere.start()
     try:
         moved = f"http://127.0.0.1:{elsewhere.port}"
-        assert client(pack, moved).sync().pushed >= 3  # everything, though the outbox was empty
+        assert client(pack, moved).sync().pushed == 0  # the outbox was empty
+        assert client(pack, moved).sync().pushed >= 3  # then everything
         phone = second_device(tmp_path, words, moved)  # needs the header there
         assert contents(phone) == contents(pack)
         list(phone.import_sources([as_source("a.json", distinctive_badge(80))]))

@@ -340,11 +340,9 @@ class SyncClient:
             device = _device_key(self.vault)
             if self.vault.sync_state("registered") != self.server:
                 _register(connection, device, _account_key(self.vault))
-                with self.vault.transaction():  # a new server holds nothing of ours yet
-                    for name in ("cursor", "header", _LOG_UPLOADED):
+                with self.vault.transaction():  # another server may lack our header and log
+                    for name in ("header", _LOG_UPLOADED):
                         self.vault.set_sync_state(name, None)
-                    if self.vault.sync_state("registered") is not None:
-                        self.vault.queue_everything()
                     self.vault.set_sync_state("registered", self.server)
             self.vault.seal_old_tombstones()
             self._push_header(connection, device)
@@ -433,9 +431,12 @@ class SyncClient:
                 device, "GET", f"/v1/pull?cursor={cursor}&limit={BATCH}"
             )
             if status == 400 and _server_error(status, data)[0] == "bad-cursor" and not restarted:
-                # the server does not know our cursor (reset, or one a liar handed us): start
-                # over once; what we hold already ranks equal and is skipped
-                self.vault.set_sync_state("cursor", "")
+                # the server does not know our cursor: another server, one that lost its
+                # data, or a cursor a liar handed us. Pull from the start, once (what we hold
+                # ranks equal and is skipped), and offer it everything on the next push.
+                with self.vault.transaction():
+                    self.vault.set_sync_state("cursor", "")
+                    self.vault.queue_everything()
                 restarted = True
                 continue
             answer = _expect(status, data, 200)

@@ -355,11 +355,11 @@ class Vault:
         )
         self._queue(record_id, kind, version)
 
-    def seal_old_tombstones(self) -> int:
+    def seal_old_tombstones(self) -> None:
         """Vaults before sealed tombstones kept a delete as a bare row, which other devices
         now refuse; seal each at a new version and queue it, so the delete syncs again."""
         if not self._meta(UNSEALED_TOMBSTONES):
-            return 0
+            return
         rows = self.db.execute(
             "SELECT id, kind, version FROM records WHERE deleted = 1 AND blob IS NULL"
         ).fetchall()
@@ -367,7 +367,6 @@ class Vault:
             for record_id, kind, version in rows:
                 self._bury(record_id, kind, version + 1)
             self.db.execute("DELETE FROM meta WHERE key = ?", [UNSEALED_TOMBSTONES])
-        return len(rows)
 
     def ids(self, kind: str, *, newest_first: bool = True) -> list[str]:
         order = "DESC" if newest_first else "ASC"

@@ -29,7 +29,7 @@ from wallet.store.errors import (
     WrongRecoveryWords,
 )
 from wallet.store.schema import MIGRATIONS
-from wallet.store.vault import DATABASE_NAME, Vault
+from wallet.store.vault import DATABASE_NAME, TOMBSTONE, Vault
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
@@ -134,10 +134,9 @@ def test_delete_keeps_a_tombstone(tmp_path: Path) -> None:
     assert pack.list().total == 2
     with pytest.raises(RecordNotFound):
         pack.show(ids[0])
-    row = pack.vault.db.execute(
-        "SELECT deleted, blob, version FROM records WHERE id = ?", [ids[0]]
-    ).fetchone()
-    assert row == (1, None, 2)
+    tombstone = pack.vault.stored_record(ids[0])
+    assert (tombstone.deleted, tombstone.version) == (True, 2)
+    assert pack.vault.open_stored(tombstone) == TOMBSTONE  # sealed, like any record
     assert pack.search("pump #0") == []
 
 

@@ -461,6 +461,8 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             f"pushed {result.pushed}, pulled {result.pulled}; "
             f"{result.bytes_sent} bytes sent, {result.bytes_received} received"
         )
+        for reason, count in sorted(result.refused.items()):
+            print(f"refused {count} from the server: {reason}")
     return EXIT_OK
 
 

@@ -6,18 +6,25 @@ interrupted sync re-sends at most that batch, and the server ignores what it alr
 Pull: records changed since our cursor come down in batches and are applied by the same
 ranking the server uses (version, then update time, then digest), so devices converge.
 Concurrent edits of one credential merge per field: tags by their own update time.
+
+The server is untrusted: a pulled record is applied only if it opens under the data key
+with its id, kind, version and deletion (tombstones are sealed too), never replaces a
+record that stays on this device, and is neither dated far ahead of our clock nor older
+than what we hold. A row that fails is skipped and counted (`SyncResult.refused`); an
+answer that is too large, or a cursor that goes back, ends the sync with a named
+`SyncError` before anything local changes.
 """
 
 from __future__ import annotations
 
-import gzip
 import http.client
 import json
 import random
 import time
+import zlib
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +34,7 @@ from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.sync_protocol import SyncError
 from wallet.services.trainer import Trainer
 from wallet.store import kdf, recovery
+from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, trust_bundle
@@ -36,6 +44,14 @@ BATCH = 50
 _JSON = "application/json"
 _LOG_UPLOADED = "log-uploaded"  # the last issuance log entry the server accepted
 PULL_EVERY_SECONDS = 15 * 60  # with nothing to push, look for other devices' changes this often
+# The largest answer a sync reads, as sent and once inflated: a registry's whole trust
+# bundle. A pull batch of sealed records is far smaller; anything larger is refused.
+MAX_ANSWER_BYTES = trust_bundle.MAX_BYTES
+# How far ahead of our clock a record may be dated: devices sync only within
+# MAX_CLOCK_SKEW_SECONDS of the server, but may have edited offline on a clock set wrong.
+MAX_FUTURE_SECONDS = 24 * 3600
+MAX_PULL_BATCHES = 1_000  # per sync: a server that always has "more" cannot keep us forever
+_READ = 64 * 1024
 Progress = Callable[[str, int], None]
 
 
@@ -47,8 +63,16 @@ class SyncResult:
     bytes_received: int = 0
     already_held: int = 0  # pushed records the server had already: the cost of a retry
     log_entries: int = 0  # issuance log entries uploaded for the trainer's organisation
+    # pulled rows this device would not apply, by reason: "malformed" (not a record),
+    # "local-only" (names a record that never leaves this device), "unsealed" (does not
+    # open under our key with its id, kind, version and deletion: forged, or a bare
+    # tombstone), "from-the-future", "older-than-held" (a rollback)
+    refused: dict[str, int] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, int]:
+    def refuse(self, code: str) -> None:
+        self.refused[code] = self.refused.get(code, 0) + 1
+
+    def to_json(self) -> dict[str, Any]:
         counts = asdict(self)
         del counts["already_held"]
         return counts
@@ -82,7 +106,7 @@ class _Connection:
     def __init__(self, server: str, counts: SyncResult, clock: Callable[[], float]) -> None:
         parts = urlsplit(server)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SyncError(f"not a sync server URL: {server!r}")
+            raise SyncError(f"not a sync server URL: {server!r}", "bad-url")
         connection = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
@@ -122,33 +146,74 @@ class _Connection:
                 self._http.putheader(name, value)
             self._http.endheaders(body)
             response = self._http.getresponse()
-            data = response.read()
+            self._counts.bytes_received += (
+                len(f"HTTP/1.1 {response.status} {response.reason}\r\n")
+                + 2
+                + sum(len(f"{k}: {v}\r\n") for k, v in response.getheaders())
+            )
+            data = self._read(response)
         except (OSError, http.client.HTTPException) as error:
             self._http.close()
-            raise SyncError(f"the sync server could not be reached: {error}") from None
-        self._counts.bytes_received += len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2
-        self._counts.bytes_received += sum(len(f"{k}: {v}\r\n") for k, v in response.getheaders())
-        self._counts.bytes_received += len(data)
-        if response.getheader("Content-Encoding") == "gzip":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError):
-                raise SyncError("the sync server sent a damaged compressed answer") from None
+            raise SyncError(
+                f"the sync server could not be reached: {error}", "unreachable"
+            ) from None
+        except SyncError:
+            self._http.close()  # the rest of the answer is still on the wire
+            raise
         return response.status, data
+
+    def _read(self, response: http.client.HTTPResponse) -> bytes:
+        """The answer's body, inflated as it arrives when it is gzip'd, and refused once it
+        passes MAX_ANSWER_BYTES either way: memory stays bounded whatever the server sends."""
+        encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+        if encoding not in ("identity", "gzip"):
+            raise SyncError(
+                f"the sync server sent an unknown encoding {encoding!r}", "bad-encoding"
+            )
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+        body = bytearray()
+        while data := response.read(_READ):
+            self._counts.bytes_received += len(data)
+            while data:  # inflated a piece at a time, however far one chunk would inflate
+                if inflater is None:
+                    body += data
+                    break
+                try:
+                    body += inflater.decompress(data, _READ)
+                except zlib.error:
+                    raise SyncError(
+                        "the sync server sent a damaged compressed answer", "bad-encoding"
+                    ) from None
+                data = inflater.unconsumed_tail
+                if len(body) > MAX_ANSWER_BYTES:
+                    break
+            if len(body) > MAX_ANSWER_BYTES:
+                raise SyncError(
+                    f"the sync server sent an answer over {MAX_ANSWER_BYTES:,} bytes", "too-large"
+                )
+        if inflater is not None and not inflater.eof:
+            raise SyncError("the sync server sent a truncated compressed answer", "bad-encoding")
+        return bytes(body)
 
     def close(self) -> None:
         self._http.close()
 
 
-def _refuse_unless(status: int, data: bytes, ok: tuple[int, ...]) -> None:
-    """A refusal carries the server's own message when it sent one (a JSON error body)."""
-    if status in ok:
-        return
+def _server_error(status: int, data: bytes) -> tuple[str, str]:
+    """The server's own code and message for a refusal, when it sent them (a JSON body)."""
     try:
-        reason = json.loads(data)["message"]
-    except (ValueError, KeyError, TypeError):
-        reason = f"HTTP {status}"
-    raise SyncError(f"the sync server refused: {reason}")
+        answer = json.loads(data)
+        code, message = answer["error"], answer["message"]
+        if isinstance(code, str) and isinstance(message, str):
+            return code, message[:200]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        pass
+    return "", f"HTTP {status}"
+
+
+def _refuse_unless(status: int, data: bytes, ok: tuple[int, ...]) -> None:
+    if status not in ok:
+        raise SyncError(f"the sync server refused: {_server_error(status, data)[1]}", "refused")
 
 
 def _expect(status: int, data: bytes, *ok: int) -> Any:
@@ -156,15 +221,27 @@ def _expect(status: int, data: bytes, *ok: int) -> Any:
     try:
         return protocol.decode(data)
     except protocol.ProtocolError as error:
-        raise SyncError(f"the sync server answered in a form we cannot read: {error}") from None
+        raise _unreadable(f"an answer in a form we cannot read: {error}") from None
 
 
 def _json(status: int, data: bytes, *ok: int) -> Any:
     _refuse_unless(status, data, ok)
     try:
         return json.loads(data) if data else None
-    except ValueError:
-        raise SyncError("the sync server sent something that is not JSON") from None
+    except (ValueError, RecursionError):
+        raise _unreadable("something that is not JSON") from None
+
+
+def _position(cursor: str) -> int:
+    """How far our saved cursor has come; 0 for none (or one saved before this was checked)."""
+    try:
+        return protocol.cursor_position(cursor)
+    except protocol.ProtocolError:
+        return 0
+
+
+def _unreadable(what: str) -> SyncError:
+    return SyncError(f"the sync server sent {what}", "unreadable")
 
 
 def _send_json(connection: _Connection, method: str, target: str, value: Any) -> tuple[int, bytes]:
@@ -177,7 +254,10 @@ def publish_bundle(server: str, bundle: dict[str, Any]) -> int:
     publisher = bundle["header"]["publisher"]
     with closing(_Connection(server, SyncResult(), time.time)) as connection:
         answer = _json(*_send_json(connection, "PUT", f"/v1/bundles/{publisher}", bundle), 200)
-    return int(answer["sequence"])
+    sequence = answer.get("sequence") if isinstance(answer, dict) else None
+    if type(sequence) is not int:
+        raise _unreadable("no sequence for the bundle it took")
+    return sequence
 
 
 def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]:
@@ -186,11 +266,21 @@ def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]
     with closing(_Connection(server, SyncResult(), time.time)) as connection:
         while True:
             target = f"/v1/logs/{trainer}?after={after}"
-            page = _json(*connection.request(None, "GET", target), 200)["entries"]
+            answer = _json(*connection.request(None, "GET", target), 200)
+            page = answer.get("entries") if isinstance(answer, dict) else None
+            if not isinstance(page, list):
+                raise _unreadable("a log page that is not a list of entries")
             if not page:
                 return entries
+            seqs = [e.get("seq") if isinstance(e, dict) else None for e in page]
+            if (
+                not all(type(n) is int for n in seqs)
+                or seqs != sorted(set(seqs))
+                or seqs[0] <= after
+            ):
+                raise _unreadable("log entries out of order")  # and a page that never ends
             entries += page
-            after = page[-1]["seq"]
+            after = seqs[-1]
 
 
 def _account_key(vault: Vault) -> KeyPair:
@@ -215,13 +305,15 @@ def _device_key(vault: Vault) -> KeyPair:
 
 
 def _register(connection: _Connection, device: KeyPair, account: KeyPair) -> None:
+    """The server must answer for the account we named: a device never syncs into another."""
+    ours = did_key.did_for(account.public)
     attestation = account.sign(
         protocol.DEVICE_ATTESTATION + did_key.did_for(device.public).encode()
     )
-    claim = protocol.encode(
-        {"account": did_key.did_for(account.public), "attestation": attestation}
-    )
-    _expect(*connection.request(device, "POST", "/v1/devices", claim), 200)
+    claim = protocol.encode({"account": ours, "attestation": attestation})
+    answer = _expect(*connection.request(device, "POST", "/v1/devices", claim), 200)
+    if not isinstance(answer, dict) or answer.get("account") != ours:
+        raise SyncError("the sync server answered for another account", "wrong-account")
 
 
 class SyncClient:
@@ -248,7 +340,11 @@ class SyncClient:
             device = _device_key(self.vault)
             if self.vault.sync_state("registered") != self.server:
                 _register(connection, device, _account_key(self.vault))
-                self.vault.set_sync_state("registered", self.server)
+                with self.vault.transaction():  # another server may lack our header and log
+                    for name in ("header", _LOG_UPLOADED):
+                        self.vault.set_sync_state(name, None)
+                    self.vault.set_sync_state("registered", self.server)
+            self.vault.seal_old_tombstones()
             self._push_header(connection, device)
             self._push(connection, device, result)
             self._pull(connection, device, result)
@@ -264,6 +360,7 @@ class SyncClient:
                     "at": now,
                     "ok": False,
                     "error": str(error),
+                    "code": error.code,
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },
@@ -287,9 +384,12 @@ class SyncClient:
             batch = pending[start : start + BATCH]
             body = protocol.encode(protocol.rows(batch))
             answer = _expect(*connection.request(device, "POST", "/v1/push", body), 200)
+            changed = answer.get("changed") if isinstance(answer, dict) else None
+            if type(changed) is not int or not 0 <= changed <= len(batch):
+                raise _unreadable("no count of the records it took")
             self.vault.sent(batch)  # only now: a cut connection re-sends this batch, no more
             result.pushed += len(batch)
-            result.already_held += len(batch) - int(answer.get("changed", len(batch)))
+            result.already_held += len(batch) - changed
             self._progress("push", result.pushed)
 
     def _upload_log(self, connection: _Connection, result: SyncResult) -> None:
@@ -319,40 +419,78 @@ class SyncClient:
             try:
                 trust.save_bundle(trust_bundle.apply(held, _json(status, data, 200), publisher))
             except trust_bundle.BundleError as error:
-                raise SyncError(f"the trust bundle from {publisher} was refused: {error}") from None
+                raise SyncError(
+                    f"the trust bundle from {publisher} was refused: {error}", "bundle-refused"
+                ) from None
 
     def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:
-        while True:
+        restarted = False
+        for _ in range(MAX_PULL_BATCHES):
             cursor = self.vault.sync_state("cursor") or ""
-            answer = _expect(
-                *connection.request(device, "GET", f"/v1/pull?cursor={cursor}&limit={BATCH}"), 200
+            status, data = connection.request(
+                device, "GET", f"/v1/pull?cursor={cursor}&limit={BATCH}"
             )
+            if status == 400 and _server_error(status, data)[0] == "bad-cursor" and not restarted:
+                # the server does not know our cursor: another server, one that lost its
+                # data, or a cursor a liar handed us. Pull from the start, once (what we hold
+                # ranks equal and is skipped), and offer it everything on the next push.
+                with self.vault.transaction():
+                    self.vault.set_sync_state("cursor", "")
+                    self.vault.queue_everything()
+                restarted = True
+                continue
+            answer = _expect(status, data, 200)
             try:
-                records = protocol.records(answer["records"])
-                next_cursor, more = str(answer["cursor"]), bool(answer["more"])
+                rows, next_cursor, more = answer["records"], answer["cursor"], answer["more"]
+                position = protocol.cursor_position(next_cursor)
+                if not isinstance(rows, list) or not isinstance(more, bool):
+                    raise protocol.ProtocolError("records or more of the wrong type")
             except (KeyError, TypeError, protocol.ProtocolError) as error:
-                raise SyncError(f"the sync server sent a malformed batch: {error}") from None
+                raise _unreadable(f"a malformed batch: {error}") from None
+            held = _position(cursor)
+            if position < held or (more and position == held):
+                raise SyncError(
+                    "the sync server's cursor went back or stood still", "cursor-backwards"
+                )
             with self.vault.transaction():
-                for record in records:
-                    self._apply(record)
+                for row in rows:
+                    refusal = self._apply(row)
+                    if refusal is None:
+                        result.pulled += 1
+                    else:
+                        result.refuse(refusal)
                 self.vault.set_sync_state("cursor", next_cursor)
-            result.pulled += len(records)
             self._progress("pull", result.pulled)
             if not more:
                 return
 
-    def _apply(self, remote: StoredRecord) -> None:
+    def _apply(self, row: Any) -> str | None:
+        """Apply one pulled row, or say why not (a `SyncResult.refused` code); a refused row
+        changes nothing. Cheap checks first: a re-pull of what we hold decrypts nothing."""
+        try:
+            remote = protocol.record(row)
+        except protocol.ProtocolError:
+            return "malformed"
+        if remote.kind in LOCAL_KINDS or self.vault.local_only(remote.id):
+            return "local-only"
+        if max(remote.created, remote.updated) > (self._clock() + MAX_FUTURE_SECONDS) * 1000:
+            return "from-the-future"
         local = self.vault.stored_record(remote.id)
-        if remote.kind in LOCAL_KINDS or (
-            local is not None and protocol.rank(local) >= protocol.rank(remote)
-        ):
-            return
+        if local is not None and protocol.rank(local) == protocol.rank(remote):
+            return None  # held already
+        try:
+            self.vault.open_stored(remote)
+        except VaultCorrupt:
+            return "unsealed"
+        if local is not None and protocol.rank(local) > protocol.rank(remote):
+            return "older-than-held"
         queued = local is not None and self.vault.queued(remote.id)
         self.vault.put_stored(remote)
         if queued and not remote.deleted and not local.deleted and remote.kind == CREDENTIAL:
             self._merge(remote, local)  # both sides changed it: keep each side's newer fields
         elif remote.kind == CREDENTIAL:
             self.backpack.refresh_card(remote.id)
+        return None
 
     def _merge(self, remote: StoredRecord, local: StoredRecord) -> None:
         ours = self.vault.unseal(local.id, local.kind, local.version, local.blob or b"")
@@ -376,13 +514,8 @@ def join(directory: Path, words: str, passphrase: str, server: str) -> tuple[Bac
         _register(connection, device, account)
         status, data = connection.request(device, "GET", "/v1/header")
         if status == 404:
-            raise SyncError("the server holds no wallet for these recovery words")
-        if status != 200:
-            _expect(status, data, 200)
-        try:
-            header = json.loads(data)
-        except ValueError:
-            raise SyncError("the server sent a damaged wallet header") from None
+            raise SyncError("the server holds no wallet for these recovery words", "no-wallet")
+        header = _json(status, data, 200)
     finally:
         connection.close()
     vault = Vault.from_header(directory, header)

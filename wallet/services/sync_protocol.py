@@ -9,6 +9,7 @@ vault stores, still sealed, so the server only ever holds ciphertext.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,13 @@ class ProtocolError(Exception):
 
 
 class SyncError(UnusableInput):
-    """The server could not be reached, or refused; local data is untouched."""
+    """The server could not be reached, refused, or answered what a device cannot accept;
+    local data is untouched. `code` names which, for callers and tests (the message is
+    the detail shown after the catalog's sentence)."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def string_to_sign(method: str, target: str, body: bytes, timestamp: int, nonce: str) -> bytes:
@@ -86,25 +93,45 @@ def rows(records: list[StoredRecord]) -> list[list[Any]]:
 
 
 def records(value: Any) -> list[StoredRecord]:
+    """Every row, or ProtocolError for the first malformed one (what the server takes)."""
     if not isinstance(value, list):
         raise ProtocolError("expected a list of records")
-    found = []
-    for row in value:
-        if not (isinstance(row, list) and len(row) == 7):
-            raise ProtocolError("a record has the wrong number of fields")
-        record_id, kind, version, created, updated, deleted, blob = row
-        if not (
-            isinstance(record_id, str)
-            and 0 < len(record_id) <= 200
-            and isinstance(kind, str)
-            and 0 < len(kind) <= 40
-            and all(isinstance(n, int) and n >= 0 for n in (version, created, updated))
-            and deleted in (0, 1)
-            and (blob is None or isinstance(blob, bytes))
-        ):
-            raise ProtocolError("a record has fields of the wrong type")
-        found.append(StoredRecord(record_id, kind, version, created, updated, bool(deleted), blob))
-    return found
+    return [record(row) for row in value]
+
+
+_LARGEST = 2**53  # versions and millisecond times fit in any JSON or SQL integer
+
+
+def record(row: Any) -> StoredRecord:
+    """One row as the vault stores it; ProtocolError when it is not one."""
+    if not (isinstance(row, list) and len(row) == 7):
+        raise ProtocolError("a record has the wrong number of fields")
+    record_id, kind, version, created, updated, deleted, blob = row
+    if not (
+        _name(record_id, 200)
+        and _name(kind, 40)
+        and all(type(n) is int and 0 <= n < _LARGEST for n in (version, created, updated))
+        and deleted in (0, 1)
+        and (blob is None or isinstance(blob, bytes))
+    ):
+        raise ProtocolError("a record has fields of the wrong type")
+    return StoredRecord(record_id, kind, version, created, updated, bool(deleted), blob)
+
+
+def _name(value: Any, longest: int) -> bool:
+    # no control characters: the sealed blob's associated data joins id and kind with NUL
+    return isinstance(value, str) and 0 < len(value) <= longest and value.isprintable()
+
+
+def cursor_position(cursor: Any) -> int:
+    """How far a pull cursor (`SEQ.MAC`, made by the server for one account) has come; the
+    MAC is the server's to check, the position is ours to see never goes back."""
+    found = (
+        re.fullmatch(r"([0-9]{1,16})\.[0-9a-f]{1,64}", cursor) if isinstance(cursor, str) else None
+    )
+    if found is None:
+        raise ProtocolError("the pull cursor is malformed")
+    return int(found[1])
 
 
 def rank(record: StoredRecord) -> tuple[int, int, str]:

@@ -48,7 +48,18 @@ def _v3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+UNSEALED_TOMBSTONES = "unsealed-tombstones"  # a meta key: Vault.seal_old_tombstones has work
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    # Tombstones are sealed now (their blob seals vault.TOMBSTONE). Older ones are bare rows,
+    # which need the data key to seal, so the vault does it once unlocked; here we only
+    # note whether there is any such work.
+    if db.execute("SELECT 1 FROM records WHERE deleted = 1 AND blob IS NULL").fetchone():
+        db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [UNSEALED_TOMBSTONES])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -40,12 +40,13 @@ from wallet.store.errors import (
     WrongPassphrase,
     WrongRecoveryWords,
 )
-from wallet.store.schema import migrate
+from wallet.store.schema import UNSEALED_TOMBSTONES, migrate
 
 DATABASE_NAME = "wallet.db"
 SYNC_ACCOUNT = "sync_account"
 DEVICE_KEY = "device_key"
-LOCAL_KINDS = frozenset({SYNC_ACCOUNT, DEVICE_KEY})  # never leave this device
+LOCAL_KINDS = frozenset({SYNC_ACCOUNT, DEVICE_KEY})  # never leave this device; ids = kinds
+TOMBSTONE: dict[str, Any] = {"deleted": True}  # what a tombstone seals: no record's payload
 _FREE_ATTEMPTS = 2
 _MAX_DELAY_SECONDS = 300.0
 _NO_FAILURES = {"failures": 0, "retry_after": 0.0}
@@ -507,16 +508,39 @@ class Vault:
         return row is not None
 
     def delete(self, record_id: str) -> None:
-        """Keep a tombstone (id, kind, a new version, no blob) so a delete can sync."""
-        now = int(self._clock() * 1000)
+        """Keep a tombstone (id, kind, a new version) so a delete can sync. It is sealed like
+        any record, so no one without the data key can forge or replay one."""
         row = self.db.execute(
-            "UPDATE records SET deleted = 1, blob = NULL, version = version + 1, updated = ? "
-            "WHERE id = ? AND deleted = 0 RETURNING kind, version",
-            [now, record_id],
+            "SELECT kind, version FROM records WHERE id = ? AND deleted = 0", [record_id]
         ).fetchone()
         if row is None:
             raise RecordNotFound(f"no record with id {record_id}")
-        self._queue(record_id, row[0], row[1])
+        self._bury(record_id, row[0], row[1] + 1)
+
+    def _bury(self, record_id: str, kind: str, version: int) -> None:
+        self.db.execute(
+            "UPDATE records SET deleted = 1, blob = ?, version = ?, updated = ? WHERE id = ?",
+            [
+                self.seal(record_id, kind, version, TOMBSTONE),
+                version,
+                int(self._clock() * 1000),
+                record_id,
+            ],
+        )
+        self._queue(record_id, kind, version)
+
+    def seal_old_tombstones(self) -> None:
+        """Vaults before sealed tombstones kept a delete as a bare row, which other devices
+        now refuse; seal each at a new version and queue it, so the delete syncs again."""
+        if not self._meta(UNSEALED_TOMBSTONES):
+            return
+        rows = self.db.execute(
+            "SELECT id, kind, version FROM records WHERE deleted = 1 AND blob IS NULL"
+        ).fetchall()
+        with self.transaction():
+            for record_id, kind, version in rows:
+                self._bury(record_id, kind, version + 1)
+            self.db.execute("DELETE FROM meta WHERE key = ?", [UNSEALED_TOMBSTONES])
 
     def ids(self, kind: str, *, newest_first: bool = True) -> list[str]:
         order = "DESC" if newest_first else "ASC"
@@ -551,6 +575,16 @@ class Vault:
         rows = self.db.execute("SELECT id FROM outbox ORDER BY rowid").fetchall()
         return [r for (record_id,) in rows if (r := self.stored_record(record_id)) is not None]
 
+    def queue_everything(self) -> None:
+        """Put every record and tombstone that may leave this device in the outbox: for a
+        sync server that holds none of them yet."""
+        self.db.execute(
+            f"INSERT INTO outbox (id, version) SELECT id, version FROM records "
+            f"WHERE kind NOT IN ({', '.join('?' * len(LOCAL_KINDS))}) ORDER BY rowid "
+            "ON CONFLICT(id) DO UPDATE SET version = excluded.version",
+            sorted(LOCAL_KINDS),
+        )
+
     def queued(self, record_id: str) -> bool:
         return (
             self.db.execute("SELECT 1 FROM outbox WHERE id = ?", [record_id]).fetchone() is not None
@@ -570,10 +604,31 @@ class Vault:
     def set_sync_state(self, name: str, value: Any) -> None:
         self._set_meta(f"sync:{name}", value)
 
+    def local_only(self, record_id: str) -> bool:
+        """Whether `record_id` is one of this device's own records, which nothing from
+        outside may replace: judged by what the device holds, never by a kind it is told."""
+        if record_id in LOCAL_KINDS:
+            return True
+        row = self.db.execute("SELECT kind FROM records WHERE id = ?", [record_id]).fetchone()
+        return row is not None and row[0] in LOCAL_KINDS
+
+    def open_stored(self, record: StoredRecord) -> dict[str, Any]:
+        """The payload of a sealed record or tombstone, which must open under our key with
+        its id, kind and version, and say deleted exactly when the row does (so a live
+        blob cannot pass for a tombstone, nor a tombstone for a record). VaultCorrupt else."""
+        if record.blob is None:
+            raise VaultCorrupt("a record came without its sealed content")
+        payload = self.unseal(record.id, record.kind, record.version, record.blob)
+        if (payload == TOMBSTONE) != record.deleted:
+            raise VaultCorrupt("a record's deletion does not match what was sealed")
+        return payload
+
     def put_stored(self, record: StoredRecord) -> None:
-        """Write a sealed record as it is (restore, sync); it must open under our key."""
-        if record.blob is not None:
-            self.unseal(record.id, record.kind, record.version, record.blob)
+        """Write a sealed record as it is (restore, sync); it must open under our key. The
+        one exception is an old vault's bare tombstone (deleted, no blob), which only a
+        backup carries, under its MAC; sync refuses it (`open_stored`)."""
+        if not (record.deleted and record.blob is None):
+            self.open_stored(record)
         self.db.execute(
             "INSERT OR REPLACE INTO records (id, kind, version, created, updated, deleted, blob) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

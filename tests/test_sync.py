@@ -233,7 +233,8 @@ def test_another_accounts_cursor_is_refused(tmp_path: Path, server: tuple[str, P
     url, _, _ = server
     pack, _ = new_backpack(tmp_path / "first")
     list(pack.import_sources([as_source("a.json", distinctive_badge(1))]))
-    sync.SyncClient(pack, url).sync()
+    for _ in range(2):  # the second pull moves the cursor past what the first push wrote
+        sync.SyncClient(pack, url).sync()
     cursor = pack.vault.sync_state("cursor")
     assert not cursor.startswith("0.")
     other, _ = registered_device(tmp_path, url)
@@ -288,3 +289,32 @@ def test_background_sync_is_due_for_changes_pulls_and_after_backoff(
     assert retries[0] < retries[2]  # the backoff grows
     sync.SyncClient(pack, url, clock=clock).sync()
     assert pack.vault.sync_state("last")["ok"] and not sync.due(pack.vault, clock())
+
+
+def test_one_credential_edited_on_two_devices_keeps_both_edits(
+    tmp_path: Path, server: tuple[str, Path, str]
+) -> None:
+    """The phone re-checks a badge while the laptop tags it, both offline. Whichever edit
+    ranks lower must not vanish: the device that holds an unsent edit when the other's
+    arrives merges the two, field by field, before it pushes."""
+    url, _, _ = server
+    laptop_clock = Clock()
+    laptop, words = new_backpack(tmp_path / "laptop", laptop_clock)
+    [badge] = [r.id for r in laptop.import_sources([as_source("b.json", distinctive_badge(1))])]
+    sync.SyncClient(laptop, url).sync()
+    phone = second_device(tmp_path, words, url)
+    phone_checked_before = phone.show(badge).checked
+
+    phone.reverify_all()  # a newer report (the phone runs on the real clock) ...
+    laptop_clock.now = time.time() + 200  # ... at an earlier time than the laptop's tag edit
+    laptop.unlock(PASSPHRASE)  # the jump in time locked it
+    laptop.set_tags(badge, ["from laptop"])
+
+    sync.SyncClient(laptop, url).sync()
+    sync.SyncClient(phone, url).sync()
+    sync.SyncClient(laptop, url).sync()
+
+    for device in (laptop, phone):
+        held = device.show(badge)
+        assert held.tags == ["from laptop"]
+        assert held.checked > phone_checked_before

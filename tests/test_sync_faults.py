@@ -35,6 +35,7 @@ class CuttingProxy:
         self.target_port = target_port
         self.cut_after: int | None = None
         self.drop_next_response = False
+        self.drop_answer_to: bytes | None = None  # a request line start, e.g. b"POST /v1/push"
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -63,6 +64,9 @@ class CuttingProxy:
     ) -> None:
         try:
             while data := source.recv(65536):
+                if not answers and self.drop_answer_to and self.drop_answer_to in data:
+                    self.drop_answer_to = None
+                    self.drop_next_response = True
                 if answers and self.drop_next_response:
                     self.drop_next_response = False
                     break
@@ -193,7 +197,7 @@ def test_a_lost_answer_costs_exactly_one_batch(tmp_path: Path) -> None:
     laptop, _ = new_backpack(tmp_path / "laptop")
     sync.SyncClient(laptop, url).sync()  # registered, header uploaded
     list(laptop.import_sources(as_source(f"{i}.json", distinctive_badge(i)) for i in range(120)))
-    proxy.drop_next_response = True
+    proxy.drop_answer_to = b"POST /v1/push"
     with contextlib.suppress(SyncError):
         sync.SyncClient(laptop, url).sync()
     assert len(laptop.vault.outbox()) == 120  # the client could not know the batch landed

@@ -5,7 +5,8 @@ of sealed records; a batch leaves the outbox only once the server has accepted i
 interrupted sync re-sends at most that batch, and the server ignores what it already has.
 Pull: records changed since our cursor come down in batches and are applied by the same
 ranking the server uses (version, then update time, then digest), so devices converge.
-Concurrent edits of one credential merge per field: tags by their own update time.
+Concurrent edits of one credential merge per field (tags by their own update time): the
+pull runs before the push, so the other side's edit arrives while ours is still queued.
 
 The server is untrusted: a pulled record is applied only if it opens under the data key
 with its id, kind, version and deletion (tombstones are sealed too), never replaces a
@@ -346,8 +347,10 @@ class SyncClient:
                     self.vault.set_sync_state("registered", self.server)
             self.vault.seal_old_tombstones()
             self._push_header(connection, device)
-            self._push(connection, device, result)
+            # Pull first: a record changed here and there is merged while our change still
+            # waits in the outbox; pushed first, a lower-ranked edit would be dropped unmerged.
             self._pull(connection, device, result)
+            self._push(connection, device, result)
             self._upload_log(connection, result)
             if self._trust is not None:
                 self._refresh_bundles(connection, self._trust)

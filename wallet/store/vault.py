@@ -229,6 +229,12 @@ class Vault:
         header = self._meta("header")
         if not isinstance(header, dict) or header.get("format") != 1:
             raise VaultCorrupt("the wallet header is missing or damaged")
+        try:  # every field unlock reads, so a damaged one is this error and not a crash
+            kdf.KdfParams.from_json(header["kdf"])
+            for name in ("by_passphrase", "recovery_salt", "by_recovery"):
+                bytes.fromhex(header[name])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise VaultCorrupt("the wallet header is missing or damaged") from None
         return header
 
     def _write_header(

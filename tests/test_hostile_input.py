@@ -238,14 +238,14 @@ def test_svg_1edtech_test_badge_with_the_svg_11_doctype_is_read() -> None:
         (
             "<!--" + "x" * 70_000 + '--><!DOCTYPE svg [<!ENTITY a "{}">]>',
             "&a;",
-            "DOCTYPE other than SVG 1.1",
+            "DOCTYPE other than plain SVG 1.1",
         ),
         (
             SVG_11 + ' [<!ENTITY a "{}">]>',
             "&a;",
-            "DOCTYPE other than SVG 1.1",
+            "DOCTYPE other than plain SVG 1.1",
         ),
-        ('<!DOCTYPE svg SYSTEM "file:///etc/passwd">', "{}", "DOCTYPE other than SVG 1.1"),
+        ('<!DOCTYPE svg SYSTEM "file:///etc/passwd">', "{}", "DOCTYPE other than plain SVG 1.1"),
         (
             SVG_11 + ">",
             "&undefined;",

@@ -71,7 +71,11 @@ _SVG_11_DOCTYPE = (
 
 
 class _RefusedSvg(Exception):
-    pass
+    """Raised from an expat handler: the parse stops at the first refused declaration."""
+
+
+class _Found(Exception):
+    """The credential element is complete: the rest of the image need not be read."""
 
 
 def extract_from_svg(data: bytes) -> str:
@@ -85,7 +89,7 @@ def extract_from_svg(data: bytes) -> str:
 
     def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
-            raise _RefusedSvg("SVG badges with a DOCTYPE other than SVG 1.1's are refused")
+            raise _RefusedSvg("SVG badges with a DOCTYPE other than plain SVG 1.1 are refused")
 
     def refuse_entities(*_: object) -> None:
         raise _RefusedSvg("SVG badges with entities are refused")
@@ -125,7 +129,3 @@ def extract_from_svg(data: bytes) -> str:
     if not credential:
         raise MalformedInput("this SVG carries no Open Badges 3.0 credential")
     return credential
-
-
-class _Found(Exception):
-    """The credential element is complete: the rest of the image need not be read."""

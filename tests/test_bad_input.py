@@ -159,3 +159,109 @@ def test_signed_document_without_context_is_unusable() -> None:
     del badge["@context"]
     with pytest.raises(MalformedInput, match="no @context"):
         verify_credential(badge, now=NOW)
+
+
+# --- L1 (issue 13): each of these was a traceback and exit 1 -----------------------------
+
+
+def signed_text() -> str:
+    return json.dumps(signed_badge())
+
+
+RAW_CASES = {
+    "integer over 4,300 digits": (
+        lambda: signed_text()[:-1] + ', "x": ' + "9" * 4_301 + "}",
+        "more than 4,300 digits",
+    ),
+    "lone surrogate": (
+        lambda: signed_text().replace('"name": "', '"name": "\\ud800', 1),
+        "lone surrogate",
+    ),
+    "relative @context string": (
+        lambda: json.dumps({**signed_badge(), "@context": [*sample_badge()["@context"], "ctx"]}),
+        "unknown JSON-LD context 'ctx'",
+    ),
+    "statusListIndex Infinity": (
+        lambda: (
+            signed_text()[:-1]
+            + ', "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose":'
+            ' "revocation", "statusListIndex": Infinity, "statusListCredential": "https://x.org/1"}}'
+        ),
+        "Infinity is not a JSON number",
+    ),
+    "AttributeError inside pyld": (
+        lambda: json.dumps({"@context": [], "@included": ["@list"]}),
+        "invalid JSON-LD (AttributeError)",
+    ),
+    "10,000 values of one property (H4)": (
+        lambda: json.dumps(
+            {
+                **signed_badge(),
+                "credentialSubject": {
+                    **sample_badge()["credentialSubject"],
+                    "id": "did:example:learner",
+                    "type": ["AchievementSubject"],
+                    "achievement": {
+                        **sample_badge()["credentialSubject"]["achievement"],
+                        "tag": [str(i) for i in range(10_000)],
+                    },
+                },
+            }
+        ),
+        "'tag' has 10,000 values (limit 1,000)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", RAW_CASES)
+def test_l1_unusable_json_exits_2_naming_the_reason(tmp_path: Path, case: str) -> None:
+    make, reason = RAW_CASES[case]
+    path = tmp_path / "in.json"
+    path.write_text(make(), encoding="utf-8", errors="surrogatepass")
+    result = wallet("verify", path, check=False)
+    assert (result.returncode, reason in result.stderr) == (2, True), result.stderr
+
+
+def test_l1_one_bad_file_in_a_multi_file_import_is_refused_by_name(tmp_path: Path) -> None:
+    """A PNG whose zTXt chunk is a decompression bomb, between two good files: the import
+    used to abort with a traceback and keep neither."""
+    from tests.test_cli_backpack import run
+    from tests.test_hostile_input import vpqr_with_valid_from, ztxt_bomb
+    from tests.test_vault import distinctive_badge
+
+    wallet_dir = tmp_path / "wallet"
+    run(wallet_dir, "init")
+    good = []
+    for number in range(2):
+        good.append(tmp_path / f"good{number}.json")
+        good[-1].write_text(json.dumps(distinctive_badge(number)))
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(ztxt_bomb())
+    vpqr = tmp_path / "dcc.txt"
+    vpqr.write_text(vpqr_with_valid_from(10**19))
+    result = run(wallet_dir, "import", good[0], bomb, vpqr, good[1], check=False)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines[1:3]] == [
+        ["refused", f"{bomb}:"],
+        ["refused", f"{vpqr}:"],
+    ]
+    assert "not a readable PNG" in lines[1]
+    assert "dateTime is out of range" in lines[2]
+    assert json.loads(run(wallet_dir, "list", "--json").stdout)["total"] == 2
+
+
+def test_l1_damaged_vault_header_is_a_typed_refusal(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.test_cli_backpack import run
+
+    wallet_dir = tmp_path / "wallet"
+    run(wallet_dir, "init")
+    with sqlite3.connect(wallet_dir / "wallet.db") as db:
+        [(text,)] = db.execute("SELECT value FROM meta WHERE key = 'header'").fetchall()
+        header = {**json.loads(text), "kdf": "damaged"}
+        db.execute("UPDATE meta SET value = ? WHERE key = 'header'", [json.dumps(header)])
+    result = run(wallet_dir, "list", check=False)
+    assert result.returncode == 2
+    assert "header is missing or damaged" in result.stderr

@@ -55,3 +55,36 @@ def test_deep_nesting() -> None:
 
 def test_a_small_clique_still_canonicalizes_within_default_budgets() -> None:
     assert len(canonical(clique(3)).nquads) == 3 * 2 + 1 + 3  # knows, type, subject links
+
+
+# --- issue 13: the JSON-LD shape limits and one budget for the whole verification ---------
+
+
+def test_h4_shape_limits_each_refuse_by_name() -> None:
+    from wallet.vc import jsonld
+    from wallet.vc.errors import ContextNotAllowed, InputTooLarge
+
+    badge = sample_badge()
+    with pytest.raises(InputTooLarge, match=r"'tag' has 1,001 values \(limit 1,000\)"):
+        jsonld.check_shape({**badge, "tag": ["x"] * 1_001})
+    many = [{"name": str(i)} for i in range(1_000)]
+    with pytest.raises(ProcessingLimitExceeded, match="more than 10,000 objects"):
+        jsonld.check_shape({**badge, "a": [many] * 11})
+    node: dict[str, Any] = {}
+    deep = {**badge, "credentialSubject": node}
+    for _ in range(100):
+        node["about"] = node = {}
+    with pytest.raises(ProcessingLimitExceeded, match="nested too deeply"):
+        jsonld.check_shape(deep)
+    with pytest.raises(ContextNotAllowed, match=r"'context\.json'"):
+        jsonld.check_shape({**badge, "credentialSubject": {"@context": "context.json"}})
+    jsonld.check_shape(badge)
+
+
+def test_h4_json_ld_steps_run_under_the_verification_budget() -> None:
+    from wallet.vc import budget, jsonld
+
+    with budget.time_budget(0.0), pytest.raises(ProcessingLimitExceeded, match="longer than"):
+        jsonld.to_rdf(sample_badge())
+    with pytest.raises(ProcessingLimitExceeded, match=r"verification took longer than 0\.0 s"):
+        verify_credential(sample_badge(), now=NOW, limits=Limits(max_seconds=0.0))

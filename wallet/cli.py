@@ -186,7 +186,7 @@ def _frames_in_files(paths: list[Path]) -> bytes | None:
     """Several photos of one QR sequence, one frame each, are one credential."""
     if len(paths) < 2 or not all(p.suffix.lower() in (".png", ".jpg", ".jpeg") for p in paths):
         return None
-    return sources.combine_frames([p.read_bytes() for p in paths])
+    return sources.combine_frames([sources.file_loader(p)() for p in paths])
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -303,7 +303,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     clock = args.now.timestamp if args.now else time.time
     checker = PresentationVerifier(store, status_lists=status_lists, clock=clock)
     verdict = checker.scan_images(
-        [p.read_bytes() for p in args.images], args.challenge, args.domain
+        [sources.file_loader(p)() for p in args.images], args.challenge, args.domain
     )
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))

@@ -10,7 +10,7 @@ decoder must replay that walk exactly. Contexts come from the bundle only; decod
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wallet.qr import base45
@@ -330,13 +330,29 @@ class _Converter:
             return encode(value[1:])
         elif table == _XSD + "dateTime":
             if isinstance(value, int):
-                return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                return _moment(value).strftime("%Y-%m-%dT%H:%M:%SZ")
             if isinstance(value, list) and len(value) == 2:
-                moment = datetime.fromtimestamp(value[0] + value[1] / 1000, UTC)
-                return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value[1] % 1000:03d}Z"
+                seconds, millis = value
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+                    raise PayloadError("a dateTime must be whole seconds and milliseconds")
+                moment = _moment(seconds + millis // 1000)
+                return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
         elif table == _XSD + "date" and isinstance(value, int):
-            return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d")
+            return _moment(value).strftime("%Y-%m-%d")
         return _NOTHING if isinstance(value, list) else value
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799  # years 0001 to 9999
+
+
+def _moment(seconds: Any) -> datetime:
+    """Seconds since 1970 as a time; what `datetime` cannot hold is a damaged payload."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise PayloadError("a dateTime must be a whole number of seconds")
+    if not _FIRST_SECOND <= seconds <= _LAST_SECOND:
+        raise PayloadError("a dateTime is out of range (years 1 to 9999)")
+    return _EPOCH + timedelta(seconds=seconds)
 
 
 def _decode_url(value: list[Any]) -> str:

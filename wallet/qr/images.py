@@ -7,6 +7,8 @@ else pyzbar, else OpenCV: Flet's Android package index has no zxing-cpp.
 from __future__ import annotations
 
 import io
+import math
+import warnings
 from collections.abc import Callable
 
 import qrcode
@@ -16,7 +18,8 @@ from qrcode.util import MODE_ALPHA_NUM, QRData
 from wallet.qr.errors import NoQrCode, PayloadError
 
 _MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # a 48 Mpx camera's binned 12 Mpx photo fits three times over
+_DECODE_PIXELS = 2_000_000  # a version-24 code a third of the frame high keeps 3 px/module
 
 
 def render_png(text: str, *, box_size: int = 8) -> tuple[bytes, int]:
@@ -37,17 +40,49 @@ _ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
 def _open(data: bytes):
-    from PIL import Image, UnidentifiedImageError
+    """Decode a PNG or JPEG only after its header says it is small enough. Pillow's own
+    bomb check raises only at twice `MAX_IMAGE_PIXELS` (below that it merely warns), so
+    the cap is ours; big camera frames are shrunk, since QR decoders need no more."""
+    from PIL import Image
 
     if len(data) > _MAX_IMAGE_BYTES:
         raise PayloadError("the image is too large to scan")
-    Image.MAX_IMAGE_PIXELS = _MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])  # the header only
+    except Image.DecompressionBombError:
+        raise PayloadError(
+            f"the image has over {2 * MAX_PIXELS:,} pixels; at most {MAX_PIXELS:,} pixels are read"
+        ) from None
+    except _UNREADABLE:
         raise PayloadError("not a readable PNG or JPEG image") from None
+    if image.width * image.height > MAX_PIXELS:
+        raise PayloadError(
+            f"the image is {image.width} x {image.height} pixels; "
+            f"at most {MAX_PIXELS:,} pixels are read"
+        )
+    try:
+        if image.width * image.height > _DECODE_PIXELS:
+            image.draft("L", _shrunk(image.size))  # JPEG decodes at 1/2, 1/4 or 1/8 size
+        image.load()
+    except _UNREADABLE:
+        raise PayloadError("not a readable PNG or JPEG image") from None
+    if image.width * image.height > _DECODE_PIXELS:
+        image = image.convert("L").resize(_shrunk(image.size), Image.Resampling.BOX)
     return image
+
+
+# What Pillow raises on a damaged file: OSError (UnidentifiedImageError, truncated data),
+# SyntaxError (chunks out of order), EOFError, and ValueError (a zTXt or iTXt chunk that
+# inflates past PngImagePlugin.MAX_TEXT_CHUNK: a decompression bomb in the metadata).
+_UNREADABLE = (OSError, SyntaxError, ValueError, EOFError)
+
+
+def _shrunk(size: tuple[int, int]) -> tuple[int, int]:
+    scale = math.sqrt(_DECODE_PIXELS / (size[0] * size[1]))
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
 def _with_zxing(image) -> list[str]:

@@ -19,7 +19,15 @@ from typing import Any
 
 from wallet.assets import assets_dir
 from wallet.qr import compact, frames, images
-from wallet.services import app_bench, holder, issuer, presenter, trust_bench, verifier
+from wallet.services import (
+    app_bench,
+    holder,
+    hostile_bench,
+    issuer,
+    presenter,
+    trust_bench,
+    verifier,
+)
 from wallet.services.backpack import Backpack
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
@@ -70,6 +78,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     reveal = ["/credentialSubject/name"]
     derived = holder.derive(base, reveal)
     yield "verify.ob3.ecdsa-sd-2023-derived", _median_ms(_verified(derived), runs), "ms"
+    yield from hostile_bench.run(eddsa)
 
     slow_runs = max(5, runs // 10)
     yield (

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
-from wallet.qr.errors import NoQrCode
+from wallet.qr.errors import NoQrCode, PayloadError
 from wallet.vc import baked_badges, json_document, vc_data_model
 from wallet.vc.errors import InputTooLarge, MalformedInput
 
@@ -75,7 +75,7 @@ def combine_frames(pictures: list[bytes]) -> bytes | None:
             return None
         try:
             found = images.decode_image(picture)
-        except NoQrCode:
+        except PayloadError:  # no code, or not a picture we read: each file imports alone
             return None
         if not all(text.startswith(frames.FRAME_PREFIX) for text in found):
             return None

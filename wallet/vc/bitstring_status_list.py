@@ -44,17 +44,25 @@ class StatusEntry:
         if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
             raise MalformedInput(f"credentialStatus must be a {ENTRY_TYPE}")
         try:
-            index = int(entry["statusListIndex"])
-            size = int(entry.get("statusSize", 1))
+            index = _whole_number(entry["statusListIndex"], "statusListIndex")
+            size = _whole_number(entry.get("statusSize", 1), "statusSize")
             url = entry["statusListCredential"]
             purpose = entry["statusPurpose"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedInput(
-                f"credentialStatus entry is incomplete or malformed: {exc}"
-            ) from None
-        if index < 0 or size < 1 or not isinstance(url, str) or not isinstance(purpose, str):
+        except KeyError as exc:
+            raise MalformedInput(f"credentialStatus entry is incomplete: no {exc}") from None
+        if size < 1 or not isinstance(url, str) or not isinstance(purpose, str):
             raise MalformedInput("credentialStatus entry has an invalid index, size or URL")
         return cls(purpose, index, size, url)
+
+
+def _whole_number(value: Any, name: str) -> int:
+    """Section 2.1: statusListIndex is an integer written as a string (statusSize a
+    number); a float, a bool or a long digit string is not an index into any list."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**18:
+        return value
+    raise MalformedInput(f"credentialStatus {name} must be a whole number, not {value!r:.40}")
 
 
 def encode_bitstring(bits: bytes) -> str:

@@ -7,12 +7,17 @@
   contexts) does define terms: that was the issuer's choice, and it is signed.
 - pyld is pinned (3.3.0) because we lean on three of its internals for speed; see
   `_StrictProcessor`. Each is a cache that cannot change results, only avoid repeated work.
+- Bounded: pyld's node map compares each new value of a property with every value already
+  there, so N values cost N^2. A walk of the plain JSON refuses documents too big in shape
+  (`MAX_VALUES_PER_PROPERTY`, `MAX_NODES`, `MAX_DEPTH`) before pyld sees them, and every
+  recursive step inside pyld checks the verification's time budget (`budget`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import OrderedDict
 from functools import cache
 from typing import Any
@@ -22,8 +27,10 @@ from pyld import jsonld as pyld_jsonld
 from pyld.context_resolver import ContextResolver
 
 from wallet.assets import assets_dir
+from wallet.vc import budget
 from wallet.vc.errors import (
     ContextNotAllowed,
+    InputTooLarge,
     MalformedInput,
     ProcessingLimitExceeded,
     UndefinedTerm,
@@ -31,6 +38,12 @@ from wallet.vc.errors import (
 )
 
 Dataset = dict[str, list[dict[str, Any]]]
+
+# Far above any credential (the samples and vectors stay under 50 values, 200 objects and
+# depth 12), far below what makes pyld slow: 1,000 values of one property cost ~0.3 s.
+MAX_VALUES_PER_PROPERTY = 1_000
+MAX_NODES = 10_000  # JSON objects in one document
+MAX_DEPTH = 64
 
 
 @cache
@@ -125,6 +138,20 @@ class _StrictProcessor(pyld_jsonld.JsonLdProcessor):
     def _property_dropped(expanded: str | None) -> None:
         raise UndefinedTerm(str(expanded))
 
+    # The recursive steps of expansion, flattening and compaction: each checks the budget,
+    # so even work the shape limits let through stops at the deadline.
+    def _expand(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        budget.check()
+        return super()._expand(*args, **kwargs)
+
+    def _create_node_map(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        budget.check()
+        return super()._create_node_map(*args, **kwargs)
+
+    def _compact(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        budget.check()
+        return super()._compact(*args, **kwargs)
+
     def _process_context(self, active_ctx, local_ctx, options, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Type-scoped contexts do not propagate, so pyld clones the active context with a
         fresh uuid each time and its processed-context cache never hits. The clone depends
@@ -198,11 +225,56 @@ def _run(operation: str, *args: Any) -> Any:
         "processingMode": "json-ld-1.1",
     }
     try:
-        return getattr(_StrictProcessor(), operation)(*args, options)
+        with budget.time_budget():
+            return getattr(_StrictProcessor(), operation)(*args, options)
     except pyld_jsonld.JsonLdError as exc:
         raise _unwrap(exc) from None
     except RecursionError:
         raise ProcessingLimitExceeded("the document is nested too deeply") from None
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # pyld assumes well-typed input in places (a relative context IRI without a base,
+        # a NaN inside @json...): its own crash on our input is still unusable input
+        raise MalformedInput(f"invalid JSON-LD ({type(exc).__name__}): {exc}") from None
+
+
+def check_shape(document: Any) -> None:
+    """Refuse, before pyld, what would make it slow or crash: too many values of one
+    property, too many objects, too deep, a context we do not bundle, a non-finite number.
+    One pass over the plain JSON, linear in its size."""
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProcessingLimitExceeded("the document is nested too deeply")
+        if isinstance(value, dict):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise ProcessingLimitExceeded(f"the document has more than {MAX_NODES:,} objects")
+            if "@context" in value:
+                _check_context_urls(value["@context"])
+            for key, item in value.items():
+                if isinstance(item, list) and len(item) > MAX_VALUES_PER_PROPERTY:
+                    raise InputTooLarge(
+                        f"{key!r} has {len(item):,} values (limit {MAX_VALUES_PER_PROPERTY:,})"
+                    )
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if len(value) > MAX_VALUES_PER_PROPERTY:
+                raise InputTooLarge(
+                    f"a list has {len(value):,} values (limit {MAX_VALUES_PER_PROPERTY:,})"
+                )
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise MalformedInput(f"{value} is not a JSON number")
+
+
+def _check_context_urls(contexts: Any) -> None:
+    """A context named by a string must be bundled: a relative one, too, is refused by name
+    (pyld would try to resolve it against a base a credential does not have)."""
+    for context in contexts if isinstance(contexts, list) else [contexts]:
+        if isinstance(context, str) and context not in bundled_contexts():
+            raise ContextNotAllowed(context)
 
 
 def _context_of(document: dict[str, Any]) -> Any:
@@ -215,13 +287,16 @@ def _context_of(document: dict[str, Any]) -> Any:
 def to_rdf(document: dict[str, Any]) -> Dataset:
     """Deserialize JSON-LD to an RDF dataset, offline and in safe mode."""
     _context_of(document)
+    check_shape(document)
     return _run("to_rdf", document)
 
 
 def expand(document: dict[str, Any]) -> list[Any]:
     _context_of(document)
+    check_shape(document)
     return _run("expand", document)
 
 
 def compact(expanded: list[Any], context: Any) -> dict[str, Any]:
+    check_shape(expanded)
     return _run("compact", expanded, {"@context": context})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from wallet.vc import bitstring_status_list, ecdsa_sd_2023, open_badges, vc_data_model
+from wallet.vc import bitstring_status_list, budget, ecdsa_sd_2023, open_badges, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList, StatusEntry
 from wallet.vc.data_integrity import (
     KeyResolver,
@@ -75,7 +75,19 @@ def verify_credential(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Report:
     """All checks for one credential. `now` is injected so a clock can be faked in tests
-    and so a verifier can ask "was this valid then?"."""
+    and so a verifier can ask "was this valid then?". One time budget covers them all,
+    the status list credential's own verification included."""
+    with budget.time_budget(limits.max_seconds):
+        return _verify_credential(document, now, resolver, status_lists, limits)
+
+
+def _verify_credential(
+    document: Any,
+    now: datetime,
+    resolver: KeyResolver | None,
+    status_lists: StatusLists | None,
+    limits: Limits,
+) -> Report:
     unsecured, proofs = split_proofs(document)  # refuses anything but a JSON object
     resolver = resolver or resolve_offline()
     disclosed_subset = any(

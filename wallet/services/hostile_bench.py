@@ -5,14 +5,20 @@ measured is what is proven to be refused."""
 from __future__ import annotations
 
 import copy
+import json
 import struct
+import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from wallet.qr import images
+from wallet.store import backup, kdf
+from wallet.store.errors import VaultError
+from wallet.store.vault import Vault
 from wallet.vc import baked_badges
 from wallet.vc.errors import UnusableInput
 from wallet.vc.verification import verify_credential
@@ -70,27 +76,46 @@ def text_chunk_bomb() -> bytes:
     return png_of_zeros(8, 8, (b"zTXt", b"Comment\0\0" + zlib.compress(bytes(64 << 20), 9)))
 
 
+def kdf_bomb_backup() -> bytes:
+    """A real backup whose header was edited to ask for Argon2id at 8 GiB x 50 passes: the
+    parameters are read before the MAC can be checked, so they must be bounded first."""
+    with tempfile.TemporaryDirectory() as scratch:
+        vault, _ = Vault.create(Path(scratch) / "w", "bench", kdf_params=kdf.KdfParams.minimum())
+        backup.write_backup(vault, Path(scratch) / "b")
+        vault.close()
+        data = (Path(scratch) / "b").read_bytes()
+    header, position = backup.read_header(data)
+    header["kdf"].update(memory_kib=8 * 1024 * 1024, iterations=50)
+    encoded = json.dumps(header).encode()
+    return backup.MAGIC + struct.pack(">I", len(encoded)) + encoded + data[position:]
+
+
+def _restore(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        backup.restore_backup(data, Path(scratch) / "w", lambda vault: vault.unlock("bench"))
+
+
 def _refusal_ms(operation: Callable[[], object]) -> float:
     start = time.perf_counter()
     try:
         operation()
-    except UnusableInput:
+    except (UnusableInput, VaultError):
         return (time.perf_counter() - start) * 1000
     raise AssertionError("a hostile bench input was not refused")
 
 
 def run(credential: dict[str, Any]) -> Iterator[tuple[str, float, str]]:
-    """One line per hostile input, then the worst: what a verifier's worker can be held up.
-    TODO(lead): a KDF-bomb backup (header asking for 8 GiB x 50 passes), timed as `restore`
-    refusing it, once backup.py bounds the Argon2 parameters."""
+    """One line per hostile input, then the worst: what a verifier's worker can be held up."""
     one_property = many_values_of_one_property(credential, 10_000)
     merged = values_merged_into_one_node(credential, 12_000)
     pixel_bomb, chunk_bomb = png_of_zeros(9_000, 8_000), text_chunk_bomb()
+    kdf_bomb = kdf_bomb_backup()
     cases: dict[str, Callable[[], object]] = {  # inputs built first: only refusals are timed
         "h4-10000-values-of-one-property": lambda: verify_credential(one_property, now=_NOW),
         "h4-12000-values-merged-into-one-node": lambda: verify_credential(merged, now=_NOW),
         "pixel-bomb-72-mpx": lambda: images.decode_image(pixel_bomb),
         "png-text-chunk-bomb": lambda: images.decode_image(chunk_bomb),
+        "kdf-bomb-backup-8-gib-50-passes": lambda: _restore(kdf_bomb),
     }
     worst = 0.0
     for name, operation in cases.items():

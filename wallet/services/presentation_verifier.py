@@ -17,7 +17,7 @@ from typing import Any
 from wallet.qr import compact, frames, images
 from wallet.services.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import trust_bundle, vc_data_model
+from wallet.vc import budget, trust_bundle, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import (
     document_for_proof,
@@ -98,6 +98,15 @@ class PresentationVerifier:
 
     def verify(
         self, decoded: compact.Decoded, challenge: str | None = None, domain: str | None = None
+    ) -> Verdict:
+        """One time budget for the whole scan: the holder's proof and every credential's
+        checks share it, so a presentation of many hostile credentials costs 2 s, not 2 s
+        each."""
+        with budget.time_budget():
+            return self._verify(decoded, challenge, domain)
+
+    def _verify(
+        self, decoded: compact.Decoded, challenge: str | None, domain: str | None
     ) -> Verdict:
         presentation = decoded.document
         if "VerifiablePresentation" not in vc_data_model.as_list(presentation.get("type")):

@@ -19,6 +19,7 @@ from wallet.ui.i18n import Catalog
 T = TypeVar("T")
 Screen = Callable[..., ft.Control]
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
+PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
 
@@ -33,6 +34,9 @@ class App:
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
+        # Camera pictures are decoded beside the worker, never on the UI thread; decoding
+        # needs no database, so a slow job (a sync, a KDF) does not stall the scanner.
+        self.decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-decode")
 
     # --- navigation -------------------------------------------------------------------------
 
@@ -100,6 +104,11 @@ class App:
             self.worker, functools.partial(job, *args)
         )
 
+    async def in_decoder(self, job: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.decoder, functools.partial(job, *args)
+        )
+
     def tell(self, message: str, *, error: bool = False) -> None:
         self.page.show_dialog(
             ft.SnackBar(
@@ -120,8 +129,13 @@ class App:
     async def read_picture(self, message: str, job: Callable[[bytes], T]) -> T | None:
         """Pick one photo or screenshot and run `job` on its bytes; None when the user
         cancels or the job fails (and was told why)."""
-        files = await self.pick_files(["png", "jpg", "jpeg"])
+        files = await self.pick_files(PICTURES)
         return await self.work(message, job, files[0][1]) if files else None
+
+    async def read_pictures(self, message: str, job: Callable[[list[bytes]], T]) -> T | None:
+        """Like `read_picture`, for every frame of a sequence picked at once."""
+        files = await self.pick_files(PICTURES, many=True)
+        return await self.work(message, job, [data for _, data in files]) if files else None
 
 
 def _close(dialog: ft.AlertDialog) -> None:

@@ -216,6 +216,9 @@ navigator.mediaDevices.getUserMedia = async (constraints) => {
 };
 """
 
+CAMERA_STOPPED = """() => window.__cameraStreams.length > 0 && window.__cameraStreams.every(
+    s => s.getTracks().every(t => t.readyState === "ended"))"""
+
 
 @pytest.fixture
 def camera_wallet(playwright: object, tmp_path: Path) -> Iterator[Callable[..., Wallet]]:

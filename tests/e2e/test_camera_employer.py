@@ -6,14 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.e2e.conftest import Wallet, write_mjpeg
+from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
 from tests.e2e.test_employer import _presentation
 from wallet.services import qr_display
 from wallet.services.app_bench import camera_picture
 from wallet.store.verifier_store import VerifierStore
-
-CAMERA_STOPPED = """() => window.__cameraStreams.length > 0 && window.__cameraStreams.every(
-    s => s.getTracks().every(t => t.readyState === "ended"))"""
 
 
 def presentation_video(document: dict, path: Path) -> Path:

@@ -171,10 +171,12 @@ class Session:
         self.history.record(verdict)
         return {**verdict.to_json(), "untrusted": _untrusted(verdict, decoded.document)}
 
-    def trust_issuer(self, did: str, name: str) -> None:
-        """What `wallet trust add-issuer` does, from the verdict screen."""
+    def trust_issuer(self, did: str, name: str) -> str:
+        """What `wallet trust add-issuer` does, from the verdict screen; returns the name it
+        is trusted under (its DID when the presentation did not show the issuer's name)."""
         with closing(VerifierStore(self.directory)) as store:
             store.trust(did, name or did)
+        return name or did
 
     def new_challenge(self) -> Challenge:
         """A fresh challenge for a learner to answer (two-way mode), shown as an `LWC:` QR."""

@@ -25,11 +25,14 @@ VERDICT_STYLE = {
 def view(app: App) -> ft.Control:
     t = app.t
 
+    def again() -> None:
+        app.go(view)
+
     async def open_images(_: ft.ControlEvent) -> None:
-        await _verify_pictures(app, None, view)
+        await _verify_pictures(app, None, again)
 
     async def verified(texts: list[str]) -> None:
-        await _verify(app, texts, None, view)
+        await _verify(app, texts, None, again)
 
     return ft.Column(
         [
@@ -42,7 +45,7 @@ def view(app: App) -> ft.Control:
                     title=t("verify.scan_title"),
                     scan=FrameScan(),
                     done=verified,
-                    back=lambda: app.go(view),
+                    back=again,
                     fallback=open_images,
                 ),
                 icon=ft.Icons.QR_CODE_SCANNER,
@@ -173,12 +176,12 @@ def _trust_offer(
     t = app.t
 
     async def trust(_: ft.ControlEvent) -> None:
-        done = await app.work(
+        name = await app.work(
             t("busy.saving"), app.session.trust_issuer, issuer["did"], issuer["name"]
         )
-        if done is None:
+        if name is None:
             return
-        app.tell(t("verify.trusted", name=issuer["name"] or issuer["did"]))
+        app.tell(t("verify.trusted", name=name))
         rest = [i for i in verdict["untrusted"] if i["did"] != issuer["did"]]
         app.go(result, verdict={**verdict, "untrusted": rest}, back=back)
 
@@ -186,7 +189,11 @@ def _trust_offer(
         ft.Container(
             ft.Column(
                 [
-                    ft.Text(t("verify.untrusted", name=issuer["name"] or "?")),
+                    ft.Text(
+                        t("verify.untrusted_named", name=issuer["name"])
+                        if issuer["name"]
+                        else t("verify.untrusted")
+                    ),
                     ft.Text(issuer["did"], size=11, selectable=True),
                     button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
                 ],

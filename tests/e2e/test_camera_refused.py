@@ -33,6 +33,8 @@ def test_camera_permission_denied_falls_back_to_a_picture_then_trust_this_issuer
     wallet.choose_files("Open a picture", *first)
     wallet.see("Valid, with warnings", exact=True)
     wallet.see(issuer_did)
+    wallet.button("Trust this issuer").scroll_into_view_if_needed()
+    wallet.screenshot("verdict-trust")
     wallet.click("Trust this issuer")
     wallet.see("is now trusted on this device")
 

@@ -121,7 +121,7 @@ def view(
         latest: list[bytes] = []
         arrived = asyncio.Event()
 
-        def keep(event: fc.CameraImageEvent) -> None:
+        async def keep(event: fc.CameraImageEvent) -> None:  # on the loop, like `arrived`
             latest[:] = [event.bytes]  # an older picture not yet decoded is dropped
             arrived.set()
 
@@ -129,7 +129,10 @@ def view(
         camera.update()
         await camera.start_image_stream()
         while here():
-            await arrived.wait()
+            try:
+                await asyncio.wait_for(arrived.wait(), timeout=1)
+            except TimeoutError:
+                continue  # nothing new; look again whether the screen is still shown
             arrived.clear()
             picture = latest.pop() if latest else b""
             if here() and picture and await read(picture) and here():

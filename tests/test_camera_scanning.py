@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from tests.conftest import sample_badge
 from wallet.qr import frames
 from wallet.qr.errors import PayloadError
-from wallet.services import issuer, qr_display
+from wallet.services import issuer, qr_display, sources
 from wallet.services.app_bench import camera_picture
-from wallet.services.scanning import FrameScan, OneCode
+from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.services.session import Session
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
@@ -63,6 +63,17 @@ def test_one_code_waits_for_a_picture_that_holds_it(tmp_path: Path) -> None:
     assert not scan.feed(NOTHING)
     assert scan.feed(camera_picture(qr_display.pngs([challenge.text])[0]))
     assert scan.result == (challenge.value, challenge.domain)
+
+
+def test_a_scanned_sequence_imports_like_a_file() -> None:
+    """The add-credential and authorisation screens hand the scan to `parse_source`."""
+    signed = issuer.issue(sample_badge(), KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME)
+    texts, _ = qr_display.texts_for(signed)
+    assert len(texts) > 1
+    scan = FrameScan()
+    for picture in reversed([camera_picture(png) for png in qr_display.pngs(texts)]):
+        scan.feed(picture)
+    assert sources.parse_source(*as_source("scan", scan.result)) == signed
 
 
 @pytest.fixture(scope="module")

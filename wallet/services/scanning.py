@@ -55,6 +55,12 @@ class FrameScan:
         return self.texts
 
 
+def as_source(name: str, texts: list[str]) -> tuple[str, bytes]:
+    """Scanned codes as one source, a line per code, as if pasted: `sources.parse_source`
+    reads it like a file, so a scan imports (a credential, an authorisation) as files do."""
+    return name, "\n".join(texts).encode()
+
+
 class OneCode(Generic[T]):
     """A single code that `read` turns into a value (a verifier's challenge, a receive code);
     `read` raises `NoQrCode` for a picture without one."""

@@ -8,7 +8,7 @@ import flet as ft
 
 from wallet.services import sources
 from wallet.services.backpack import ImportResult
-from wallet.services.scanning import FrameScan
+from wallet.services.scanning import FrameScan, as_source
 from wallet.ui import scanner
 from wallet.ui.context import App
 from wallet.ui.widgets import button, field, header
@@ -42,7 +42,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
             await run(files)
 
     async def scanned(texts: list[str]) -> None:
-        await run([(t("add.scanned", n=len(texts)), "\n".join(texts).encode())])
+        await run([as_source(t("add.scanned", n=len(texts)), texts)])
 
     def scan(_: ft.ControlEvent) -> None:
         app.go(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services import trainer as trainer_service
-from wallet.services.scanning import FrameScan, OneCode
+from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui import issuance_log, scanner
 from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, field, header, qr_codes
@@ -59,7 +59,7 @@ def view(app: App) -> ft.Control:
             await accept(files)
 
     async def scanned(texts: list[str]) -> None:
-        await accept([(t("add.scanned", n=len(texts)), "\n".join(texts).encode())])
+        await accept([as_source(t("add.scanned", n=len(texts)), texts)])
 
     def scan_authorization(_: ft.ControlEvent) -> None:
         app.go(

@@ -16,10 +16,12 @@ from tests.conftest import sample_badge
 from wallet.qr import frames
 from wallet.qr.errors import PayloadError
 from wallet.services import issuer, qr_display, sources
+from wallet.services import trainer as trainer_service
 from wallet.services.app_bench import camera_picture
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.services.session import Session
 from wallet.vc import did_key, ecdsa_sd_2023
+from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
 
 TEXTS = frames.split(os.urandom(2600), qr_display.MAX_VERSION)
@@ -63,6 +65,16 @@ def test_one_code_waits_for_a_picture_that_holds_it(tmp_path: Path) -> None:
     assert not scan.feed(NOTHING)
     assert scan.feed(camera_picture(qr_display.pngs([challenge.text])[0]))
     assert scan.result == (challenge.value, challenge.domain)
+
+
+def test_one_code_reads_a_learners_receive_code() -> None:
+    """The trainer's issue screen: a did:key; a challenge QR in view is refused, in words."""
+    did = did_key.did_for(KeyPair.generate(KeyType.ED25519).public)
+    scan = OneCode(trainer_service.read_receive_code)
+    with pytest.raises(MalformedInput):
+        scan.feed(camera_picture(qr_display.pngs(["LWC:abc:example.org"])[0]))
+    assert scan.feed(camera_picture(qr_display.pngs([did])[0]))
+    assert scan.result == did
 
 
 def test_a_scanned_sequence_imports_like_a_file() -> None:

@@ -70,6 +70,10 @@ def test_camera_learner_reads_an_animated_sequence_out_of_order(
     wallet.see(f"3 of {total} codes read", timeout=60_000)
     wallet.see("Still missing: 3")
     wallet.screenshot("scanner")
+    assert not wallet.page.evaluate(CAMERA_STOPPED)  # the preview is live
+    wallet.click("Cancel")  # leaving mid-sequence releases the camera
+    wallet.page.wait_for_function(CAMERA_STOPPED, timeout=10_000)
+    wallet.click("Scan with the camera")  # a new scan starts from nothing and finishes
     wallet.see("added to your backpack", timeout=60_000)
     wallet.page.wait_for_function(CAMERA_STOPPED, timeout=10_000)  # done, so released
     wallet.click("Back")

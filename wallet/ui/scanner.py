@@ -109,7 +109,7 @@ def view(
     async def poll() -> None:
         while here():
             try:
-                picture = await camera.take_picture()
+                picture = await app.camera_call(camera.take_picture())
             except Exception:  # noqa: BLE001 - the control left the page mid-call
                 return
             if here() and picture and await read(picture) and here():
@@ -127,7 +127,7 @@ def view(
 
         camera.on_stream_image = keep
         camera.update()
-        await camera.start_image_stream()
+        await app.camera_call(camera.start_image_stream())
         while here():
             try:
                 await asyncio.wait_for(arrived.wait(), timeout=1)
@@ -136,7 +136,7 @@ def view(
             arrived.clear()
             picture = latest.pop() if latest else b""
             if here() and picture and await read(picture) and here():
-                await camera.stop_image_stream()
+                await app.camera_call(camera.stop_image_stream())
                 await finish()
                 return
 
@@ -150,15 +150,16 @@ def view(
             except RuntimeError:
                 await asyncio.sleep(0.02)
         try:
-            cameras = await camera.get_available_cameras()
+            cameras = await app.camera_call(camera.get_available_cameras())
             if not cameras:
                 refused(t("scan.no_camera"))
                 return
             facing = [c for c in cameras if c.lens_direction == fc.CameraLensDirection.BACK]
-            await camera.initialize(
-                (facing or cameras)[0], fc.ResolutionPreset.MEDIUM, enable_audio=False
+            chosen = (facing or cameras)[0]
+            await app.camera_call(
+                camera.initialize(chosen, fc.ResolutionPreset.MEDIUM, enable_audio=False)
             )
-            streams = await camera.supports_image_streaming()
+            streams = await app.camera_call(camera.supports_image_streaming())
         except Exception as error:  # noqa: BLE001 - every refusal becomes words and a fallback
             if here():
                 refused(_refusal(t, error))

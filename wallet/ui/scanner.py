@@ -187,6 +187,8 @@ def _refusal(t: Any, error: Exception) -> str:
     said = str(error).lower()
     if any(word in said for word in ("denied", "permission", "notallowed", "not allowed")):
         return t("scan.denied")
-    if any(word in said for word in ("notfound", "not found", "no camera", "notreadable")):
+    if any(word in said for word in ("notfound", "not found", "no camera")):
         return t("scan.no_camera")
+    if "notsupported" in said or "not supported" in said:  # no camera API off https
+        return t("scan.needs_https")
     return t("scan.failed")

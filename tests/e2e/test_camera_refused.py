@@ -42,3 +42,15 @@ def test_camera_permission_denied_falls_back_to_a_picture_then_trust_this_issuer
     second = _pictures(learner_presents(tmp_path / "two", issuer_key), tmp_path, "second")
     wallet.choose_files("Open QR image", *second)
     wallet.see("Valid", exact=True)
+
+
+def test_camera_missing_says_so_and_offers_a_picture(
+    camera_wallet: Callable[..., Wallet], tmp_path: Path
+) -> None:
+    """A fake camera whose video file does not exist is no camera at all to the page."""
+    wallet = camera_wallet(tmp_path / "no-such-video.mjpeg")
+    wallet.create_wallet()
+    wallet.click("Add a credential")
+    wallet.click("Scan with the camera")
+    wallet.see("No camera was found on this device.")
+    wallet.button("Open a picture").wait_for()

@@ -110,7 +110,9 @@ def view(
         while here():
             try:
                 picture = await app.camera_call(camera.take_picture())
-            except Exception:  # noqa: BLE001 - the control left the page mid-call
+            except Exception:  # noqa: BLE001 - the camera stopped working: say so, offer files
+                if here():
+                    refused(t("scan.failed"))
                 return
             if here() and picture and await read(picture) and here():
                 await finish()

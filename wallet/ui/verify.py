@@ -24,33 +24,11 @@ VERDICT_STYLE = {
 
 def view(app: App) -> ft.Control:
     t = app.t
-
-    def again() -> None:
-        app.go(view)
-
-    async def open_images(_: ft.ControlEvent) -> None:
-        await _verify_pictures(app, None, again)
-
-    async def verified(texts: list[str]) -> None:
-        await _verify(app, texts, None, again)
-
     return ft.Column(
         [
             header(app, t("verify.title")),
             ft.Text(t("verify.help")),
-            button(
-                t("verify.scan"),
-                lambda _: app.go(
-                    scanner.view,
-                    title=t("verify.scan_title"),
-                    scan=FrameScan(),
-                    done=verified,
-                    back=again,
-                    fallback=open_images,
-                ),
-                icon=ft.Icons.QR_CODE_SCANNER,
-            ),
-            button(t("verify.open_image"), open_images, icon=ft.Icons.IMAGE, primary=False),
+            *_reading(app, t("verify.scan"), t("verify.scan_title"), None, lambda: app.go(view)),
             button(
                 t("verify.ask"),
                 lambda _: app.go(ask, challenge=app.session.new_challenge()),
@@ -72,34 +50,18 @@ def ask(app: App, challenge: Challenge) -> ft.Control:
     """Two-way mode: the learner's wallet reads this challenge and signs its answer over
     it, so an answer recorded earlier, or made for someone else, does not pass."""
     t = app.t
-
-    def again() -> None:
-        app.go(ask, challenge=challenge)
-
-    async def open_images(_: ft.ControlEvent) -> None:
-        await _verify_pictures(app, challenge, again)
-
-    async def verified(texts: list[str]) -> None:
-        await _verify(app, texts, challenge, again)
-
     return ft.Column(
         [
             header(app, t("verify.ask_title"), lambda: app.go(view)),
             ft.Text(t("verify.ask_help")),
             qr_codes(app, [challenge.text]),
-            button(
+            *_reading(
+                app,
                 t("verify.scan_answer"),
-                lambda _: app.go(
-                    scanner.view,
-                    title=t("verify.scan_answer_title"),
-                    scan=FrameScan(),
-                    done=verified,
-                    back=again,
-                    fallback=open_images,
-                ),
-                icon=ft.Icons.QR_CODE_SCANNER,
+                t("verify.scan_answer_title"),
+                challenge,
+                lambda: app.go(ask, challenge=challenge),
             ),
-            button(t("verify.open_image"), open_images, icon=ft.Icons.IMAGE, primary=False),
         ],
         spacing=12,
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,
@@ -107,21 +69,40 @@ def ask(app: App, challenge: Challenge) -> ft.Control:
     )
 
 
-async def _verify(
-    app: App, texts: list[str], challenge: Challenge | None, back: Callable[[], None]
-) -> None:
-    verdict = await app.work(app.t("busy.verifying"), app.session.verify_texts, texts, challenge)
-    if verdict is not None:
-        app.go(result, verdict=verdict, back=back)
-    else:
-        back()
+def _reading(
+    app: App, label: str, title: str, challenge: Challenge | None, back: Callable[[], None]
+) -> list[ft.Control]:
+    """ "Scan" (the camera) and "Open QR image" (files), both verifying against `challenge`
+    (None: a one-way presentation); the verdict's Back returns to `back`."""
 
+    async def open_images(_: ft.ControlEvent) -> None:
+        job = app.session.verify_images
+        verdict = await app.read_pictures(app.t("busy.verifying"), lambda p: job(p, challenge))
+        if verdict is not None:
+            app.go(result, verdict=verdict, back=back)
 
-async def _verify_pictures(app: App, challenge: Challenge | None, back: Callable[[], None]) -> None:
-    job = app.session.verify_images
-    verdict = await app.read_pictures(app.t("busy.verifying"), lambda p: job(p, challenge))
-    if verdict is not None:
-        app.go(result, verdict=verdict, back=back)
+    async def scanned(texts: list[str]) -> None:
+        job = app.session.verify_texts
+        verdict = await app.work(app.t("busy.verifying"), job, texts, challenge)
+        if verdict is None:
+            back()
+        else:
+            app.go(result, verdict=verdict, back=back)
+
+    def scan(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=title,
+            scan=FrameScan(),
+            done=scanned,
+            back=back,
+            fallback=open_images,
+        )
+
+    return [
+        button(label, scan, icon=ft.Icons.QR_CODE_SCANNER),
+        button(app.t("verify.open_image"), open_images, icon=ft.Icons.IMAGE, primary=False),
+    ]
 
 
 def banner(app: App, verdict: str) -> ft.Control:

@@ -5,10 +5,11 @@ connections."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,18 @@ FLET_CLIENT_PROBES = ("https://cdn.jsdelivr.net/npm/@rive-app/",)
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     if not CHROMIUM.exists():
         require("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: object) -> Iterator[object]:
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
 
 
 class Wallet:
@@ -146,8 +152,13 @@ def _complete(texts: list[str]) -> bool:
     return True
 
 
-@pytest.fixture
-def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
+@contextlib.contextmanager
+def running_wallet(
+    browser: object, tmp_path: Path, script: str | None = None, **context: object
+) -> Iterator[Wallet]:
+    """The app in its own process and a fresh browser context on it, cut off from the
+    network; `script` runs in the page before the app, `context` goes to
+    `browser.new_context` (permissions, for the camera)."""
     port = free_port()
     directory = tmp_path / "wallet"
     directory.mkdir()
@@ -160,8 +171,10 @@ def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_serving(url, process)
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
+        opened = browser.new_context(viewport=VIEWPORT, **context)
+        if script is not None:
+            opened.add_init_script(script)
+        page = opened.new_page()
         app = Wallet(page, url, directory)
 
         def offline(route: object) -> None:
@@ -173,10 +186,10 @@ def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
                 app.blocked.append(route.request.url)
                 route.abort()
 
-        context.route("**/*", offline)
+        opened.route("**/*", offline)
         app.open()
         yield app
-        context.close()
+        opened.close()
         unexpected = [u for u in app.blocked if not u.startswith(FLET_CLIENT_PROBES)]
         assert unexpected == [], f"the app tried to reach the network: {unexpected}"
     finally:
@@ -196,3 +209,58 @@ def sync_server(tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.port}"
     finally:
         server.kill()
+
+
+@pytest.fixture
+def wallet(browser: object, tmp_path: Path) -> Iterator[Wallet]:
+    with running_wallet(browser, tmp_path) as app:
+        yield app
+
+
+# Every getUserMedia stream the page opens, so a test can see that leaving the scanner
+# stopped the camera (each track "ended").
+TRACK_STREAMS = """
+window.__cameraStreams = [];
+const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await original(constraints);
+  window.__cameraStreams.push(stream);
+  return stream;
+};
+"""
+
+CAMERA_STOPPED = """() => window.__cameraStreams.length > 0 && window.__cameraStreams.every(
+    s => s.getTracks().every(t => t.readyState === "ended"))"""
+
+
+@pytest.fixture
+def camera_wallet(playwright: object, tmp_path: Path) -> Iterator[Callable[..., Wallet]]:
+    """`camera_wallet(video, allow=True)`: the app in a Chromium whose fake camera plays
+    `video` (an MJPEG file, see `write_mjpeg`). Chromium fixes the file per launch, so
+    each call launches its own browser; it reads the file only when a page opens the
+    camera, so a test may write the file after launch. `allow=False` leaves the camera
+    permission ungranted: headless Chromium then refuses it, as a user would."""
+    with contextlib.ExitStack() as stack:
+
+        def launch(video: Path, *, allow: bool = True) -> Wallet:
+            args = [
+                *CHROMIUM_ARGS,
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ]
+            if allow:
+                args.append("--use-fake-ui-for-media-stream")
+            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+            stack.callback(launched.close)
+            permissions = {"permissions": ["camera"]} if allow else {}
+            return stack.enter_context(
+                running_wallet(launched, tmp_path, TRACK_STREAMS, **permissions)
+            )
+
+        yield launch
+
+
+def write_mjpeg(path: Path, pictures: list[bytes], hold: int = 20) -> None:
+    """A fake camera's video: JPEG frames back to back, each held for `hold` video frames
+    (Chromium plays an MJPEG file at 30 frames a second, and loops it)."""
+    path.write_bytes(b"".join(picture for picture in pictures for _ in range(hold)))

@@ -1,20 +1,36 @@
-"""How fast the app starts: `wallet app --web` to a listening HTTP server, and to Flutter's
-first frame and first screen in headless Chromium (when Playwright and Debian's chromium
-are installed, as for the tests). The browser tests start and drive the app the same way."""
+"""How fast the app is where a person waits: scanning with the camera (the decoding and
+verifying pipeline the scanner runs, fed camera-like JPEG frames), and starting up:
+`wallet app --web` to a listening HTTP server, and to Flutter's first frame and first
+screen in headless Chromium (when Playwright and Debian's chromium are installed, as for
+the tests). The browser tests start and drive the app, and make camera frames, the same
+way."""
 
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from PIL import Image, ImageFilter
+
+from wallet.assets import assets_dir
+from wallet.qr import frames
+from wallet.services import issuer, qr_display
+from wallet.services.scanning import FrameScan
+from wallet.services.session import Session
+from wallet.vc import ecdsa_sd_2023
+from wallet.vc.multikey import KeyPair, KeyType
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,7 +79,79 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: floa
     raise TimeoutError(f"the app did not answer on {url}")
 
 
+CAMERA_SIZE = (640, 480)  # what a fake or a cheap camera hands `take_picture()`
+
+
+def camera_picture(png: bytes | None) -> bytes:
+    """A QR image as a camera would see it: smaller, on a grey background, off centre,
+    slightly blurred, as a JPEG. None gives a frame with no code (the phone moving)."""
+    frame = Image.new("RGB", CAMERA_SIZE, (118, 122, 116))
+    if png is not None:
+        code = Image.open(io.BytesIO(png)).convert("RGB")
+        side = min(CAMERA_SIZE[1] - 40, code.width)
+        code = code.resize((side, side), Image.Resampling.BILINEAR)
+        frame.paste(code, ((CAMERA_SIZE[0] - side) // 2 + 17, (CAMERA_SIZE[1] - side) // 2 - 6))
+    out = io.BytesIO()
+    frame.filter(ImageFilter.GaussianBlur(0.8)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
+    """The scanner's work once a code is in view: `camera.scan-to-verdict` is a learner's
+    one-way presentation from its first camera frame to the verdict (`Session.verify_texts`,
+    as the app runs it, history included); `camera.sequence-5-frames` reads a 5-frame
+    sequence caught out of order with repeats and frames without a code."""
+    with tempfile.TemporaryDirectory() as folder:
+        verifier, frames_of_presentation = _camera_presentation(Path(folder))
+
+        def scan_to_verdict() -> None:
+            scan = FrameScan()
+            for picture in frames_of_presentation:
+                if scan.feed(picture):
+                    break
+            verifier.verify_texts(scan.result)
+
+        yield "camera.scan-to-verdict", _median_ms(scan_to_verdict, runs), "ms"
+    per_frame = frames.alphanumeric_capacity(qr_display.MAX_VERSION) * 2 // 3 - 12
+    texts = frames.split(os.urandom(per_frame * 9 // 2), qr_display.MAX_VERSION)
+    assert len(texts) == 5, len(texts)
+    seen = [camera_picture(png) for png in qr_display.pngs(texts)]
+    video = [seen[2], seen[0], camera_picture(None), seen[2], seen[4], seen[0], seen[1], seen[3]]
+
+    def read_sequence() -> None:
+        scan = FrameScan()
+        if not any(scan.feed(picture) for picture in video):
+            raise AssertionError("the bench sequence was not read")
+
+    yield "camera.sequence-5-frames", _median_ms(read_sequence, runs), "ms"
+
+
+def _camera_presentation(folder: Path) -> tuple[Session, list[bytes]]:
+    """An employer's open wallet, and a learner's presentation as camera frames."""
+    learner = Session(folder / "learner")
+    learner.create("bench learner passphrase")
+    badge = json.loads((assets_dir() / "samples" / "teamwork-badge.json").read_text())
+    badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
+    signed = json.dumps(issuer.issue(badge, KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME))
+    [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
+    shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
+    texts, _ = qr_display.texts_for(shown)
+    employer = Session(folder / "employer")
+    employer.create("bench employer passphrase")
+    return employer, [camera_picture(png) for png in qr_display.pngs(texts)]
+
+
+def _median_ms(operation: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        operation()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def run() -> Iterator[tuple[str, float, str]]:
+    yield from camera_figures()
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as folder:

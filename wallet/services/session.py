@@ -12,11 +12,12 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from wallet.qr import challenge as challenge_qr
-from wallet.qr import images
+from wallet.qr import compact, frames, images
 from wallet.services import backpack as backpack_service
-from wallet.services import device_unlock, qr_display, sync, trust
+from wallet.services import device_unlock, presenter, qr_display, sync, trust
 from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
@@ -27,9 +28,11 @@ from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase
 from wallet.store.vault import Vault, require_passphrase
 from wallet.store.verifier_store import VerifierStore
+from wallet.vc import vc_data_model
 from wallet.vc.data_integrity import parse_datetime
 
 QUIZ_WORDS = 3  # how many recovery words a new user types back
+APP_DOMAIN = "learner-wallet-app"  # the `domain` of the app's challenges (two-way mode)
 
 
 class Session:
@@ -240,12 +243,38 @@ class Session:
     def history(self) -> VerificationHistory:
         return VerificationHistory(self.backpack.vault, self._clock)
 
-    def verify_images(self, pictures: list[bytes]) -> Verdict:
-        """Check a presentation offline and keep the verdict in the history."""
+    def verify_images(
+        self, pictures: list[bytes], challenge: Challenge | None = None
+    ) -> dict[str, Any]:
+        """Check a presentation offline from photos of its codes (see `verify_texts`)."""
+        return self.verify_texts(
+            [text for picture in pictures for text in images.decode_image(picture)], challenge
+        )
+
+    def verify_texts(self, texts: list[str], challenge: Challenge | None = None) -> dict[str, Any]:
+        """Check a presentation offline and keep the verdict in the history. With the
+        `challenge` this device showed, only an answer bound to it passes; the replay cache
+        refuses the same answer shown twice. The result is the verdict's JSON, plus the
+        issuers not yet trusted here (`untrusted`: did and name), for the screen to offer."""
+        value, domain = (challenge.value, challenge.domain) if challenge else (None, None)
         with closing(VerifierStore(self.directory)) as store:
-            verdict = PresentationVerifier(store, clock=self._clock).scan_images(pictures)
+            verifier = PresentationVerifier(store, clock=self._clock)
+            decoded = compact.decode(frames.reassemble(texts), value, domain)
+            verdict = verifier.verify(decoded, value, domain)
         self.history.record(verdict)
-        return verdict
+        return {**verdict.to_json(), "untrusted": _untrusted(verdict, decoded.document)}
+
+    def trust_issuer(self, did: str, name: str) -> str:
+        """What `wallet trust add-issuer` does, from the verdict screen; returns the name it
+        is trusted under (its DID when the presentation did not show the issuer's name)."""
+        with closing(VerifierStore(self.directory)) as store:
+            store.trust(did, name or did)
+        return name or did
+
+    def new_challenge(self) -> Challenge:
+        """A fresh challenge for a learner to answer (two-way mode), shown as an `LWC:` QR."""
+        value = presenter.new_challenge()
+        return Challenge(value, APP_DOMAIN, challenge_qr.to_text(value, APP_DOMAIN))
 
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
         with closing(VerifierStore(self.directory)) as store:
@@ -323,3 +352,25 @@ class SharedQr:
     payload_bytes: int
     expires: datetime | None  # None when it answers a verifier's challenge
     shown_whole: bool  # no selective disclosure: every claim is shown
+
+
+@dataclass(frozen=True)
+class Challenge:
+    value: str
+    domain: str
+    text: str  # the `LWC:` QR text
+
+
+def _untrusted(verdict: Verdict, presentation: dict[str, Any]) -> list[dict[str, str]]:
+    """Issuers whose trust check only warned (not in a bundle, not trusted by hand)."""
+    credentials = vc_data_model.as_list(presentation.get("verifiableCredential"))
+    warned = {c.id for c in verdict.checks if c.id.endswith(".trust") and c.warning}
+    found: dict[str, str] = {}
+    for number, credential in enumerate(credentials, start=1):
+        prefix = f"credential{number}" if len(credentials) > 1 else "credential"
+        did = vc_data_model.issuer_id(credential)
+        if f"{prefix}.trust" in warned and did:
+            issuer = credential.get("issuer")
+            name = issuer.get("name") if isinstance(issuer, dict) else None
+            found.setdefault(did, name if isinstance(name, str) else "")
+    return [{"did": did, "name": name} for did, name in found.items()]

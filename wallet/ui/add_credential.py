@@ -1,5 +1,6 @@
-"""Add a credential: open files (JSON, baked PNG/SVG badges, QR images or a whole frame
-sequence at once), or paste what a site or email gave you."""
+"""Add a credential: scan a trainer's QR (a whole animated sequence) with the camera, open
+files (JSON, baked PNG/SVG badges, QR images or a whole frame sequence at once), or paste
+what a site or email gave you."""
 
 from __future__ import annotations
 
@@ -7,38 +8,51 @@ import flet as ft
 
 from wallet.services import sources
 from wallet.services.backpack import ImportResult
+from wallet.services.scanning import FrameScan, as_source
+from wallet.ui import scanner
 from wallet.ui.context import App
 from wallet.ui.widgets import button, field, header
 
 EXTENSIONS = ["json", "jsonld", "png", "svg", "jpg", "jpeg", "txt"]
 
 
-def view(app: App) -> ft.Control:
+def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> ft.Control:
     from wallet.ui import backpack
 
     t = app.t
     pasted = field(t("add.paste_label"), multiline=True)
-    results = ft.Column()
-
-    def show(found: list[ImportResult]) -> None:
-        results.controls = [
+    pasted.value = text
+    results = ft.Column(
+        [
             ft.Text(
                 t(f"add.result.{item.status}", name=item.source, reason=item.reason),
                 color=ft.Colors.ERROR if item.status == "refused" else None,
             )
-            for item in found
+            for item in found or []
         ]
-        app.page.update()
+    )
 
     async def run(sources: list[tuple[str, bytes]]) -> None:
-        found = await app.work(t("busy.importing"), _import, app, sources)
-        if found is not None:
-            show(found)
+        imported = await app.work(t("busy.importing"), _import, app, sources)
+        app.go(view, found=imported, text=pasted.value or "")  # from here or the scanner
 
     async def open_files(_: ft.ControlEvent) -> None:
         files = await app.pick_files(EXTENSIONS, many=True)
         if files:
             await run(files)
+
+    async def scanned(texts: list[str]) -> None:
+        await run([as_source(t("add.scanned", n=len(texts)), texts)])
+
+    def scan(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=t("add.scan_title"),
+            scan=FrameScan(),
+            done=scanned,
+            back=lambda: app.go(view),
+            fallback=open_files,
+        )
 
     async def paste(_: ft.ControlEvent) -> None:
         if pasted.value and pasted.value.strip():
@@ -48,7 +62,8 @@ def view(app: App) -> ft.Control:
         [
             header(app, t("add.title"), lambda: app.go(backpack.view)),
             ft.Text(t("add.help")),
-            button(t("add.open_file"), open_files, icon=ft.Icons.FILE_OPEN),
+            button(t("add.scan"), scan, icon=ft.Icons.QR_CODE_SCANNER),
+            button(t("add.open_file"), open_files, icon=ft.Icons.FILE_OPEN, primary=False),
             pasted,
             button(t("add.import_pasted"), paste, icon=ft.Icons.CONTENT_PASTE, primary=False),
             results,

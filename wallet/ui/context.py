@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -18,7 +18,9 @@ from wallet.ui.i18n import Catalog
 
 T = TypeVar("T")
 Screen = Callable[..., ft.Control]
+CAMERA_CALL_WAITS = 250  # 20 ms apart: a permission prompt may hold a call for a while
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
+PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
 
@@ -31,8 +33,12 @@ class App:
         self.tab = 0  # the navigation bar's highlighted tab
         self.generation = 0  # bumps on every navigation; animations stop when it moves on
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
+        self.camera_calls = 0  # the scanner's camera method calls still awaiting a reply
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
+        # Camera pictures are decoded beside the worker, never on the UI thread; decoding
+        # needs no database, so a slow job (a sync, a KDF) does not stall the scanner.
+        self.decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-decode")
 
     # --- navigation -------------------------------------------------------------------------
 
@@ -40,6 +46,30 @@ class App:
         self.generation += 1
         self.screen = (screen, params)
         self.after_background_sync = None
+        if self.camera_calls:
+            # Flet 1.0.5 drops the whole session when a method call's reply names a control
+            # no longer on the page, so the scanner's camera stays until its call returns.
+            self.page.run_task(self._show_when_camera_idle, self.generation)
+            return
+        self._show(screen, params)
+
+    async def _show_when_camera_idle(self, generation: int) -> None:
+        for _ in range(CAMERA_CALL_WAITS):
+            if not self.camera_calls:
+                break
+            await asyncio.sleep(0.02)
+        if generation == self.generation and self.screen is not None:
+            self._show(*self.screen)
+
+    async def camera_call(self, call: Awaitable[T]) -> T:
+        """Every call the scanner makes to its camera control goes through here."""
+        self.camera_calls += 1
+        try:
+            return await call
+        finally:
+            self.camera_calls -= 1
+
+    def _show(self, screen: Screen, params: dict[str, Any]) -> None:
         self.page.controls.clear()
         self.page.controls.append(
             ft.SafeArea(ft.Container(screen(self, **params), padding=16), expand=True)
@@ -100,6 +130,11 @@ class App:
             self.worker, functools.partial(job, *args)
         )
 
+    async def in_decoder(self, job: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self.decoder, functools.partial(job, *args)
+        )
+
     def tell(self, message: str, *, error: bool = False) -> None:
         self.page.show_dialog(
             ft.SnackBar(
@@ -120,8 +155,13 @@ class App:
     async def read_picture(self, message: str, job: Callable[[bytes], T]) -> T | None:
         """Pick one photo or screenshot and run `job` on its bytes; None when the user
         cancels or the job fails (and was told why)."""
-        files = await self.pick_files(["png", "jpg", "jpeg"])
+        files = await self.pick_files(PICTURES)
         return await self.work(message, job, files[0][1]) if files else None
+
+    async def read_pictures(self, message: str, job: Callable[[list[bytes]], T]) -> T | None:
+        """Like `read_picture`, for every frame of a sequence picked at once."""
+        files = await self.pick_files(PICTURES, many=True)
+        return await self.work(message, job, [data for _, data in files]) if files else None
 
 
 def _close(dialog: ft.AlertDialog) -> None:

@@ -19,7 +19,7 @@ def _row(app: App, entry: dict[str, Any]) -> ft.Control:
         leading=ft.Icon(icon, color=colour),
         title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
         subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
-        on_click=lambda _: app.go(verify.result, verdict=entry, back=view),
+        on_click=lambda _: app.go(verify.result, verdict=entry, back=lambda: app.go(view)),
     )
 
 

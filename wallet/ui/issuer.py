@@ -6,8 +6,9 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services import trainer as trainer_service
-from wallet.ui import issuance_log
-from wallet.ui.context import App
+from wallet.services.scanning import FrameScan, OneCode, as_source
+from wallet.ui import issuance_log, scanner
+from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, field, header, qr_codes
 
 
@@ -45,13 +46,30 @@ def view(app: App) -> ft.Control:
         for template in templates
     ]
 
-    async def add_authorization(_: ft.ControlEvent) -> None:
-        files = await app.pick_files(["json", "png", "jpg", "jpeg"], many=True)
+    async def accept(files: list[tuple[str, bytes]]) -> None:
         job = app.session.trainer.accept_authorization_files
-        granted = await app.work(t("busy.importing"), job, files) if files else None
+        granted = await app.work(t("busy.importing"), job, files)
         if granted:
             app.tell(t("issuer.authorization_added"))
-            app.go(view)
+        app.go(view)  # from here or from the scanner
+
+    async def open_authorization(_: ft.ControlEvent) -> None:
+        files = await app.pick_files(["json", *PICTURES], many=True)
+        if files:
+            await accept(files)
+
+    async def scanned(texts: list[str]) -> None:
+        await accept([as_source(t("add.scanned", n=len(texts)), texts)])
+
+    def scan_authorization(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=t("issuer.scan_authorization_title"),
+            scan=FrameScan(),
+            done=scanned,
+            back=lambda: app.go(view),
+            fallback=open_authorization,
+        )
 
     return ft.Column(
         [
@@ -59,7 +77,18 @@ def view(app: App) -> ft.Control:
             ft.Text(t("issuer.signed_as", name=profile["name"])),
             ft.Text(profile["did"], size=11, selectable=True),
             ft.Text(_authorization_summary(app)),
-            button(t("issuer.add_authorization"), add_authorization, primary=False),
+            ft.Row(
+                [
+                    button(
+                        t("issuer.scan_authorization"),
+                        scan_authorization,
+                        icon=ft.Icons.QR_CODE_SCANNER,
+                        primary=False,
+                    ),
+                    button(t("issuer.add_authorization"), open_authorization, primary=False),
+                ],
+                wrap=True,
+            ),
             ft.Row(
                 [
                     button(
@@ -174,16 +203,32 @@ def template_form(app: App, template_id: str | None = None) -> ft.Control:
     )
 
 
-def issue_to(app: App, template_id: str) -> ft.Control:
+def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
     t = app.t
     template = app.session.trainer.template(template_id)
     recipient = field(t("issue.recipient"))
+    recipient.value = recipient_did
 
-    async def scan(_: ft.ControlEvent) -> None:
+    def back_here(did: str | None) -> None:
+        app.go(issue_to, template_id=template_id, recipient_did=did or recipient.value or "")
+
+    async def open_code(_: ft.ControlEvent) -> None:
         did = await app.read_picture(t("busy.reading_qr"), trainer_service.read_receive_code)
         if did:
-            recipient.value = did
-            app.page.update()
+            back_here(did)
+
+    async def scanned(did: str) -> None:
+        back_here(did)
+
+    def scan(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=t("issue.scan_title"),
+            scan=OneCode(trainer_service.read_receive_code),
+            done=scanned,
+            back=lambda: back_here(None),
+            fallback=open_code,
+        )
 
     async def sign(_: ft.ControlEvent) -> None:
         issued = await app.work(

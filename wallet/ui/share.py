@@ -6,12 +6,20 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services import presenter
+from wallet.services.scanning import OneCode
 from wallet.services.session import SharedQr
+from wallet.ui import scanner
 from wallet.ui.context import App
 from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
 
 
-def view(app: App, record_id: str) -> ft.Control:
+def view(
+    app: App,
+    record_id: str,
+    challenge: tuple[str, str] | None = None,
+    ticked: list[str] | None = None,
+) -> ft.Control:
+    """`challenge` and `ticked` come back from the scanner with what was chosen before."""
     from wallet.ui import credential_detail
 
     t = app.t
@@ -22,7 +30,7 @@ def view(app: App, record_id: str) -> ft.Control:
         label = f"{claim_label(t, claim.pointer)}: {format_value(claim.value)}"
         box = ft.Checkbox(
             label=label,
-            value=claim.mandatory,
+            value=claim.mandatory or claim.pointer in (ticked or []),
             disabled=claim.mandatory,
             semantics_label=label,
         )
@@ -33,25 +41,37 @@ def view(app: App, record_id: str) -> ft.Control:
                 + [ft.Icon(ft.Icons.LOCK, tooltip=t("share.always_shown"))] * claim.mandatory
             )
         )
-    challenge: list[tuple[str, str]] = []
-    challenge_note = ft.Text(t("share.no_challenge"))
+    challenge_note = ft.Text(
+        t("share.challenge_from", domain=challenge[1]) if challenge else t("share.no_challenge")
+    )
 
-    async def scan_challenge(_: ft.ControlEvent) -> None:
+    def chosen() -> list[str]:
+        return [p for p, box in boxes.items() if box.value and not box.disabled]
+
+    def back_here(found: tuple[str, str] | None) -> None:
+        app.go(view, record_id=record_id, challenge=found or challenge, ticked=chosen())
+
+    async def open_challenge(_: ft.ControlEvent) -> None:
         found = await app.read_picture(t("busy.reading_qr"), app.session.read_challenge)
         if found:
-            challenge[:] = [found]
-            challenge_note.value = t("share.challenge_from", domain=found[1])
-            app.page.update()
+            back_here(found)
+
+    async def scanned(found: tuple[str, str]) -> None:
+        back_here(found)
+
+    def scan_challenge(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=t("share.scan_challenge_title"),
+            scan=OneCode(app.session.read_challenge),
+            done=scanned,
+            back=lambda: back_here(None),
+            fallback=open_challenge,
+        )
 
     async def show(_: ft.ControlEvent) -> None:
-        reveal = [p for p, box in boxes.items() if box.value and not box.disabled]
-        shared = await app.work(
-            t("busy.signing"),
-            app.session.share,
-            record_id,
-            reveal,
-            challenge[0] if challenge else None,
-        )
+        reveal = chosen()
+        shared = await app.work(t("busy.signing"), app.session.share, record_id, reveal, challenge)
         if shared is not None:
             app.go(showing, record_id=record_id, shared=shared, revealed=len(reveal))
 
@@ -62,7 +82,17 @@ def view(app: App, record_id: str) -> ft.Control:
             ),
             ft.Text(t("share.help")),
             *rows,
-            ft.Row([button(t("share.scan_challenge"), scan_challenge, primary=False)], wrap=True),
+            ft.Row(
+                [
+                    button(
+                        t("share.scan_challenge"),
+                        scan_challenge,
+                        icon=ft.Icons.QR_CODE_SCANNER,
+                        primary=False,
+                    )
+                ],
+                wrap=True,
+            ),
             challenge_note,
             button(t("share.show_qr"), show, icon=ft.Icons.QR_CODE),
         ],

@@ -1,15 +1,19 @@
-"""The employer's side: open a photo or screenshot of a learner's QR, get a verdict with
-every check explained, offline. Past verdicts stay in the history."""
+"""The employer's side: scan a learner's QR with the camera (or open a photo of it), or
+first show a challenge for them to answer, and get a verdict with every check explained,
+offline. Past verdicts stay in the history."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
-from wallet.ui import history
+from wallet.services.scanning import FrameScan
+from wallet.services.session import Challenge
+from wallet.ui import history, scanner
 from wallet.ui.context import App
-from wallet.ui.widgets import button, checks, claim_label, format_value, header
+from wallet.ui.widgets import button, checks, claim_label, format_value, header, qr_codes
 
 VERDICT_STYLE = {
     "valid": (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
@@ -20,22 +24,17 @@ VERDICT_STYLE = {
 
 def view(app: App) -> ft.Control:
     t = app.t
-
-    async def open_images(_: ft.ControlEvent) -> None:
-        files = await app.pick_files(["png", "jpg", "jpeg"], many=True)
-        if not files:
-            return
-        verdict = await app.work(
-            t("busy.verifying"), app.session.verify_images, [data for _, data in files]
-        )
-        if verdict is not None:
-            app.go(result, verdict=verdict.to_json())
-
     return ft.Column(
         [
             header(app, t("verify.title")),
             ft.Text(t("verify.help")),
-            button(t("verify.open_image"), open_images, icon=ft.Icons.QR_CODE_SCANNER),
+            *_reading(app, t("verify.scan"), t("verify.scan_title"), None, lambda: app.go(view)),
+            button(
+                t("verify.ask"),
+                lambda _: app.go(ask, challenge=app.session.new_challenge()),
+                icon=ft.Icons.QR_CODE,
+                primary=False,
+            ),
             button(
                 t("verify.history"),
                 lambda _: app.go(history.view),
@@ -45,6 +44,65 @@ def view(app: App) -> ft.Control:
         ],
         spacing=16,
     )
+
+
+def ask(app: App, challenge: Challenge) -> ft.Control:
+    """Two-way mode: the learner's wallet reads this challenge and signs its answer over
+    it, so an answer recorded earlier, or made for someone else, does not pass."""
+    t = app.t
+    return ft.Column(
+        [
+            header(app, t("verify.ask_title"), lambda: app.go(view)),
+            ft.Text(t("verify.ask_help")),
+            qr_codes(app, [challenge.text]),
+            *_reading(
+                app,
+                t("verify.scan_answer"),
+                t("verify.scan_answer_title"),
+                challenge,
+                lambda: app.go(ask, challenge=challenge),
+            ),
+        ],
+        spacing=12,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        scroll=ft.ScrollMode.AUTO,
+    )
+
+
+def _reading(
+    app: App, label: str, title: str, challenge: Challenge | None, back: Callable[[], None]
+) -> list[ft.Control]:
+    """ "Scan" (the camera) and "Open QR image" (files), both verifying against `challenge`
+    (None: a one-way presentation); the verdict's Back returns to `back`."""
+
+    async def open_images(_: ft.ControlEvent) -> None:
+        job = app.session.verify_images
+        verdict = await app.read_pictures(app.t("busy.verifying"), lambda p: job(p, challenge))
+        if verdict is not None:
+            app.go(result, verdict=verdict, back=back)
+
+    async def scanned(texts: list[str]) -> None:
+        job = app.session.verify_texts
+        verdict = await app.work(app.t("busy.verifying"), job, texts, challenge)
+        if verdict is None:
+            back()
+        else:
+            app.go(result, verdict=verdict, back=back)
+
+    def scan(_: ft.ControlEvent) -> None:
+        app.go(
+            scanner.view,
+            title=title,
+            scan=FrameScan(),
+            done=scanned,
+            back=back,
+            fallback=open_images,
+        )
+
+    return [
+        button(label, scan, icon=ft.Icons.QR_CODE_SCANNER),
+        button(app.t("verify.open_image"), open_images, icon=ft.Icons.IMAGE, primary=False),
+    ]
 
 
 def banner(app: App, verdict: str) -> ft.Control:
@@ -62,7 +120,7 @@ def banner(app: App, verdict: str) -> ft.Control:
     )
 
 
-def result(app: App, verdict: dict[str, Any], back: Any = None) -> ft.Control:
+def result(app: App, verdict: dict[str, Any], back: Callable[[], None] | None = None) -> ft.Control:
     t = app.t
     claims = [
         ft.Column(
@@ -76,15 +134,52 @@ def result(app: App, verdict: dict[str, Any], back: Any = None) -> ft.Control:
     ]
     return ft.Column(
         [
-            header(app, t("verify.result_title"), lambda: app.go(back or view)),
+            header(app, t("verify.result_title"), back or (lambda: app.go(view))),
             banner(app, verdict["verdict"]),
             ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
             *claims,
             ft.Text(t("verify.checks"), size=18, weight=ft.FontWeight.BOLD),
             checks(t, verdict["checks"]),
+            *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.get("untrusted", [])],
             ft.Text(t("verify.trust_note"), italic=True),
         ],
         spacing=8,
         scroll=ft.ScrollMode.AUTO,
         expand=True,
+    )
+
+
+def _trust_offer(
+    app: App, verdict: dict[str, Any], back: Callable[[], None] | None, issuer: dict[str, str]
+) -> ft.Control:
+    """An issuer this device does not trust yet, by its DID, with "Trust this issuer": what
+    `wallet trust add-issuer` does. It counts from the next scan; this verdict stands."""
+    t = app.t
+
+    async def trust(_: ft.ControlEvent) -> None:
+        name = await app.work(
+            t("busy.saving"), app.session.trust_issuer, issuer["did"], issuer["name"]
+        )
+        if name is None:
+            return
+        app.tell(t("verify.trusted", name=name))
+        rest = [i for i in verdict["untrusted"] if i["did"] != issuer["did"]]
+        app.go(result, verdict={**verdict, "untrusted": rest}, back=back)
+
+    return ft.Card(
+        ft.Container(
+            ft.Column(
+                [
+                    ft.Text(
+                        t("verify.untrusted_named", name=issuer["name"])
+                        if issuer["name"]
+                        else t("verify.untrusted")
+                    ),
+                    ft.Text(issuer["did"], size=11, selectable=True),
+                    button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
+                ],
+                spacing=8,
+            ),
+            padding=12,
+        )
     )

@@ -1,0 +1,37 @@
+"""An employer points the camera at a learner's QR: the fake camera plays the learner's
+presentation and the verdict is Valid. Leaving the scanner stops the camera."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
+from tests.e2e.test_employer import _presentation
+from wallet.services import qr_display
+from wallet.services.app_bench import camera_picture
+from wallet.store.verifier_store import VerifierStore
+
+
+def presentation_video(document: dict, path: Path) -> Path:
+    """The learner's phone held up to the camera: a moment of nothing, then the codes."""
+    texts, _ = qr_display.texts_for(document)
+    write_mjpeg(path, [camera_picture(None)] + [camera_picture(p) for p in qr_display.pngs(texts)])
+    return path
+
+
+def test_camera_employer_scans_a_presentation_and_sees_valid(
+    camera_wallet: Callable[..., Wallet], tmp_path: Path
+) -> None:
+    presentation, issuer_did = _presentation(tmp_path)
+    wallet = camera_wallet(presentation_video(presentation, tmp_path / "learner.mjpeg"))
+    wallet.create_wallet()
+    store = VerifierStore(wallet.directory)
+    store.trust(issuer_did, "Community Skills Collective")
+    store.close()
+
+    wallet.tab("Verify")
+    wallet.click("Scan with the camera")
+    wallet.see("Valid", exact=True)  # not "Valid, with warnings": the issuer is trusted
+    wallet.see("Amina Diallo")
+    wallet.page.wait_for_function(CAMERA_STOPPED, timeout=10_000)

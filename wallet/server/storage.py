@@ -15,6 +15,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,20 @@ class Replayed(StorageError):
 
 
 _CURSOR = re.compile(r"([0-9]{1,18})\.[0-9a-f]{16}")
-_POOL_SIZE = 8  # idle PostgreSQL connections kept per process
+_POOL_SIZE = 10  # PostgreSQL connections per process, kept open between requests
+_SCHEMA_ATTEMPTS = 10
+_SWEEP_BATCH = 10_000  # rows a sweep deletes per transaction on PostgreSQL
+
+
+def _lost_schema_race(error: Exception) -> bool:
+    import psycopg.errors
+
+    return isinstance(
+        error,
+        psycopg.errors.UniqueViolation
+        | psycopg.errors.DuplicateTable
+        | psycopg.errors.DuplicateObject,
+    )
 
 
 def _schema(blob: str) -> list[str]:
@@ -102,6 +116,7 @@ class ServerStore:
             self.postgres = True
             self._idle: list[Any] = []
             self._pool_lock = threading.Lock()
+            self._in_use = threading.BoundedSemaphore(_POOL_SIZE)
         else:
             raise StorageError(
                 f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…"
@@ -112,6 +127,19 @@ class ServerStore:
             raise StorageError(f"cannot open the server database: {error}") from None
 
     def _create_schema(self) -> None:
+        """Several processes starting on one new PostgreSQL database race to create the
+        tables, and `CREATE TABLE IF NOT EXISTS` is not atomic there: the losers retry."""
+        for attempt in range(_SCHEMA_ATTEMPTS):
+            try:
+                return self._try_create_schema()
+            except Exception as error:
+                if not (self.postgres and _lost_schema_race(error)):
+                    raise
+                if attempt == _SCHEMA_ATTEMPTS - 1:
+                    raise StorageError(f"cannot create the server tables: {error}") from None
+                time.sleep(0.05 * (attempt + 1))
+
+    def _try_create_schema(self) -> None:
         with self._transaction() as db:
             for statement in _schema("BYTEA" if self.postgres else "BLOB"):
                 db.execute(statement)
@@ -135,33 +163,43 @@ class ServerStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("BEGIN IMMEDIATE")
-        reusable = False
+        reusable = False  # once committed or rolled back cleanly
         try:
             yield _Connection(connection, self.postgres)
             connection.commit() if self.postgres else connection.execute("COMMIT")
-            reusable = self.postgres
+            reusable = True
         except BaseException:
             connection.rollback() if self.postgres else connection.execute("ROLLBACK")
+            reusable = True
             raise
         finally:
-            self._release(connection) if reusable else connection.close()
+            self._release(connection, reusable) if self.postgres else connection.close()
 
     def _pg_connection(self) -> Any:
         """An idle connection of this process, or a new one: a request costs a round trip,
-        not a PostgreSQL backend start."""
-        with self._pool_lock:
-            if self._idle:
-                return self._idle.pop()
-        import psycopg
+        not a PostgreSQL backend start. At most _POOL_SIZE at once per process, so several
+        processes stay within the server's max_connections (100 by default)."""
+        self._in_use.acquire()
+        try:
+            with self._pool_lock:
+                if self._idle:
+                    return self._idle.pop()
+            import psycopg
 
-        return psycopg.connect(self.url)
+            return psycopg.connect(self.url)
+        except BaseException:
+            self._in_use.release()
+            raise
 
-    def _release(self, connection: Any) -> None:
-        with self._pool_lock:
-            if not connection.closed and len(self._idle) < _POOL_SIZE:
-                self._idle.append(connection)
-                return
-        connection.close()
+    def _release(self, connection: Any, reusable: bool) -> None:
+        try:
+            with self._pool_lock:
+                if reusable and not connection.closed:
+                    self._idle.append(connection)
+                    return
+            connection.close()
+        finally:
+            self._in_use.release()
 
     # --- devices and replay protection ------------------------------------------------------
 
@@ -229,15 +267,14 @@ class ServerStore:
 
     def _take(self, db: _Connection, buckets: list[tuple[str, Rate]], now: float) -> None:
         wait = 0.0
-        lock = " FOR UPDATE" if self.postgres else ""  # SQLite's BEGIN IMMEDIATE already locks
         for key, rate in sorted(buckets, key=lambda bucket: bucket[0]):  # one lock order
-            db.execute(
-                "INSERT INTO rate_buckets (key, tokens, updated, full_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                [key, rate.burst, now, now],
-            )
+            # creates the bucket or locks the held one (a no-op update) and reads it, in one
+            # statement: a sweep deleting it in between cannot leave nothing to read
             tokens, updated = db.execute(
-                "SELECT tokens, updated FROM rate_buckets WHERE key = ?" + lock, [key]
+                "INSERT INTO rate_buckets (key, tokens, updated, full_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET tokens = rate_buckets.tokens "
+                "RETURNING tokens, updated",
+                [key, rate.burst, now, now],
             ).fetchone()
             tokens = min(rate.burst, tokens + max(0.0, now - updated) * rate.per_second) - 1
             if tokens < 0:
@@ -250,10 +287,28 @@ class ServerStore:
             raise RateLimited(wait)
 
     def sweep(self, now: float) -> None:
-        """Forget every device's expired nonces and every bucket that has refilled."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM nonces WHERE expires < ?", [int(now)])
-            db.execute("DELETE FROM rate_buckets WHERE full_at < ?", [now])
+        """Forget every device's expired nonces and every bucket that has refilled. On
+        PostgreSQL rows another transaction holds are skipped (SKIP LOCKED), so processes
+        sweeping at once, or a request using a bucket, never wait on or deadlock a sweep."""
+        for table, column, threshold in (
+            ("nonces", "expires", int(now)),
+            ("rate_buckets", "full_at", now),
+        ):
+            keys = "device, nonce" if table == "nonces" else "key"
+            while True:
+                with self._transaction() as db:
+                    if self.postgres:
+                        deleted = db.execute(
+                            f"DELETE FROM {table} WHERE ({keys}) IN (SELECT {keys} FROM {table} "
+                            f"WHERE {column} < ? LIMIT ? FOR UPDATE SKIP LOCKED)",
+                            [threshold, _SWEEP_BATCH],
+                        ).rowcount
+                    else:
+                        deleted = db.execute(
+                            f"DELETE FROM {table} WHERE {column} < ?", [threshold]
+                        ).rowcount
+                if deleted < _SWEEP_BATCH:
+                    break
 
     # --- the wallet header (wrapped keys only) ----------------------------------------------
 

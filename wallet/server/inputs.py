@@ -56,7 +56,8 @@ def did_key(text: str, limits: Limits, what: str) -> str:
 
 def signature_fields(signed: SignedBy, limits: Limits) -> None:
     """The device and nonce are stored and looked up: bound them before they are."""
-    did_key(signed.did, limits, "device")
+    if len(signed.did) > limits.max_did_chars or not _DID_KEY.fullmatch(signed.did):
+        raise Refused(401, "bad-device", "the request is not signed by a did:key")
     if len(signed.nonce) > limits.max_nonce_chars or not _NONCE.fullmatch(signed.nonce):
         raise Refused(
             401,

@@ -279,9 +279,10 @@ class ServerStore:
             tokens = min(rate.burst, tokens + max(0.0, now - updated) * rate.per_second) - 1
             if tokens < 0:
                 wait = max(wait, -tokens / rate.per_second)
+            updated = max(updated, now)  # a process whose clock is behind refills nothing
             db.execute(
                 "UPDATE rate_buckets SET tokens = ?, updated = ?, full_at = ? WHERE key = ?",
-                [tokens, now, now + (rate.burst - tokens) / rate.per_second, key],
+                [tokens, updated, updated + (rate.burst - tokens) / rate.per_second, key],
             )
         if wait:  # rolled back: a refused request takes nothing, and refilling is lazy
             raise RateLimited(wait)

@@ -526,3 +526,31 @@ def test_l5_quotas_are_named_refusals(tmp_path: Path) -> None:
             assert send(port, "PUT", f"/v1/bundles/{publisher}", body)[0] == 200
         body = json.dumps(signed_bundle(publisher_key, 3)).encode()
         refused(send(port, "PUT", f"/v1/bundles/{publisher}", body), 403, "quota-bundle-versions")
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(30)  # a timeout raises: the server kept the connection open
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_l5_trickled_headers_and_silent_connections_are_closed(
+    sqlite_serve: tuple[int, Path],
+) -> None:
+    port, _ = sqlite_serve
+    with (
+        socket.create_connection(("127.0.0.1", port)) as silent,
+        socket.create_connection(("127.0.0.1", port)) as trickling,
+    ):
+        trickling.sendall(b"GET /v1/pull HTTP/1.1\r\n")
+        for _ in range(60):  # a header line each half second: 30 s; the limit allows 10
+            if select.select([trickling], [], [], 0.5)[0]:
+                break
+            try:
+                trickling.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        assert closed_by_server(trickling) and closed_by_server(silent)
+    assert send(port, "GET", "/v1/header")[0] == 401  # and the server still answers

@@ -26,6 +26,8 @@ class Rate:
 
 @dataclass(frozen=True)
 class Limits:
+    # a connection's request headers must be complete this soon (serve.py)
+    header_seconds: float = 10.0
     # bodies: refused at the cap while they stream in, and when they trickle
     max_body_bytes: int = 1_000_000
     max_bundle_bytes: int = trust_bundle.MAX_BYTES  # a registry's whole bundle

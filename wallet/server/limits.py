@@ -39,7 +39,8 @@ class Limits:
     max_nonce_chars: int = 64
     max_did_chars: int = 128
     # rates: per device (signed), per client address (registration; logs and bundles)
-    device_rate: Rate = field(default_factory=lambda: Rate(5.0, 60.0))
+    device_rate: Rate = field(default_factory=lambda: Rate(20.0, 200.0))  # a first sync of
+    # 10,000 credentials is 400 requests of 50 records
     registration_rate: Rate = field(default_factory=lambda: Rate(5.0, 500.0))
     address_rate: Rate = field(default_factory=lambda: Rate(20.0, 200.0))
     sweep_every_seconds: float = 60.0  # expired nonces and full buckets, everyone's

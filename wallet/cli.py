@@ -438,16 +438,14 @@ def _cmd_trainer_revoke(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from wallet.server.app import create_app
+    from wallet.server import serve
     from wallet.server.storage import ServerStore, StorageError
 
     try:
         store = ServerStore(args.db or f"sqlite:///{args.wallet / 'server.db'}")
     except StorageError as error:
         raise VaultError(str(error)) from None
-    uvicorn.run(create_app(store), host=args.host, port=args.port, log_level="warning")
+    serve.run(store, args.host, args.port)
     return EXIT_OK
 
 

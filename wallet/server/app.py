@@ -12,132 +12,172 @@ JSON, and signed by their own content rather than by a device:
   PUT  /v1/bundles/{publisher}    a newer trust bundle, signed by the publisher
   GET  /v1/bundles/{publisher}?since=N   an update from version N, whole, or 304
 Errors are JSON: {"error": code, "message": text}; a broken log adds "position".
+What a client may send, how fast and how much: wallet/server/limits.py; every refusal is a
+4xx with a reason (inputs.Refused), never a 500.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wallet.server.storage import ServerStore, StorageError
+from wallet.server import inputs
+from wallet.server.inputs import Refused
+from wallet.server.limits import DEFAULT, Limits, Rate
+from wallet.server.storage import (
+    QuotaExceeded,
+    RateLimited,
+    Replayed,
+    ServerStore,
+    StorageError,
+)
 from wallet.services import issuance_log
 from wallet.services import sync_protocol as protocol
-from wallet.services.sync_protocol import ProtocolError
+from wallet.services.sync_protocol import ProtocolError, SignedBy
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.errors import UnusableInput
 
-MAX_BODY_BYTES = 1_000_000
 MAX_PULL = 500
 
 
 Handler = Callable[..., Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def _cbor(value: object) -> Response:
     return Response(protocol.encode(value), media_type=protocol.CONTENT_TYPE)
 
 
-async def _bounded_body(request: Request, limit: int) -> bytes | Response:
-    """The body, or 413 when it is larger than `limit` (declared or actual)."""
-    if int(request.headers.get("content-length") or 0) <= limit:
-        body = await request.body()
-        if len(body) <= limit:
-            return body
-    return _error(413, "too-large", f"request bodies are limited to {limit} bytes")
+def _refusals(endpoint: Endpoint) -> Endpoint:
+    """Every refusal as its 4xx answer; a client that left gets nothing more."""
 
+    async def answer(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except Refused as refused:
+            return _error(refused.status, refused.code, refused.message, refused.headers)
+        except QuotaExceeded as full:
+            return _error(403, full.code, str(full))
+        except ClientDisconnect:
+            return Response(status_code=400)
 
-@dataclass
-class RateLimit:
-    """A token bucket per device: bursts are fine, floods are not."""
-
-    per_second: float = 5.0
-    burst: float = 60.0
-    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def allow(self, device: str, now: float) -> bool:
-        tokens, last = self.buckets.get(device, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.per_second)
-        if tokens < 1:
-            self.buckets[device] = (tokens, now)
-            return False
-        self.buckets[device] = (tokens - 1, now)
-        return True
+    return answer
 
 
 def create_app(
-    store: ServerStore, *, clock: Callable[[], float] = time.time, rate: RateLimit | None = None
+    store: ServerStore, *, clock: Callable[[], float] = time.time, limits: Limits = DEFAULT
 ) -> Starlette:
-    limiter = rate or RateLimit()
+    last_sweep = [-math.inf]  # this process's; every process sweeps everyone's rows
 
-    async def authenticated(
-        request: Request, *, registered: bool = True
-    ) -> tuple[str, str | None, bytes] | Response:
-        body = await _bounded_body(request, MAX_BODY_BYTES)
-        if isinstance(body, Response):
-            return body
+    async def limited(call: Callable[[], object]) -> object:
+        try:
+            return await run_in_threadpool(call)
+        except RateLimited as slow:
+            raise Refused(
+                429,
+                "slow-down",
+                "too many requests; retry later",
+                {"Retry-After": str(math.ceil(slow.retry_after))},
+            ) from None
+
+    def address(request: Request) -> str:
+        return f"address:{request.client.host if request.client else ''}"
+
+    async def throttled(request: Request) -> None:
+        """Requests no device signs (logs, bundles) are limited per client address."""
+        await limited(lambda: store.take([(address(request), limits.address_rate)], clock()))
+
+    async def verified(request: Request, limit: int) -> tuple[SignedBy, bytes]:
+        """The signature header is checked before any body is read, so an unsigned request
+        costs nothing; then the body within `limit`, then the signature over it."""
         try:
             signed = protocol.parse_authorization(request.headers.get("authorization"))
         except ProtocolError as error:
-            return _error(401, "unsigned", str(error))
-        now = clock()
-        if abs(now - signed.timestamp) > protocol.MAX_CLOCK_SKEW_SECONDS:
-            return _error(401, "clock", "the request time is too far from the server's")
+            raise Refused(401, "unsigned", str(error)) from None
+        inputs.signature_fields(signed, limits)
+        if abs(clock() - signed.timestamp) > protocol.MAX_CLOCK_SKEW_SECONDS:
+            raise Refused(401, "clock", "the request time is too far from the server's")
         method = did_key.resolve(signed.did)
+        body = await inputs.Body(request, limit, limits).read_all()
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         message = protocol.string_to_sign(
             request.method, target, body, signed.timestamp, signed.nonce
         )
         if method is None or not method.public_key.verify(signed.signature, message):
-            return _error(401, "bad-signature", "the request signature does not verify")
-        if not limiter.allow(signed.did, now):
-            return _error(429, "slow-down", "too many requests from this device; retry later")
-        if not await run_in_threadpool(
-            store.first_use, signed.did, signed.nonce, int(now), protocol.MAX_CLOCK_SKEW_SECONDS
-        ):
-            return _error(401, "replayed", "this request was already received")
-        account = await run_in_threadpool(store.account_of, signed.did)
-        if registered and account is None:
-            return _error(403, "unknown-device", "register this device first")
-        return signed.did, account, body
+            raise Refused(401, "bad-signature", "the request signature does not verify")
+        return signed, body
 
-    def signed(
-        *, registered: bool = True
-    ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    async def admitted(
+        signed: SignedBy, buckets: list[tuple[str, Rate]], *, registered: bool = True
+    ) -> str | None:
+        """Only a request whose signature verified gets here, so only it is counted and
+        only its nonce is stored (storage.admit)."""
+        now = clock()
+        if now - last_sweep[0] >= limits.sweep_every_seconds:
+            last_sweep[0] = now
+            await run_in_threadpool(store.sweep, now)
+        buckets = [(f"device:{signed.did}", limits.device_rate), *buckets]
+        try:
+            account = await limited(
+                lambda: store.admit(
+                    signed.did,
+                    signed.nonce,
+                    now,
+                    protocol.MAX_CLOCK_SKEW_SECONDS,
+                    buckets,
+                    registered=registered,
+                )
+            )
+        except Replayed:
+            raise Refused(401, "replayed", "this request was already received") from None
+        if registered and account is None:
+            raise Refused(403, "unknown-device", "register this device first")
+        return account  # type: ignore[return-value]
+
+    def signed(*, limit: int = limits.max_body_bytes) -> Callable[[Handler], Endpoint]:
         """Run a handler only for a properly signed request, with (device, account, body)."""
 
-        def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        def wrap(handler: Handler) -> Endpoint:
+            @_refusals
             async def endpoint(request: Request) -> Response:
-                checked = await authenticated(request, registered=registered)
-                if isinstance(checked, Response):
-                    return checked
-                return await handler(request, *checked)
+                checked, body = await verified(request, limit)
+                account = await admitted(checked, [])
+                return await handler(request, checked.did, account, body)
 
             return endpoint
 
         return wrap
 
-    @signed(registered=False)
-    async def devices(request: Request, device: str, _account: str | None, body: bytes) -> Response:
+    @_refusals
+    async def devices(request: Request) -> Response:
+        checked, body = await verified(request, limits.max_body_bytes)
+        device = checked.did
         try:
             claim = protocol.decode(body)
             account, attestation = claim["account"], claim["attestation"]
         except (ProtocolError, KeyError, TypeError):
             return _error(400, "bad-body", "expected {account, attestation}")
-        account_key = did_key.resolve(account) if isinstance(account, str) else None
+        account_key = (
+            did_key.resolve(account)
+            if isinstance(account, str) and len(account) <= limits.max_did_chars
+            else None
+        )
         if (
             account_key is None
             or not isinstance(attestation, bytes)
@@ -146,13 +186,18 @@ def create_app(
             )
         ):
             return _error(403, "bad-attestation", "the account key did not authorise this device")
+        await admitted(  # registrations are also limited per address: new keys cost nothing
+            checked, [(f"register:{address(request)}", limits.registration_rate)], registered=False
+        )
         try:
-            await run_in_threadpool(store.register, account, device)
+            await run_in_threadpool(store.register, account, device, limits)
+        except QuotaExceeded:
+            raise
         except StorageError as error:
             return _error(409, "conflict", str(error))
         return _cbor({"account": account})
 
-    @signed()
+    @signed(limit=limits.max_header_bytes)
     async def header(request: Request, _device: str, account: str, body: bytes) -> Response:
         if request.method == "PUT":
             await run_in_threadpool(store.put_header, account, body)
@@ -165,54 +210,41 @@ def create_app(
     @signed()
     async def push(request: Request, device: str, account: str, body: bytes) -> Response:
         try:
-            records = protocol.records(protocol.decode(body))
+            records = inputs.records(protocol.records(protocol.decode(body)))
         except ProtocolError as error:
             return _error(400, "bad-body", str(error))
-        changed = await run_in_threadpool(store.push, account, records, device)
+        changed = await run_in_threadpool(store.push, account, records, device, limits)
         return _cbor({"accepted": len(records), "changed": changed})
 
     @signed()
     async def pull(request: Request, device: str, account: str, _body: bytes) -> Response:
+        limit = inputs.whole_number(request.query_params.get("limit"), "limit", MAX_PULL)
         try:
             after = store.seq_of(account, request.query_params.get("cursor", ""))
-            limit = min(int(request.query_params.get("limit", MAX_PULL)), MAX_PULL)
         except StorageError as error:
             return _error(400, "bad-cursor", str(error))
-        except ValueError:
-            return _error(400, "bad-limit", "limit must be a whole number")
         records, last, more = await run_in_threadpool(
-            store.pull, account, after, max(limit, 1), device
+            store.pull, account, after, max(min(limit, MAX_PULL), 1), device
         )
         return _cbor(
             {"records": protocol.rows(records), "cursor": store.cursor(account, last), "more": more}
         )
 
-    async def json_body(request: Request, limit: int = MAX_BODY_BYTES) -> object | Response:
-        body = await _bounded_body(request, limit)
-        if isinstance(body, Response):
-            return body
-        try:
-            return json.loads(body)
-        except ValueError:
-            return _error(400, "bad-body", "the body is not JSON")
-
+    @_refusals
     async def logs(request: Request) -> Response:
-        trainer = request.path_params["trainer"]
+        trainer = inputs.did_key(request.path_params["trainer"], limits, "trainer")
+        await throttled(request)
         if request.method == "GET":
-            try:
-                after = int(request.query_params.get("after", 0))
-            except ValueError:
-                return _error(400, "bad-after", "after must be a whole number")
+            after = inputs.whole_number(request.query_params.get("after"), "after", 0)
             entries = await run_in_threadpool(store.log_entries, trainer, after, MAX_PULL)
             return JSONResponse({"entries": entries})
-        body = await json_body(request)
-        if isinstance(body, Response):
-            return body
+        data = await inputs.Body(request, limits.max_body_bytes, limits).read_all()
+        body = await run_in_threadpool(inputs.parse_json, data, limits)
         entries = body.get("entries") if isinstance(body, dict) else None
         if not isinstance(entries, list):
             return _error(400, "bad-body", "expected {entries: [...]}")
         try:
-            added = await run_in_threadpool(store.append_log, trainer, entries)
+            added = await run_in_threadpool(store.append_log, trainer, entries, limits)
         except issuance_log.LogBroken as error:
             return JSONResponse(
                 {"error": "log-broken", "message": str(error), "position": error.position},
@@ -222,25 +254,14 @@ def create_app(
             return _error(400, "bad-log", str(error))
         return JSONResponse({"added": added})
 
+    @_refusals
     async def bundles(request: Request) -> Response:
-        publisher = request.path_params["publisher"]
+        publisher = inputs.did_key(request.path_params["publisher"], limits, "publisher")
+        await throttled(request)
         if request.method == "PUT":
-            body = await json_body(request, trust_bundle.MAX_BYTES)
-            if isinstance(body, Response):
-                return body
-            try:
-                sequence = await run_in_threadpool(store.put_bundle, publisher, body)
-            except UnusableInput as error:
-                return _error(400, "bad-bundle", str(error))
-            except StorageError as error:
-                return _error(409, "stale-bundle", str(error))
-            return JSONResponse({"sequence": sequence})
-        since_text = request.query_params.get("since")
-        if since_text is not None and not since_text.isdigit():
-            return _error(400, "bad-since", "since must be a bundle sequence number")
-        found = await run_in_threadpool(
-            store.bundle_since, publisher, int(since_text) if since_text else None
-        )
+            return await put_bundle(request, publisher)
+        since = inputs.whole_number(request.query_params.get("since"), "since")
+        found = await run_in_threadpool(store.bundle_since, publisher, since)
         if found is None:
             return _error(404, "no-bundle", f"no trust bundle from {publisher}")
         if isinstance(found, int):
@@ -251,6 +272,34 @@ def create_app(
             media_type="application/json",
             headers={"ETag": f'"{sequence}"'},
         )
+
+    async def put_bundle(request: Request, publisher: str) -> Response:
+        """The signed header first, as it arrives: a bundle its publisher did not sign, or
+        one older than held, is refused before the rest of up to 16 MB is read or parsed;
+        the rest is parsed off the event loop."""
+        body = inputs.Body(request, limits.max_bundle_bytes, limits)
+        head = await inputs.bundle_header(body, limits)
+        inputs.check_json(head, limits)
+        try:
+            await run_in_threadpool(trust_bundle.verify_header, head, publisher)
+        except UnusableInput as error:
+            return _error(400, "bad-bundle", str(error))
+        newest = await run_in_threadpool(store.newest_bundle, publisher)
+        if newest is not None and head["sequence"] <= newest:
+            return _error(
+                409, "stale-bundle", f"the server already holds bundle {newest} from {publisher}"
+            )
+        data = await body.read_all()
+        bundle = await run_in_threadpool(inputs.parse_json, data, limits)
+        try:
+            sequence = await run_in_threadpool(store.put_bundle, publisher, bundle, limits)
+        except UnusableInput as error:
+            return _error(400, "bad-bundle", str(error))
+        except QuotaExceeded:
+            raise
+        except StorageError as error:
+            return _error(409, "stale-bundle", str(error))
+        return JSONResponse({"sequence": sequence})
 
     return Starlette(
         middleware=[Middleware(GZipMiddleware, minimum_size=1000)],  # only when asked for

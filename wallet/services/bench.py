@@ -5,13 +5,18 @@ Medians of warm runs over the bundled sample badge. Tests never time things; thi
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +106,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _presentation_figures(sample, p256_key, runs)
     yield from _kdf_figures()
     yield from _sync_figures(sample, ed_key)
+    yield from _four_process_figures()
     yield from _vault_figures(sample, ed_key)
     yield from trust_bench.run()
     yield from app_bench.run()
@@ -113,8 +119,10 @@ class LoadResult:
     written: dict[str, set[str]]  # server account -> record ids each client wrote
 
 
-def sync_load(url: str, folder: Path, clients: int, rounds: int) -> LoadResult:
-    """`clients` wallets in parallel threads; each round writes a new record, then syncs."""
+def sync_load(url: str | Sequence[str], folder: Path, clients: int, rounds: int) -> LoadResult:
+    """`clients` wallets in parallel threads; each round writes a new record, then syncs.
+    Given several servers, client n syncs with server n modulo their number."""
+    servers = [url] if isinstance(url, str) else list(url)
     from wallet.services.sync import SyncClient, account_did
 
     latencies: list[float] = []
@@ -132,7 +140,7 @@ def sync_load(url: str, folder: Path, clients: int, rounds: int) -> LoadResult:
             for _ in range(rounds):
                 ids.add(pack.new_holder_key())
                 start = time.perf_counter()
-                SyncClient(pack, url).sync()
+                SyncClient(pack, servers[number % len(servers)]).sync()
                 with lock:
                     latencies.append(time.perf_counter() - start)
             account = account_did(vault)
@@ -192,6 +200,69 @@ def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, f
         yield "sync.load-20-clients.p95", p95, "ms"
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_processes(db_url: str, folder: Path, count: int) -> Iterator[list[str]]:
+    """`count` `wallet serve` processes on one database, as a deployment behind a load
+    balancer runs them; yields their URLs once every one is listening."""
+    ports = [app_bench.free_port() for _ in range(count)]
+    serve = [sys.executable, "-m", "wallet", "--wallet", str(folder), "serve", "--db", db_url]
+    processes = [
+        subprocess.Popen(
+            [*serve, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("a `wallet serve` process did not start") from None
+                    time.sleep(0.05)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _scratch_postgres(base: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"wallet_bench_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def _four_process_figures() -> Iterator[tuple[str, float, str]]:
+    """Server throughput with 4 `wallet serve` processes sharing one database (and so one
+    rate limiter and one nonce table): on the PostgreSQL named by WALLET_BENCH_POSTGRES_URL,
+    else on one SQLite file, as the line's name says."""
+    base = os.environ.get("WALLET_BENCH_POSTGRES_URL")
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        if base:
+            engine, db_url = "postgresql", stack.enter_context(_scratch_postgres(base))
+        else:
+            engine, db_url = "sqlite", f"sqlite:///{Path(folder) / 'server.db'}"
+        urls = stack.enter_context(serve_processes(db_url, Path(folder) / "server", 4))
+        load = sync_load(urls, Path(folder), clients=20, rounds=3)
+        name = f"sync.load-20-clients-4-processes-{engine}.throughput"
+        yield name, len(load.latencies) / load.elapsed, "syncs/s"
 
 
 def _presentation_figures(

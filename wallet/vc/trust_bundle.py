@@ -109,7 +109,7 @@ def apply(
     if not isinstance(entries, dict):
         raise BundleError("the bundle's entries are not an object")
     header = received["header"]
-    _verify_header(header, publisher)
+    verify_header(header, publisher)
     if current is not None and header["sequence"] < current["header"]["sequence"]:
         raise BundleError("the bundle is older than the one this device holds")
     if root_of(entries) != header.get("root"):
@@ -117,7 +117,7 @@ def apply(
     return {"header": copy.deepcopy(header), "entries": copy.deepcopy(entries)}
 
 
-def _verify_header(header: dict[str, Any], publisher: str) -> None:
+def verify_header(header: dict[str, Any], publisher: str) -> None:
     if header.get("type") != HEADER_TYPE or header.get("publisher") != publisher:
         raise BundleError(f"the bundle is not published by {publisher}")
     if not isinstance(header.get("sequence"), int) or isinstance(header.get("sequence"), bool):

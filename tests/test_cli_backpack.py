@@ -68,9 +68,11 @@ def test_backpack_commands_end_to_end(tmp_path: Path) -> None:
     backup = tmp_path / "backup.bin"
     run(wallet_dir, "backup", "--out", backup)
     restored = tmp_path / "restored"
-    result = run(restored, "restore", backup, "--recover", words, passphrase="")
+    # restoring with the words sets the passphrase given then, as the app does (issue 12)
+    result = run(restored, "restore", backup, "--recover", words, passphrase="restored here")
     assert "restored 2 credentials" in result.stdout
-    assert run(restored, "show", ids[0]).returncode == 0  # the old passphrase still opens it
+    assert run(restored, "show", ids[0], passphrase="restored here").returncode == 0
+    assert run(restored, "show", ids[0], check=False).returncode == 2  # not the old one
 
     wrong = run(wallet_dir, "list", passphrase="not it", check=False)
     assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr

@@ -246,13 +246,15 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     data = args.backup.read_bytes()
-    if args.recover is not None:
+    new_passphrase = None
+    if args.recover is not None:  # the words open it; the passphrase is the one given now
         words = _recovery_words(args.recover)
+        new_passphrase = _passphrase("New passphrase: ", confirm=True)
         unlock = lambda vault: vault.unlock_with_recovery(words)
     else:
         passphrase = _passphrase()
         unlock = lambda vault: vault.unlock(passphrase)
-    pack = backpack.restore(data, args.wallet, unlock)
+    pack = backpack.restore(data, args.wallet, unlock, new_passphrase)
     print(f"restored {pack.list(page_size=1).total} credentials into {args.wallet}")
     return EXIT_OK
 
@@ -545,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="",
         metavar="WORDS",
-        help="use the recovery words, not the passphrase (asked for when not given)",
+        help="open it with the recovery words (asked for when not given), then set a new passphrase",
     )
     restore.set_defaults(run=_cmd_restore)
 

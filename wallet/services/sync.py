@@ -254,7 +254,10 @@ def publish_bundle(server: str, bundle: dict[str, Any]) -> int:
     """An organisation or registry puts its newest bundle where verifiers sync."""
     publisher = bundle["header"]["publisher"]
     with closing(_Connection(server, SyncResult(), time.time)) as connection:
-        answer = _json(*_send_json(connection, "PUT", f"/v1/bundles/{publisher}", bundle), 200)
+        header_first = {"header": bundle["header"], **bundle}  # the server checks it first
+        answer = _json(
+            *_send_json(connection, "PUT", f"/v1/bundles/{publisher}", header_first), 200
+        )
     sequence = answer.get("sequence") if isinstance(answer, dict) else None
     if type(sequence) is not int:
         raise _unreadable("no sequence for the bundle it took")

@@ -183,14 +183,14 @@ def test_issue12_pyzbar_is_the_android_build_with_libzbar(android: dict) -> None
     assert "flet-libzbar" in android
 
 
-def test_issue12_desktop_keeps_the_server_and_web_client() -> None:
+def test_issue12_desktop_keeps_the_web_client() -> None:
     desktop = {"platform_system": "Linux", "sys_platform": "linux"}
     kept = {
         canonicalize_name(req.name)
         for req in map(Requirement, runtime_requirements())
         if req.marker is None or req.marker.evaluate(desktop)
     }
-    assert {"starlette", "uvicorn", "flet-web", "zxing-cpp"} <= kept
+    assert {"flet-web", "zxing-cpp"} <= kept  # the server is the `[server]` extra
 
 
 def test_issue12_flet_build_finds_the_entry_module() -> None:

@@ -440,7 +440,12 @@ def _cmd_trainer_revoke(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from wallet.server import serve
+    try:  # the server's dependencies are an extra: the app and a phone never need them
+        from wallet.server import serve
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] not in ("starlette", "uvicorn"):
+            raise
+        return _unusable(args, "the server needs `pip install 'learner-wallet[server]'`")
     from wallet.server.storage import ServerStore, StorageError
 
     try:

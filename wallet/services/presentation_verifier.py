@@ -90,10 +90,11 @@ class PresentationVerifier:
     def _verify(
         self, decoded: compact.Decoded, challenge: str | None, domain: str | None
     ) -> Verdict:
-        if "VerifiablePresentation" not in vc_data_model.as_list(decoded.document.get("type")):
+        document = decoded.document
+        if presentation.PRESENTATION_TYPE not in vc_data_model.as_list(document.get("type")):
             raise MalformedInput("the QR code holds no presentation")
         now = datetime.fromtimestamp(self._clock(), UTC)
-        held = presentation.verify(decoded.document, now=now, challenge=challenge, domain=domain)
+        held = presentation.verify(document, now=now, challenge=challenge, domain=domain)
         checks = [held.signature, _challenge_hint(decoded, challenge) or held.freshness]
         checks.append(self._replay(held.unsecured, held.proofs) if held.signers else _NOT_CHECKED)
         claims = []

@@ -1,53 +1,41 @@
 """The employer's side: scan a presentation and say, offline, whether to believe it.
 
 Verdict: "valid", "valid with warnings" (each warning explained) or "invalid" (each reason
-explained). Checks: the holder's signature, the challenge or the expiry, replay, then for
-each credential its own checks, holder binding and issuer trust.
+explained). Checks: the holder's signature and the challenge or the expiry (the standard's,
+from `vc.presentation`), then what this verifier adds: replay, and for each credential its
+own checks, holder binding and issuer trust.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from wallet.qr import compact, frames, images
 from wallet.services.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import budget, trust_bundle, vc_data_model
+from wallet.vc import budget, presentation, trust_bundle, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
-from wallet.vc.data_integrity import (
-    document_for_proof,
-    parse_datetime,
-    proof_configuration,
-    rdfc_hash_data,
-    resolve_offline,
-    split_proofs,
-)
 from wallet.vc.errors import MalformedInput
-from wallet.vc.proofs import suite_name, verify_proof
-from wallet.vc.rdfc import DEFAULT_LIMITS
 from wallet.vc.trust_bundle import TrustBundle
-from wallet.vc.verification import Check, StatusLists, verify_credential
+from wallet.vc.verification import Check, Outcome, StatusLists, verify_credential
 
-CLOCK_SKEW = timedelta(minutes=2)
 # a presentation its holder did not sign is invalid already, and is not remembered
 _NOT_CHECKED = Check("replay", True, "Not checked: the holder's signature does not hold.")
-MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    verdict: str
+    verdict: Outcome
     checks: list[Check]
     claims: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
-        return self.verdict != "invalid"
+        return self.verdict is not Outcome.INVALID
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,12 +44,6 @@ class Verdict:
             "checks": [c.to_json() for c in self.checks],
             "claims": self.claims,
         }
-
-
-def _verdict(checks: list[Check]) -> str:
-    if not all(c.ok for c in checks):
-        return "invalid"
-    return "valid with warnings" if any(c.warning for c in checks) else "valid"
 
 
 class PresentationVerifier:
@@ -108,102 +90,30 @@ class PresentationVerifier:
     def _verify(
         self, decoded: compact.Decoded, challenge: str | None, domain: str | None
     ) -> Verdict:
-        presentation = decoded.document
-        if "VerifiablePresentation" not in vc_data_model.as_list(presentation.get("type")):
+        document = decoded.document
+        if presentation.PRESENTATION_TYPE not in vc_data_model.as_list(document.get("type")):
             raise MalformedInput("the QR code holds no presentation")
         now = datetime.fromtimestamp(self._clock(), UTC)
-        unsecured, vp_proofs = split_proofs(presentation)
-        credentials = vc_data_model.as_list(unsecured.get("verifiableCredential"))
-        if not credentials or not all(isinstance(c, dict) for c in credentials):
-            raise MalformedInput("the presentation holds no credentials")
-        holder_check, signers = self._holder_signature(unsecured, vp_proofs)
-        checks = [holder_check]
-        checks.append(self._freshness(vp_proofs, decoded, challenge, domain, now))
-        checks.append(self._replay(unsecured, vp_proofs) if signers else _NOT_CHECKED)
+        held = presentation.verify(document, now=now, challenge=challenge, domain=domain)
+        checks = [held.signature, _challenge_hint(decoded, challenge) or held.freshness]
+        checks.append(self._replay(held.unsecured, held.proofs) if held.signers else _NOT_CHECKED)
         claims = []
-        for number, credential in enumerate(credentials, start=1):
-            prefix = f"credential{number}" if len(credentials) > 1 else "credential"
+        for number, credential in enumerate(held.credentials, start=1):
+            prefix = f"credential{number}" if len(held.credentials) > 1 else "credential"
             report = verify_credential(credential, now=now, status_lists=self._status_lists)
             bundle, judged = self._judge(credential, now)
             for c in (_aged(check, bundle, now) for check in report.checks):
                 checks.append(Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning))
-            checks.append(self._binding(prefix, credential, signers))
+            checks.append(self._binding(prefix, credential, held.signers))
             checks.append(self._trust(prefix, credential, judged))
             claims += _claims(credential)
-        return Verdict(_verdict(checks), checks, claims)
-
-    def _holder_signature(
-        self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]
-    ) -> tuple[Check, set[str]]:
-        """The check, and the DIDs whose keys made every holder proof (empty if any fails)."""
-        if not vp_proofs:
-            return Check(
-                "holder-signature", False, "The presentation is not signed by its holder."
-            ), set()
-        signers = set()
-        for proof in vp_proofs:
-            result = verify_proof(
-                document_for_proof(unsecured, proof, vp_proofs),
-                proof,
-                resolve_offline(),
-                DEFAULT_LIMITS,
-                purpose="authentication",
-            )
-            if not result.ok or result.method is None:
-                message = f"Holder's {suite_name(proof)}: {result.message}"
-                return Check("holder-signature", False, message), set()
-            signers.add(result.method.controller)
-        return Check(
-            "holder-signature", True, "Signed by the holder just now for this presentation."
-        ), signers
-
-    def _freshness(
-        self,
-        vp_proofs: list[dict[str, Any]],
-        decoded: compact.Decoded,
-        challenge: str | None,
-        domain: str | None,
-        now: datetime,
-    ) -> Check:
-        if challenge is not None:
-            if decoded.answers_challenge and not decoded.hint_matches:
-                return Check(
-                    "challenge", False, "It answers a different challenge than the one you showed."
-                )
-            if any(p.get("challenge") != challenge or p.get("domain") != domain for p in vp_proofs):
-                return Check("challenge", False, "It was not made for your challenge and domain.")
-            return Check("challenge", True, "It answers the challenge you showed.")
-        if decoded.answers_challenge:
-            return Check(
-                "challenge", False, "It answers a verifier's challenge, but none was given."
-            )
-        for proof in vp_proofs:
-            created, expires = (
-                parse_datetime(proof.get("created")),
-                parse_datetime(proof.get("expires")),
-            )
-            if created is None or expires is None:
-                return Check(
-                    "expiry", False, "A one-way presentation must say when it was made and expires."
-                )
-            if expires - created > MAX_ONE_WAY_LIFETIME:
-                return Check("expiry", False, "It claims to stay valid for too long to be trusted.")
-            if now + CLOCK_SKEW < created:
-                return Check(
-                    "expiry", False, "It was made in the future: check this device's clock."
-                )
-            if now > expires + CLOCK_SKEW:
-                minutes = int((now - expires).total_seconds() // 60)
-                return Check(
-                    "expiry", False, f"It expired {minutes} minutes ago: ask for a fresh one."
-                )
-        return Check("expiry", True, "Made moments ago and still within its short lifetime.")
+        return Verdict(Outcome.of(checks), checks, claims)
 
     def _replay(self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]) -> Check:
         """Seen before if any proof signs what a proof already seen signed: proofs added,
         dropped or reordered around the holder's (or a re-encoded signature) change
         nothing the holder signed."""
-        keys = [_signed_digest(unsecured, proof, vp_proofs) for proof in vp_proofs]
+        keys = [presentation.signed_digest(unsecured, proof, vp_proofs) for proof in vp_proofs]
         first = self.store.first_seen_any(keys, self._clock())
         if first is not None:
             when = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -211,7 +121,7 @@ class PresentationVerifier:
         return Check("replay", True, "Not seen before.")
 
     @staticmethod
-    def _binding(prefix: str, credential: dict[str, Any], signers: set[str]) -> Check:
+    def _binding(prefix: str, credential: dict[str, Any], signers: frozenset[str]) -> Check:
         """Bound when every subject that names someone names a signer of the presentation:
         one subject of several is not enough (VCDM 2.0 4.8 allows a list of subjects)."""
         subjects = vc_data_model.as_list(credential.get("credentialSubject"))
@@ -256,15 +166,16 @@ class PresentationVerifier:
         )
 
 
-def _signed_digest(
-    unsecured: dict[str, Any], proof: dict[str, Any], proof_set: list[dict[str, Any]]
-) -> str:
-    """SHA-256 of the data the proof's signature covers (Data Integrity 4.2: the canonical
-    proof configuration and the canonical document), whatever the suite or the encoding of
-    its signature."""
-    document = document_for_proof(unsecured, proof, proof_set)
-    config = proof_configuration(proof, document)
-    return hashlib.sha256(rdfc_hash_data(document, config, "sha256", DEFAULT_LIMITS)).hexdigest()
+def _challenge_hint(decoded: compact.Decoded, challenge: str | None) -> Check | None:
+    """What the QR form says before the proofs do: the compact encoding drops a challenge
+    the verifier showed and keeps a hint of it (qr-format.md)."""
+    if challenge is not None and decoded.answers_challenge and not decoded.hint_matches:
+        return Check(
+            "challenge", False, "It answers a different challenge than the one you showed."
+        )
+    if challenge is None and decoded.answers_challenge:
+        return Check("challenge", False, "It answers a verifier's challenge, but none was given.")
+    return None
 
 
 def _aged(check: Check, bundle: TrustBundle | None, now: datetime) -> Check:

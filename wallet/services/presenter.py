@@ -1,20 +1,15 @@
-"""Build a presentation: pick claims, derive a selective-disclosure proof, and sign a VP
-with the holder's key, answering a verifier's challenge or carrying a short expiry."""
+"""Build a presentation: pick claims and derive a selective-disclosure proof; the VP is
+signed with the holder's key by `vc.presentation`, answering a verifier's challenge or
+carrying a short expiry."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from wallet.vc import did_key, ecdsa_sd_2023, eddsa_rdfc_2022, json_pointer, multibase, proofs
-from wallet.vc.data_integrity import format_datetime
-from wallet.vc.errors import InvalidPointer, MalformedInput
-from wallet.vc.multikey import KeyPair
-
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-ONE_WAY_LIFETIME = timedelta(minutes=5)
+from wallet.vc import ecdsa_sd_2023, json_pointer, multibase, presentation
+from wallet.vc.errors import InvalidPointer
 
 # Human labels for the claims an Open Badge can reveal, in the order a screen shows them.
 LABELS = {
@@ -91,40 +86,4 @@ def disclose(credential: dict[str, Any], reveal: list[str]) -> tuple[dict[str, A
     return ecdsa_sd_2023.derive(credential, reveal), False
 
 
-def sign_presentation(
-    credentials: list[dict[str, Any]],
-    holder_keys: list[KeyPair],
-    *,
-    now: datetime,
-    challenge: str | None = None,
-    domain: str | None = None,
-) -> dict[str, Any]:
-    """One proof per distinct holder key (a proof set): credentials issued to different
-    per-credential DIDs are each bound to the key that controls their subject."""
-    if domain is not None and challenge is None:
-        raise MalformedInput("a domain comes with a challenge")
-    presentation = {
-        "@context": [VC_V2],
-        "type": ["VerifiablePresentation"],
-        "verifiableCredential": credentials,
-    }
-    signed_proofs = []
-    seen: set[str] = set()
-    for key in holder_keys:
-        did = did_key.did_for(key.public)
-        if did in seen:
-            continue
-        seen.add(did)
-        options = proofs.proof_options(
-            key, eddsa_rdfc_2022.NAME, created=now, purpose="authentication"
-        )
-        if challenge is not None:
-            del options["created"]  # the challenge proves freshness; the verifier made it
-            options["challenge"] = challenge
-            if domain is not None:
-                options["domain"] = domain
-        else:
-            options["expires"] = format_datetime(now + ONE_WAY_LIFETIME)
-        signed_proofs.append(eddsa_rdfc_2022.sign(presentation, options, key)["proof"])
-    presentation["proof"] = signed_proofs[0] if len(signed_proofs) == 1 else signed_proofs
-    return presentation
+sign_presentation = presentation.sign

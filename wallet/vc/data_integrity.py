@@ -133,6 +133,42 @@ def resolve_method(
     return method
 
 
+Verifier = Callable[[dict[str, Any], dict[str, Any], KeyResolver, Limits], ProofResult]
+# (unsecured document, proof options, key, mandatory pointers) -> the signed document
+Signer = Callable[[dict[str, Any], dict[str, Any], KeyPair, list[str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One proof suite as the registry in `proofs` knows it: what proofs it answers for
+    (type, and cryptosuite for a DataIntegrityProof), the keys it signs with, and how.
+    `sign` is None for a suite this wallet only verifies."""
+
+    proof_type: str
+    cryptosuite: str | None
+    key_types: frozenset[KeyType]
+    verify: Verifier
+    sign: Signer | None = None
+
+    @property
+    def name(self) -> str:
+        return self.cryptosuite or self.proof_type
+
+
+def whole_document(name: str, sign: Callable[..., dict[str, Any]]) -> Signer:
+    """A suite that signs the whole document refuses mandatory pointers rather than
+    silently ignore them: they belong to ecdsa-sd-2023."""
+
+    def signer(
+        document: dict[str, Any], proof: dict[str, Any], key: KeyPair, mandatory: list[str]
+    ) -> dict[str, Any]:
+        if mandatory:
+            raise MalformedProof(f"{name} has no mandatory pointers; they belong to ecdsa-sd-2023")
+        return sign(document, proof, key)
+
+    return signer
+
+
 @dataclass(frozen=True)
 class RdfcSuite:
     """The RDFC suites differ only in key types, hash, and whether we may sign with them.

@@ -3,7 +3,7 @@
 The hash follows the curve: SHA-256 for P-256, SHA-384 for P-384 (section 3.3.4).
 """
 
-from wallet.vc.data_integrity import RdfcSuite
+from wallet.vc.data_integrity import DATA_INTEGRITY_PROOF, RdfcSuite, Suite, whole_document
 from wallet.vc.multikey import KeyType
 
 NAME = "ecdsa-rdfc-2019"
@@ -13,7 +13,8 @@ def hash_for(key_type: KeyType) -> str:
     return "sha384" if key_type is KeyType.P384 else "sha256"
 
 
-SUITE = RdfcSuite(frozenset({KeyType.P256, KeyType.P384}), hash_for)
+_RDFC = RdfcSuite(frozenset({KeyType.P256, KeyType.P384}), hash_for)
 
-verify = SUITE.verify
-sign = SUITE.sign
+verify = _RDFC.verify
+sign = _RDFC.sign
+SUITE = Suite(DATA_INTEGRITY_PROOF, NAME, _RDFC.key_types, verify, whole_document(NAME, sign))

@@ -22,8 +22,10 @@ from pyld.nquads import serialize_nquad
 
 from wallet.vc import cbor, json_pointer, multibase
 from wallet.vc.data_integrity import (
+    DATA_INTEGRITY_PROOF,
     KeyResolver,
     ProofResult,
+    Suite,
     check_created,
     proof_configuration,
     resolve_method,
@@ -570,3 +572,7 @@ def _verify_base(
         base.signatures,
         "The issuer's selective-disclosure signature is valid.",
     )
+
+
+# signs base proofs; verifies base and derived proofs
+SUITE = Suite(DATA_INTEGRITY_PROOF, NAME, frozenset({KeyType.P256}), verify, sign)

@@ -12,10 +12,13 @@ from typing import Any
 
 from wallet.vc import jcs, multibase
 from wallet.vc.data_integrity import (
+    DATA_INTEGRITY_PROOF,
     KeyResolver,
     ProofResult,
+    Suite,
     check_created,
     resolve_method,
+    whole_document,
 )
 from wallet.vc.errors import MalformedProof
 from wallet.vc.multikey import KeyPair, KeyType
@@ -58,3 +61,8 @@ def verify(
     if method.public_key.verify(multibase.decode(proof_value), hash_data(document, proof)):
         return ProofResult(True, "The signature is valid.", method)
     return ProofResult(False, "The signature does not match the content.", method)
+
+
+SUITE = Suite(
+    DATA_INTEGRITY_PROOF, NAME, frozenset({KeyType.ED25519}), verify, whole_document(NAME, sign)
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,34 +17,25 @@ from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
     KeyResolver,
     ProofResult,
+    Signer,
+    Suite,
     format_datetime,
 )
 from wallet.vc.errors import MalformedProof, UnknownCryptosuite
-from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.multikey import KeyPair
 from wallet.vc.rdfc import Limits
 
-Verifier = Callable[[dict[str, Any], dict[str, Any], KeyResolver, Limits], ProofResult]
-
-_VERIFIERS: dict[tuple[str, str | None], Verifier] = {
-    (DATA_INTEGRITY_PROOF, eddsa_rdfc_2022.NAME): eddsa_rdfc_2022.verify,
-    (DATA_INTEGRITY_PROOF, eddsa_jcs_2022.NAME): eddsa_jcs_2022.verify,
-    (DATA_INTEGRITY_PROOF, ecdsa_rdfc_2019.NAME): ecdsa_rdfc_2019.verify,
-    (DATA_INTEGRITY_PROOF, ecdsa_sd_2023.NAME): ecdsa_sd_2023.verify,
-    (ed25519_signature_2020.PROOF_TYPE, None): ed25519_signature_2020.verify,
-}
-
-SIGNING_SUITES = (
-    eddsa_rdfc_2022.NAME,
-    ecdsa_rdfc_2019.NAME,
-    ecdsa_sd_2023.NAME,
-    eddsa_jcs_2022.NAME,
+# Every suite this wallet knows, in the order `wallet issue --suite` offers those it signs with.
+SUITES: tuple[Suite, ...] = (
+    eddsa_rdfc_2022.SUITE,
+    ecdsa_rdfc_2019.SUITE,
+    ecdsa_sd_2023.SUITE,
+    eddsa_jcs_2022.SUITE,
+    ed25519_signature_2020.SUITE,
 )
-_SUITE_KEYS = {
-    eddsa_rdfc_2022.NAME: {KeyType.ED25519},
-    eddsa_jcs_2022.NAME: {KeyType.ED25519},
-    ecdsa_rdfc_2019.NAME: {KeyType.P256, KeyType.P384},
-    ecdsa_sd_2023.NAME: {KeyType.P256},
-}
+_BY_PROOF = {(suite.proof_type, suite.cryptosuite): suite for suite in SUITES}
+_SIGNERS = {suite.name: (suite.key_types, suite.sign) for suite in SUITES if suite.sign}
+SIGNING_SUITES = tuple(_SIGNERS)
 
 
 def suite_name(proof: dict[str, Any]) -> str:
@@ -65,26 +55,23 @@ def verify_proof(
     cryptosuite = proof.get("cryptosuite")
     if not isinstance(proof_type, str) or not isinstance(cryptosuite, str | None):
         raise MalformedProof("a proof's type and cryptosuite must each be one string")
-    verifier = _VERIFIERS.get((proof_type, cryptosuite))
-    if verifier is None:
+    suite = _BY_PROOF.get((proof_type, cryptosuite))
+    if suite is None:
         raise UnknownCryptosuite(
             f"unknown proof suite {cryptosuite or proof_type!r}: this wallet verifies "
-            + ", ".join(sorted((*SIGNING_SUITES, ed25519_signature_2020.PROOF_TYPE)))
+            + ", ".join(sorted(known.name for known in SUITES))
         )
     if proof.get("proofPurpose") != purpose:
         return ProofResult(
             False, f"The proof is for {proof.get('proofPurpose')!r}, not {purpose!r}."
         )
-    return verifier(document, proof, resolver, limits)
+    return suite.verify(document, proof, resolver, limits)
 
 
 def proof_options(
     key: KeyPair, suite: str, *, created: datetime | None = None, purpose: str = "assertionMethod"
 ) -> dict[str, Any]:
-    if suite not in SIGNING_SUITES:
-        raise UnknownCryptosuite(f"cannot sign with {suite!r}; choose one of {SIGNING_SUITES}")
-    if key.public.key_type not in _SUITE_KEYS[suite]:
-        raise MalformedProof(f"{suite} cannot sign with a {key.public.key_type} key")
+    _signer(suite, key)
     return {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": suite,
@@ -107,12 +94,14 @@ def sign(
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
     options = proof_options(key, suite, created=created)
-    if suite == ecdsa_sd_2023.NAME:
-        return ecdsa_sd_2023.sign(document, options, key, mandatory_pointers or [])
-    if mandatory_pointers:
-        raise MalformedProof(f"{suite} has no mandatory pointers; they belong to ecdsa-sd-2023")
-    if suite == eddsa_rdfc_2022.NAME:
-        return eddsa_rdfc_2022.sign(document, options, key)
-    if suite == eddsa_jcs_2022.NAME:
-        return eddsa_jcs_2022.sign(document, options, key)
-    return ecdsa_rdfc_2019.sign(document, options, key)
+    return _signer(suite, key)(document, options, key, mandatory_pointers or [])
+
+
+def _signer(suite: str, key: KeyPair) -> Signer:
+    """How the suite signs, refused by name when we cannot sign with it or not this key."""
+    if suite not in _SIGNERS:
+        raise UnknownCryptosuite(f"cannot sign with {suite!r}; choose one of {SIGNING_SUITES}")
+    key_types, signer = _SIGNERS[suite]
+    if key.public.key_type not in key_types:
+        raise MalformedProof(f"{suite} cannot sign with a {key.public.key_type} key")
+    return signer

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
@@ -209,13 +210,27 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+class TrustCode(StrEnum):
+    """Why the bundle trusts an issuer or not, for a program (a screen, a test)."""
+
+    TRUSTED = "trusted"
+    TRUSTED_TRAINER = "trusted-trainer"
+    IMPOSTOR = "impostor"
+    NAME_MISMATCH = "name-mismatch"
+    OUT_OF_SCOPE = "out-of-scope"
+    AFTER_AUTHORISATION = "after-authorisation"
+    OUTSIDE_AUTHORISATION = "outside-authorisation"
+    NOT_REVOCABLE = "not-revocable"
+    STATUS_OUTSIDE_BLOCK = "status-outside-block"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The bundle's answer about one credential's issuer."""
 
     ok: bool
     message: str
-    code: str  # why, for a program: "trusted", "impostor", "name-mismatch", "not-revocable"...
+    code: TrustCode
     warning: bool = False
     check: str = "trust"  # the check it answers: "trust", or "revocable" for a badge whose
     # status its organisation could not set
@@ -311,7 +326,7 @@ class TrustBundle:
             name = self.organisations[issuer].get("name", issuer)
             if not _named(claimed, name):
                 return _misnamed(claimed, name, age)
-            return Verdict(True, f"Issued by {name}, in your {age}.", "trusted", expired)
+            return Verdict(True, f"Issued by {name}, in your {age}.", TrustCode.TRUSTED, expired)
         granted = [a for a in self.authorizations if a.trainer == issuer]
         if not granted:
             for organisation in self.organisations.values():
@@ -323,7 +338,7 @@ class TrustBundle:
                         False,
                         f"Claims to be from {pretended}, but {organisation.get('name')} never "
                         f"authorised the key {issuer} ({age}).",
-                        "impostor",
+                        TrustCode.IMPOSTOR,
                     )
             return None
         achievement = _achievement_id(credential)
@@ -333,7 +348,7 @@ class TrustBundle:
             return Verdict(
                 False,
                 f"The trainer is not authorised to issue the achievement {achievement}.",
-                "out-of-scope",
+                TrustCode.OUT_OF_SCOPE,
             )
         in_dates = [a for a in in_scope if issued_at and a.valid_from <= issued_at <= a.valid_until]
         if not in_dates:
@@ -343,12 +358,12 @@ class TrustBundle:
                     False,
                     f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
                     f"({last:%Y-%m-%d}).",
-                    "after-authorisation",
+                    TrustCode.AFTER_AUTHORISATION,
                 )
             return Verdict(
                 False,
                 "Issued outside the dates of the trainer's authorisation.",
-                "outside-authorisation",
+                TrustCode.OUTSIDE_AUTHORISATION,
             )
         named = [a for a in in_dates if _named(claimed, self._name_of(a))]
         if not named:
@@ -359,7 +374,7 @@ class TrustBundle:
                     True,
                     f"Issued by a trainer {self._name_of(authorization)} authorised until "
                     f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
-                    "trusted-trainer",
+                    TrustCode.TRUSTED_TRAINER,
                     expired,
                 )
         name = self._name_of(named[0])
@@ -368,14 +383,14 @@ class TrustBundle:
                 False,
                 f"Issued by a trainer {name} authorised, but without a revocation status: "
                 f"{name} could never revoke it.",
-                "not-revocable",
+                TrustCode.NOT_REVOCABLE,
                 check="revocable",
             )
         return Verdict(
             False,
             f"Its revocation status is outside the indexes {name} reserved for this trainer: "
             f"{name} could never revoke it.",
-            "status-outside-block",
+            TrustCode.STATUS_OUTSIDE_BLOCK,
             check="revocable",
         )
 
@@ -407,7 +422,7 @@ def _misnamed(claimed: list[str], name: str, age: str) -> Verdict:
     return Verdict(
         False,
         f"Claims to be from {other}, but the key belongs to {name} ({age}).",
-        "name-mismatch",
+        TrustCode.NAME_MISMATCH,
     )
 
 

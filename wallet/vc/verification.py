@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from wallet.vc import bitstring_status_list, budget, ecdsa_sd_2023, open_badges, vc_data_model
@@ -39,6 +40,20 @@ class Check:
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "ok": self.ok, "message": self.message, "warning": self.warning}
+
+
+class Outcome(StrEnum):
+    """The verdict over a set of checks. Screens and the history key on these strings."""
+
+    VALID = "valid"
+    WARNINGS = "valid with warnings"
+    INVALID = "invalid"
+
+    @classmethod
+    def of(cls, checks: list[Check]) -> Outcome:
+        if not all(c.ok for c in checks):
+            return cls.INVALID
+        return cls.WARNINGS if any(c.warning for c in checks) else cls.VALID
 
 
 @dataclass(frozen=True)

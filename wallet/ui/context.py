@@ -118,7 +118,8 @@ class App:
             self.pushed.pop(0)
             return
         self.pushed.clear()
-        self._open(route, push=False)
+        if self.router.resolve(self, route) != self.route:  # else keep what is typed in
+            self._open(route, push=False)
         if self.route != route:  # refused or unknown: the address shows what is shown
             self.pushed.append(self.route)
             self.page.run_task(self.page.push_route, self.route)
@@ -151,8 +152,8 @@ class App:
             views = self.router.views(self, self.route)
         except RecordNotFound as error:  # a link to something deleted, or never held
             self.tell(errors.message_for(error, self.t), error=True)
-            self.route = self.router.home(self)
-            views = self.router.views(self, self.route)
+            self._open(self.router.home(self), push=True)
+            return
         *under, shown = views
         self.top.route = shown.route
         self.top.controls = shown.controls

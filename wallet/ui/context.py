@@ -118,7 +118,8 @@ class App:
             self.pushed.pop(0)
             return
         self.pushed.clear()
-        if self.router.resolve(self, route) != self.route:  # else keep what is typed in
+        # The app's bare address (a reload of it) asks for nothing: the screen stays.
+        if route != "/" and self.router.resolve(self, route) != self.route:
             self._open(route, push=False)
         if self.route != route:  # refused or unknown: the address shows what is shown
             self.pushed.append(self.route)

@@ -264,3 +264,24 @@ def write_mjpeg(path: Path, pictures: list[bytes], hold: int = 20) -> None:
     """A fake camera's video: JPEG frames back to back, each held for `hold` video frames
     (Chromium plays an MJPEG file at 30 frames a second, and loops it)."""
     path.write_bytes(b"".join(picture for picture in pictures for _ in range(hold)))
+
+
+def open_route(wallet: Wallet, route: str) -> None:
+    """Type `route` into the address bar. The tab keeps its Flet session, so the wallet
+    stays as it was (open, or locked)."""
+    wallet.page.goto(wallet.url + route.lstrip("/"))
+    wallet.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
+    wallet.page.dispatch_event("flt-semantics-placeholder", "click")
+
+
+def open_tab(wallet: Wallet, route: str) -> Wallet:
+    """`route` in a new tab: a new session, so the wallet starts locked."""
+    tab = Wallet(wallet.page.context.new_page(), wallet.url + route.lstrip("/"), wallet.directory)
+    tab.open()
+    return tab
+
+
+def unlock(wallet: Wallet) -> None:
+    wallet.see("Wallet locked")
+    wallet.type("Passphrase", PASSPHRASE)
+    wallet.click("Unlock")

@@ -9,7 +9,6 @@ import flet as ft
 from wallet.services import sources
 from wallet.services.backpack import ImportResult
 from wallet.services.scanning import FrameScan, as_source
-from wallet.ui import scanner
 from wallet.ui.context import App
 from wallet.ui.widgets import button, field, header
 
@@ -17,8 +16,6 @@ EXTENSIONS = ["json", "jsonld", "png", "svg", "jpg", "jpeg", "txt"]
 
 
 def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> ft.Control:
-    from wallet.ui import backpack
-
     t = app.t
     pasted = field(t("add.paste_label"), multiline=True)
     pasted.value = text
@@ -34,7 +31,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
 
     async def run(sources: list[tuple[str, bytes]]) -> None:
         imported = await app.work(t("busy.importing"), _import, app, sources)
-        app.go(view, found=imported, text=pasted.value or "")  # from here or the scanner
+        app.go("/backpack/add", found=imported, text=pasted.value or "")  # from here or the scanner
 
     async def open_files(_: ft.ControlEvent) -> None:
         files = await app.pick_files(EXTENSIONS, many=True)
@@ -46,11 +43,11 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
 
     def scan(_: ft.ControlEvent) -> None:
         app.go(
-            scanner.view,
+            "/scan",
             title=t("add.scan_title"),
             scan=FrameScan(),
             done=scanned,
-            back=lambda: app.go(view),
+            back="/backpack/add",
             fallback=open_files,
         )
 
@@ -60,7 +57,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
 
     return ft.Column(
         [
-            header(app, t("add.title"), lambda: app.go(backpack.view)),
+            header(app, t("add.title"), lambda: app.go("/backpack")),
             ft.Text(t("add.help")),
             button(t("add.scan"), scan, icon=ft.Icons.QR_CODE_SCANNER),
             button(t("add.open_file"), open_files, icon=ft.Icons.FILE_OPEN, primary=False),

@@ -13,9 +13,10 @@ import flet as ft
 
 from wallet.services.session import Session
 from wallet.services.sync_protocol import SyncError
-from wallet.ui import device_language, onboarding, unlock
+from wallet.ui import device_language
 from wallet.ui.context import App
 from wallet.ui.i18n import Catalog
+from wallet.ui.routes import Router
 
 IDLE_CHECK_SECONDS = 15
 SYNC_CHECK_SECONDS = 5  # cheap: a look at the outbox and the last sync's state
@@ -27,9 +28,9 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         page.title = "Learner Wallet"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
-        app = App(page, Session(directory))
+        app = App(page, Session(directory), Router())
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
-        app.go(unlock.view if app.session.exists else onboarding.view)
+        app.start(page.route)  # a deep link, or the lock screen, or the first run
         language = await device_language.recall()
         if language and language != app.t.language:
             app.t = Catalog(language)
@@ -45,7 +46,7 @@ async def _idle_lock(app: App) -> None:
         await asyncio.sleep(IDLE_CHECK_SECONDS)
         if (
             app.session.exists
-            and app.page.navigation_bar is not None
+            and app.top.navigation_bar is not None  # an unlocked screen
             and app.session.lock_if_idle()
         ):
             app.locked()

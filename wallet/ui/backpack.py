@@ -3,28 +3,13 @@ verification is."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import flet as ft
 
 from wallet.services import demo
-from wallet.ui import add_credential, credential_detail, receive
 from wallet.ui.context import App
-from wallet.ui.widgets import ago, button, header
-
-
-def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
-    when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
-    if card["verified"]:
-        return ft.Chip(
-            ft.Text(app.t("chip.verified", when=when)),
-            leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
-        )
-    return ft.Chip(
-        ft.Text(app.t("chip.not_verified", when=when)),
-        leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
-    )
+from wallet.ui.widgets import button, header, verification_chip
 
 
 def _badge_image(card: dict[str, Any]) -> ft.Control:
@@ -43,7 +28,7 @@ def _card(app: App, card: dict[str, Any]) -> ft.Control:
                     leading=_badge_image(card),
                     title=ft.Text(card["name"], weight=ft.FontWeight.BOLD),
                     subtitle=ft.Text(f"{card['issuer']} · {issued}"),
-                    on_click=lambda _: app.go(credential_detail.view, record_id=card["id"]),
+                    on_click=lambda _: app.go("/credential/{record_id}", record_id=card["id"]),
                 ),
                 ft.Row(
                     [verification_chip(app, card)]
@@ -66,15 +51,15 @@ def _empty(app: App) -> ft.Control:
         )
         if added is not None:
             app.tell(t("backpack.samples_added", n=len(added)))
-            app.go(view)
+            app.go("/backpack")
 
     return ft.Column(
         [
             ft.Icon(ft.Icons.BACKPACK, size=64),
             ft.Text(t("backpack.empty_title"), size=20, weight=ft.FontWeight.BOLD),
             ft.Text(t("backpack.empty_help")),
-            button(t("backpack.add"), lambda _: app.go(add_credential.view), icon=ft.Icons.ADD),
-            button(t("backpack.receive"), lambda _: app.go(receive.view), primary=False),
+            button(t("backpack.add"), lambda _: app.go("/backpack/add"), icon=ft.Icons.ADD),
+            button(t("backpack.receive"), lambda _: app.go("/backpack/receive"), primary=False),
             button(t("backpack.try_samples"), samples, primary=False),
         ],
         spacing=16,
@@ -99,13 +84,13 @@ def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
         label=t("backpack.search"),
         value=query,
         prefix_icon=ft.Icons.SEARCH,
-        on_submit=lambda e: app.go(view, query=e.control.value or ""),
+        on_submit=lambda e: app.go("/backpack", query=e.control.value or ""),
     )
     tag_chips = [
         ft.Chip(
             ft.Text(x),
             selected=x == tag,
-            on_select=lambda _, x=x: app.go(view, tag=None if x == tag else x),
+            on_select=lambda _, x=x: app.go("/backpack", tag=None if x == tag else x),
         )
         for x in tags
     ]
@@ -114,10 +99,10 @@ def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
             header(app, t("backpack.title")),
             ft.Row(
                 [
+                    button(t("backpack.add"), lambda _: app.go("/backpack/add"), icon=ft.Icons.ADD),
                     button(
-                        t("backpack.add"), lambda _: app.go(add_credential.view), icon=ft.Icons.ADD
+                        t("backpack.receive"), lambda _: app.go("/backpack/receive"), primary=False
                     ),
-                    button(t("backpack.receive"), lambda _: app.go(receive.view), primary=False),
                 ],
                 wrap=True,
             ),

@@ -1,35 +1,53 @@
-"""What every screen shares: the page, the open wallet session, the language, navigation,
-and running slow work off the UI thread with a busy indicator."""
+"""What every screen shares: the page, the open wallet session, the language, navigation
+by route, and running slow work off the UI thread with a busy indicator."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote, urlsplit
 
 import flet as ft
 
 from wallet.services.session import Session
-from wallet.store.errors import VaultLocked
+from wallet.store.errors import RecordNotFound, VaultLocked
 from wallet.ui import errors
 from wallet.ui.i18n import Catalog
 
 T = TypeVar("T")
-Screen = Callable[..., ft.Control]
 CAMERA_CALL_WAITS = 250  # 20 ms apart: a permission prompt may hold a call for a while
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
 PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
 
+class Router(Protocol):
+    """What the app knows of its routes (`routes.Router`), so this module imports no
+    screen and every screen can import it."""
+
+    def resolve(self, app: App, route: str) -> str: ...
+
+    def views(self, app: App, route: str) -> list[ft.View]: ...
+
+    def parent(self, app: App, route: str) -> str | None: ...
+
+    def home(self, app: App) -> str: ...
+
+
 class App:
-    def __init__(self, page: ft.Page, session: Session) -> None:
+    def __init__(self, page: ft.Page, session: Session, router: Router) -> None:
         self.page = page
         self.session = session
+        self.router = router
         self.t = Catalog()
-        self.screen: tuple[Screen, dict[str, Any]] | None = None
+        self.route: str | None = None  # the route shown
+        self.state: dict[str, dict[str, Any]] = {}  # each route's params not in its path
+        self.after_unlock: str | None = None  # a deep link that met the lock screen
+        self.pushed: list[str] = []  # routes sent to the client, not yet echoed back
         self.tab = 0  # the navigation bar's highlighted tab
         self.generation = 0  # bumps on every navigation; animations stop when it moves on
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
@@ -39,27 +57,87 @@ class App:
         # Camera pictures are decoded beside the worker, never on the UI thread; decoding
         # needs no database, so a slow job (a sync, a KDF) does not stall the scanner.
         self.decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-decode")
+        # The shown screen's view is one view whose content changes: a new view would be a
+        # new Flutter page, and a progress dialog closing as it arrived stayed open.
+        self.top = page.views[0]
+        page.on_route_change = self._route_changed
+        page.on_view_pop = self._view_popped
 
     # --- navigation -------------------------------------------------------------------------
 
-    def go(self, screen: Screen, **params: Any) -> None:
+    def go(self, route: str, **params: Any) -> None:
+        """Show `route` (a table pattern such as "/credential/{record_id}"): the params its
+        pattern names fill the path, the rest are kept as that route's state."""
+        names = re.findall(r"{(\w+)}", route)
+        path = route.format(**{name: quote(str(params.pop(name)), safe="") for name in names})
+        self.state[path] = params
+        self._open(path, push=True)
+
+    def back(self, route: str) -> None:
+        """Return to `route` as it was left (its state kept)."""
+        self._open(route, push=True)
+
+    def start(self, route: str) -> None:
+        """The first screen: the route the app was opened at (a deep link), if it may be
+        shown; the address bar already holds it."""
+        self.route = urlsplit(route).path or "/"
+        self._open(self.route, push=True)
+
+    def refresh(self) -> None:
+        """Build the current screen again, and the one under it (after a language or role
+        change)."""
+        if self.route is not None:
+            self.page.views[:] = []
+            self._open(self.route, push=False)
+
+    def home(self) -> None:
+        """Where an unlocked wallet opens: a deep link that met the lock, or the first tab."""
+        target, self.after_unlock = self.after_unlock, None
+        self.back(target or self.router.home(self))
+
+    def _open(self, route: str, *, push: bool) -> None:
+        route = self.router.resolve(self, route)
         self.generation += 1
-        self.screen = (screen, params)
         self.after_background_sync = None
+        if push and route != self.route:
+            self.pushed.append(route)  # the address bar and browser history follow
+            self.page.run_task(self.page.push_route, route)
+        self.route = route
         if self.camera_calls:
             # Flet 1.0.5 drops the whole session when a method call's reply names a control
             # no longer on the page, so the scanner's camera stays until its call returns.
             self.page.run_task(self._show_when_camera_idle, self.generation)
             return
-        self._show(screen, params)
+        self._show()
+
+    def _route_changed(self, event: ft.RouteChangeEvent) -> None:
+        """The client's route moved: our own push coming back, or the browser's back and
+        forward buttons, or an address typed in."""
+        route = urlsplit(event.route).path or "/"
+        if self.pushed and route == self.pushed[0]:
+            self.pushed.pop(0)
+            return
+        self.pushed.clear()
+        # The app's bare address (a reload of it) asks for nothing: the screen stays.
+        if route != "/" and self.router.resolve(self, route) != self.route:
+            self._open(route, push=False)
+        if self.route != route:  # refused or unknown: the address shows what is shown
+            self.pushed.append(self.route)
+            self.page.run_task(self.page.push_route, self.route)
+
+    def _view_popped(self, event: ft.ViewPopEvent) -> None:
+        """Android's back button (and a swipe back): the screen under this one."""
+        parent = self.router.parent(self, self.route) if self.route else None
+        if parent is not None:
+            self.back(parent)
 
     async def _show_when_camera_idle(self, generation: int) -> None:
         for _ in range(CAMERA_CALL_WAITS):
             if not self.camera_calls:
                 break
             await asyncio.sleep(0.02)
-        if generation == self.generation and self.screen is not None:
-            self._show(*self.screen)
+        if generation == self.generation:
+            self._show()
 
     async def camera_call(self, call: Awaitable[T]) -> T:
         """Every call the scanner makes to its camera control goes through here."""
@@ -69,19 +147,20 @@ class App:
         finally:
             self.camera_calls -= 1
 
-    def _show(self, screen: Screen, params: dict[str, Any]) -> None:
-        self.page.controls.clear()
-        self.page.controls.append(
-            ft.SafeArea(ft.Container(screen(self, **params), padding=16), expand=True)
-        )
-        self.refresh_navigation()
+    def _show(self) -> None:
+        assert self.route is not None
+        try:
+            views = self.router.views(self, self.route)
+        except RecordNotFound as error:  # a link to something deleted, or never held
+            self.tell(errors.message_for(error, self.t), error=True)
+            self._open(self.router.home(self), push=True)
+            return
+        *under, shown = views
+        self.top.route = shown.route
+        self.top.controls = shown.controls
+        self.top.navigation_bar = shown.navigation_bar
+        self.page.views[:] = [*under, self.top]
         self.page.update()
-
-    def refresh(self) -> None:
-        """Build the current screen again (after a language or role change)."""
-        if self.screen is not None:
-            screen, params = self.screen
-            self.go(screen, **params)
 
     def apply_preferences(self) -> None:
         """Language and theme live in the wallet, so they follow it to every device."""
@@ -89,16 +168,9 @@ class App:
         self.t = Catalog(preferences.get("language", self.t.language))
         self.page.theme_mode = THEMES.get(preferences.get("theme"), ft.ThemeMode.SYSTEM)
 
-    def refresh_navigation(self) -> None:
-        from wallet.ui import navigation  # screens import this module
-
-        self.page.navigation_bar = navigation.bar(self) if self.session.unlocked else None
-
     def locked(self) -> None:
-        from wallet.ui import unlock
-
         self.session.lock()
-        self.go(unlock.view)
+        self.back("/unlock")
 
     # --- slow work and errors ---------------------------------------------------------------
 

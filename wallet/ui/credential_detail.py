@@ -6,14 +6,18 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services import presenter
-from wallet.ui import share
 from wallet.ui.context import App
-from wallet.ui.widgets import button, checks, claim_label, format_value, header
+from wallet.ui.widgets import (
+    button,
+    checks,
+    claim_label,
+    format_value,
+    header,
+    verification_chip,
+)
 
 
 def view(app: App, record_id: str) -> ft.Control:
-    from wallet.ui import backpack
-
     t = app.t
     held = app.session.backpack.show(record_id)
     credential = held.credential
@@ -40,7 +44,7 @@ def view(app: App, record_id: str) -> ft.Control:
             app.page.pop_dialog()
             app.session.backpack.delete(record_id)
             app.tell(t("detail.deleted"))
-            app.go(backpack.view)
+            app.go("/backpack")
 
         app.page.show_dialog(
             ft.AlertDialog(
@@ -55,8 +59,8 @@ def view(app: App, record_id: str) -> ft.Control:
 
     return ft.Column(
         [
-            header(app, held.card["name"], lambda: app.go(backpack.view)),
-            backpack.verification_chip(app, held.card),
+            header(app, held.card["name"], lambda: app.back("/backpack")),
+            verification_chip(app, held.card),
             *[
                 ft.Column(
                     [
@@ -79,7 +83,7 @@ def view(app: App, record_id: str) -> ft.Control:
                 [
                     button(
                         t("detail.share"),
-                        lambda _: app.go(share.view, record_id=record_id),
+                        lambda _: app.go("/share/{record_id}", record_id=record_id),
                         icon=ft.Icons.SHARE,
                     ),
                     button(t("detail.delete"), delete, icon=ft.Icons.DELETE, primary=False),

@@ -7,30 +7,26 @@ from typing import Any
 import flet as ft
 
 from wallet.ui.context import App
-from wallet.ui.widgets import format_value, header
+from wallet.ui.widgets import VERDICT_STYLE, format_value, header
 
 
 def _row(app: App, entry: dict[str, Any]) -> ft.Control:
-    from wallet.ui import verify
-
-    icon, colour, verdict = verify.VERDICT_STYLE[entry["verdict"]]
+    icon, colour, verdict = VERDICT_STYLE[entry["verdict"]]
     claims = entry["claims"]
     return ft.ListTile(
         leading=ft.Icon(icon, color=colour),
         title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
         subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
-        on_click=lambda _: app.go(verify.result, verdict=entry, back=lambda: app.go(view)),
+        on_click=lambda _: app.go("/verify/result", verdict=entry, back="/history"),
     )
 
 
 def view(app: App) -> ft.Control:
-    from wallet.ui import verify
-
     t = app.t
     rows = [_row(app, entry) for entry in app.session.history.entries()]
     return ft.Column(
         [
-            header(app, t("history.title"), lambda: app.go(verify.view)),
+            header(app, t("history.title"), lambda: app.go("/verify")),
             *(rows or [ft.Text(t("history.empty"))]),
         ],
         scroll=ft.ScrollMode.AUTO,

@@ -9,8 +9,6 @@ from wallet.ui.widgets import button, header
 
 
 def view(app: App) -> ft.Control:
-    from wallet.ui import issuer
-
     t = app.t
     rows: list[ft.Control] = []
     for entry in app.session.trainer.log():
@@ -18,7 +16,7 @@ def view(app: App) -> ft.Control:
         def revoke(_: ft.ControlEvent, entry_id: str = entry.id) -> None:
             app.session.trainer.revoke(entry_id)
             app.tell(t("log.revoked_done"))
-            app.go(view)
+            app.go("/issuer/log")
 
         state = t("log.revoked", when=entry.revoked[:10]) if entry.revoked else t("log.active")
         rows.append(
@@ -46,7 +44,7 @@ def view(app: App) -> ft.Control:
         )
     return ft.Column(
         [
-            header(app, t("log.title"), lambda: app.go(issuer.view)),
+            header(app, t("log.title"), lambda: app.go("/issuer")),
             ft.Text(t("log.help")),
             *(rows or [ft.Text(t("log.empty"))]),
         ],

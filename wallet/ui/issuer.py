@@ -7,7 +7,6 @@ import flet as ft
 
 from wallet.services import trainer as trainer_service
 from wallet.services.scanning import FrameScan, OneCode, as_source
-from wallet.ui import issuance_log, scanner
 from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, field, header, qr_codes
 
@@ -30,11 +29,15 @@ def view(app: App) -> ft.Control:
                         [
                             button(
                                 t("issuer.issue_button", name=template.name),
-                                lambda _, i=template.id: app.go(issue_to, template_id=i),
+                                lambda _, i=template.id: app.go(
+                                    "/issuer/issue/{template_id}", template_id=i
+                                ),
                             ),
                             button(
                                 t("issuer.edit_button", name=template.name),
-                                lambda _, i=template.id: app.go(template_form, template_id=i),
+                                lambda _, i=template.id: app.go(
+                                    "/issuer/template/{template_id}", template_id=i
+                                ),
                                 primary=False,
                             ),
                         ],
@@ -51,7 +54,7 @@ def view(app: App) -> ft.Control:
         granted = await app.work(t("busy.importing"), job, files)
         if granted:
             app.tell(t("issuer.authorization_added"))
-        app.go(view)  # from here or from the scanner
+        app.go("/issuer")  # from here or from the scanner
 
     async def open_authorization(_: ft.ControlEvent) -> None:
         files = await app.pick_files(["json", *PICTURES], many=True)
@@ -63,11 +66,11 @@ def view(app: App) -> ft.Control:
 
     def scan_authorization(_: ft.ControlEvent) -> None:
         app.go(
-            scanner.view,
+            "/scan",
             title=t("issuer.scan_authorization_title"),
             scan=FrameScan(),
             done=scanned,
-            back=lambda: app.go(view),
+            back="/issuer",
             fallback=open_authorization,
         )
 
@@ -92,15 +95,17 @@ def view(app: App) -> ft.Control:
             ft.Row(
                 [
                     button(
-                        t("issuer.new_template"), lambda _: app.go(template_form), icon=ft.Icons.ADD
+                        t("issuer.new_template"),
+                        lambda _: app.go("/issuer/template"),
+                        icon=ft.Icons.ADD,
                     ),
                     button(
                         t("issuer.log"),
-                        lambda _: app.go(issuance_log.view),
+                        lambda _: app.go("/issuer/log"),
                         icon=ft.Icons.HISTORY,
                         primary=False,
                     ),
-                    button(t("issuer.rename"), lambda _: app.go(set_up), primary=False),
+                    button(t("issuer.rename"), lambda _: app.go("/issuer/setup"), primary=False),
                 ],
                 wrap=True,
             ),
@@ -136,11 +141,11 @@ def set_up(app: App) -> ft.Control:
     async def save(_: ft.ControlEvent) -> None:
         done = await app.work(t("busy.making_key"), app.session.trainer.set_up, name.value or "")
         if done:
-            app.go(view)
+            app.go("/issuer")
 
     return ft.Column(
         [
-            header(app, t("issuer.setup_title"), (lambda: app.go(view)) if profile else None),
+            header(app, t("issuer.setup_title"), (lambda: app.go("/issuer")) if profile else None),
             ft.Text(t("issuer.setup_help")),
             name,
             button(t("issuer.setup_button"), save),
@@ -183,11 +188,11 @@ def template_form(app: App, template_id: str | None = None) -> ft.Control:
             ),
         )
         if saved:
-            app.go(view)
+            app.go("/issuer")
 
     return ft.Column(
         [
-            header(app, t("template.title"), lambda: app.go(view)),
+            header(app, t("template.title"), lambda: app.go("/issuer")),
             name,
             description,
             criteria,
@@ -210,7 +215,11 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
     recipient.value = recipient_did
 
     def back_here(did: str | None) -> None:
-        app.go(issue_to, template_id=template_id, recipient_did=did or recipient.value or "")
+        app.go(
+            "/issuer/issue/{template_id}",
+            template_id=template_id,
+            recipient_did=did or recipient.value or "",
+        )
 
     async def open_code(_: ft.ControlEvent) -> None:
         did = await app.read_picture(t("busy.reading_qr"), trainer_service.read_receive_code)
@@ -221,12 +230,14 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
         back_here(did)
 
     def scan(_: ft.ControlEvent) -> None:
+        here = app.route or ""
+        app.state[here] = {"recipient_did": recipient.value or ""}  # kept for Back
         app.go(
-            scanner.view,
+            "/scan",
             title=t("issue.scan_title"),
             scan=OneCode(trainer_service.read_receive_code),
             done=scanned,
-            back=lambda: back_here(None),
+            back=here,
             fallback=open_code,
         )
 
@@ -235,11 +246,11 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
             t("busy.signing"), app.session.trainer.issue, template_id, recipient.value or ""
         )
         if issued is not None:
-            app.go(issued_qr, texts=issued.qr_texts, name=template.name)
+            app.go("/issuer/issued", texts=issued.qr_texts, name=template.name)
 
     return ft.Column(
         [
-            header(app, t("issue.title", name=template.name), lambda: app.go(view)),
+            header(app, t("issue.title", name=template.name), lambda: app.go("/issuer")),
             ft.Text(t("issue.help")),
             button(t("issue.scan_receive"), scan, icon=ft.Icons.QR_CODE_SCANNER, primary=False),
             recipient,
@@ -253,7 +264,7 @@ def issued_qr(app: App, texts: list[str], name: str) -> ft.Control:
     t = app.t
     return ft.Column(
         [
-            header(app, t("issue.done_title", name=name), lambda: app.go(view)),
+            header(app, t("issue.done_title", name=name), lambda: app.go("/issuer")),
             ft.Text(t("issue.done_help")),
             qr_codes(app, texts),
         ],

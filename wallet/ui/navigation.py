@@ -1,4 +1,5 @@
-"""The bottom bar: one tab per role the user has switched on, then settings."""
+"""The bottom bar: one tab per role the user has switched on, then settings. Tabs are
+routes, so this module needs no screen."""
 
 from __future__ import annotations
 
@@ -8,44 +9,42 @@ from wallet.ui import device_language
 from wallet.ui.context import App
 
 ROLES = ("learner", "employer", "trainer")
+TABS = {
+    "learner": ("nav.backpack", ft.Icons.BACKPACK, "/backpack"),
+    "employer": ("nav.verify", ft.Icons.QR_CODE_SCANNER, "/verify"),
+    "trainer": ("nav.issue", ft.Icons.WORKSPACE_PREMIUM, "/issuer"),
+}
+SETTINGS = ("nav.settings", ft.Icons.SETTINGS, "/settings")
 
 
 def roles(app: App) -> list[str]:
     return list(app.session.settings.get("roles", list(ROLES)))
 
 
-def _tabs(app: App) -> list[tuple[str, ft.IconData, object]]:
-    from wallet.ui import backpack, issuer, settings, verify
-
-    by_role = {
-        "learner": ("nav.backpack", ft.Icons.BACKPACK, backpack.view),
-        "employer": ("nav.verify", ft.Icons.QR_CODE_SCANNER, verify.view),
-        "trainer": ("nav.issue", ft.Icons.WORKSPACE_PREMIUM, issuer.view),
-    }
-    chosen = [by_role[r] for r in ROLES if r in roles(app)]
-    return [*chosen, ("nav.settings", ft.Icons.SETTINGS, settings.view)]
+def tabs(app: App) -> list[tuple[str, ft.IconData, str]]:
+    return [*(TABS[r] for r in ROLES if r in roles(app)), SETTINGS]
 
 
 def home(app: App) -> None:
-    """Where an unlocked wallet opens: the first role's tab, in the wallet's language."""
+    """Where an unlocked wallet opens, in the wallet's language."""
     app.apply_preferences()
     device_language.remember(app)
-    app.go(_tabs(app)[0][2])
+    app.home()
 
 
-def bar(app: App) -> ft.NavigationBar:
-    tabs = _tabs(app)
-    current = app.screen[0] if app.screen else None
-    # Inside a tab's sub-screens the tab stays highlighted.
-    app.tab = next((n for n, tab in enumerate(tabs) if tab[2] is current), app.tab)
+def bar(app: App, tab_route: str) -> ft.NavigationBar:
+    """`tab_route`: the tab the shown screen belongs to, which stays highlighted inside
+    its sub-screens."""
+    shown = tabs(app)
+    app.tab = next((n for n, tab in enumerate(shown) if tab[2] == tab_route), app.tab)
 
     def change(event: ft.ControlEvent) -> None:
-        app.go(tabs[int(event.control.selected_index)][2])
+        app.go(shown[int(event.control.selected_index)][2])
 
     return ft.NavigationBar(
         destinations=[
-            ft.NavigationBarDestination(icon=icon, label=app.t(key)) for key, icon, _ in tabs
+            ft.NavigationBarDestination(icon=icon, label=app.t(key)) for key, icon, _ in shown
         ],
-        selected_index=min(app.tab, len(tabs) - 1),
+        selected_index=min(app.tab, len(shown) - 1),
         on_change=change,
     )

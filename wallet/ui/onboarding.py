@@ -38,9 +38,9 @@ def view(app: App) -> ft.Control:
             ft.Text(t("settings.language"), weight=ft.FontWeight.BOLD),
             language,
             ft.Text(t("onboarding.intro")),
-            button(t("onboarding.create"), lambda _: app.go(create)),
-            button(t("onboarding.restore"), lambda _: app.go(restore), primary=False),
-            button(t("onboarding.join"), lambda _: app.go(join), primary=False),
+            button(t("onboarding.create"), lambda _: app.go("/onboarding/create")),
+            button(t("onboarding.restore"), lambda _: app.go("/onboarding/restore"), primary=False),
+            button(t("onboarding.join"), lambda _: app.go("/onboarding/join"), primary=False),
         ],
         spacing=16,
         scroll=ft.ScrollMode.AUTO,
@@ -68,11 +68,11 @@ def create(app: App) -> ft.Control:
             return
         words = await app.work(t("busy.creating"), app.session.begin_create, first.value)
         if words:
-            app.go(show_words, words=words)
+            app.go("/onboarding/words", words=words)
 
     return ft.Column(
         [
-            header(app, t("onboarding.create"), lambda: app.go(view)),
+            header(app, t("onboarding.create"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.passphrase_help")),
             first,
             second,
@@ -93,7 +93,7 @@ def show_words(app: App, words: str) -> ft.Control:
             header(app, t("onboarding.words_title")),
             ft.Text(t("onboarding.words_help")),
             ft.Row(numbered, wrap=True),
-            button(t("onboarding.words_done"), lambda _: app.go(quiz, words=words)),
+            button(t("onboarding.words_done"), lambda _: app.go("/onboarding/quiz", words=words)),
         ],
         spacing=16,
         scroll=ft.ScrollMode.AUTO,
@@ -116,7 +116,7 @@ def quiz(app: App, words: str) -> ft.Control:
 
     return ft.Column(
         [
-            header(app, t("onboarding.quiz_title"), lambda: app.go(show_words, words=words)),
+            header(app, t("onboarding.quiz_title"), lambda: app.back("/onboarding/words")),
             ft.Text(t("onboarding.quiz_help")),
             *fields.values(),
             button(t("onboarding.quiz_button"), submit),
@@ -160,7 +160,7 @@ def restore(app: App) -> ft.Control:
 
     return ft.Column(
         [
-            header(app, t("onboarding.restore"), lambda: app.go(view)),
+            header(app, t("onboarding.restore"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.restore_help")),
             words,
             ft.Row([button(t("onboarding.choose_backup"), choose, primary=False), chosen]),
@@ -203,7 +203,7 @@ def join(app: App) -> ft.Control:
 
     return ft.Column(
         [
-            header(app, t("onboarding.join"), lambda: app.go(view)),
+            header(app, t("onboarding.join"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.join_help")),
             words,
             server,

@@ -10,13 +10,11 @@ from wallet.ui.widgets import header, qr_codes
 
 
 def view(app: App) -> ft.Control:
-    from wallet.ui import backpack
-
     t = app.t
     did = app.session.backpack.new_holder_key()
     return ft.Column(
         [
-            header(app, t("receive.title"), lambda: app.go(backpack.view)),
+            header(app, t("receive.title"), lambda: app.go("/backpack")),
             ft.Text(t("receive.help")),
             qr_codes(app, [did]),
             ft.Text(did, size=11, selectable=True),

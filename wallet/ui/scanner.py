@@ -50,17 +50,18 @@ def view(
     title: str,
     scan: Scan,
     done: Callable[[Any], Awaitable[None]],
-    back: Callable[[], None],
+    back: str,
     fallback: Callable[[ft.ControlEvent], Awaitable[None]],
 ) -> ft.Control:
-    """`done(scan.result)` runs once the scan is complete (it navigates on); `fallback` is
-    the screen's "open a picture" path, offered beside the camera and instead of it."""
+    """`done(scan.result)` runs once the scan is complete (it navigates on); `back` is the
+    route of the screen that opened the scanner; `fallback` is that screen's "open a
+    picture" path, offered beside the camera and instead of it."""
     t = app.t
     status = ft.Text(t("scan.point"), size=16)
     progress = ft.Text(visible=False, size=16, weight=ft.FontWeight.BOLD)
     missing = ft.Text(visible=False)
     column = [
-        header(app, title, back),
+        header(app, title, lambda: app.back(back)),
         status,
         progress,
         missing,
@@ -70,7 +71,7 @@ def view(
         return ft.Column([*column, button(t("scan.open_picture"), fallback)], spacing=12)
     camera = fc.Camera(width=PREVIEW[0], height=PREVIEW[1], preview_enabled=True)
     generation = app.generation
-    stop = ft.OutlinedButton(t("common.cancel"), on_click=lambda _: back(), height=48)
+    stop = ft.OutlinedButton(t("common.cancel"), on_click=lambda _: app.back(back), height=48)
 
     def here() -> bool:
         return app.generation == generation

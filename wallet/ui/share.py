@@ -8,7 +8,6 @@ import flet as ft
 from wallet.services import presenter
 from wallet.services.scanning import OneCode
 from wallet.services.session import SharedQr
-from wallet.ui import scanner
 from wallet.ui.context import App
 from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
 
@@ -20,8 +19,6 @@ def view(
     ticked: list[str] | None = None,
 ) -> ft.Control:
     """`challenge` and `ticked` come back from the scanner with what was chosen before."""
-    from wallet.ui import credential_detail
-
     t = app.t
     credential = app.session.backpack.show(record_id).credential
     boxes: dict[str, ft.Checkbox] = {}
@@ -49,7 +46,9 @@ def view(
         return [p for p, box in boxes.items() if box.value and not box.disabled]
 
     def back_here(found: tuple[str, str] | None) -> None:
-        app.go(view, record_id=record_id, challenge=found or challenge, ticked=chosen())
+        app.go(
+            "/share/{record_id}", record_id=record_id, challenge=found or challenge, ticked=chosen()
+        )
 
     async def open_challenge(_: ft.ControlEvent) -> None:
         found = await app.read_picture(t("busy.reading_qr"), app.session.read_challenge)
@@ -60,12 +59,14 @@ def view(
         back_here(found)
 
     def scan_challenge(_: ft.ControlEvent) -> None:
+        here = app.route or ""
+        app.state[here] = {"challenge": challenge, "ticked": chosen()}  # kept for Back
         app.go(
-            scanner.view,
+            "/scan",
             title=t("share.scan_challenge_title"),
             scan=OneCode(app.session.read_challenge),
             done=scanned,
-            back=lambda: back_here(None),
+            back=here,
             fallback=open_challenge,
         )
 
@@ -73,12 +74,16 @@ def view(
         reveal = chosen()
         shared = await app.work(t("busy.signing"), app.session.share, record_id, reveal, challenge)
         if shared is not None:
-            app.go(showing, record_id=record_id, shared=shared, revealed=len(reveal))
+            app.go(
+                "/share/{record_id}/qr", record_id=record_id, shared=shared, revealed=len(reveal)
+            )
 
     return ft.Column(
         [
             header(
-                app, t("share.title"), lambda: app.go(credential_detail.view, record_id=record_id)
+                app,
+                t("share.title"),
+                lambda: app.go("/credential/{record_id}", record_id=record_id),
             ),
             ft.Text(t("share.help")),
             *rows,
@@ -123,7 +128,9 @@ def showing(app: App, record_id: str, shared: SharedQr, revealed: int) -> ft.Con
         notes.append(t("share.shown_whole"))
     return ft.Column(
         [
-            header(app, t("share.qr_title"), lambda: app.go(view, record_id=record_id)),
+            header(
+                app, t("share.qr_title"), lambda: app.go("/share/{record_id}", record_id=record_id)
+            ),
             qr_codes(app, shared.texts, on_tick=tick),
             countdown,
             *[ft.Text(note) for note in notes],

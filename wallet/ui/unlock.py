@@ -40,7 +40,7 @@ def view(app: App) -> ft.Control:
                 if offer_biometrics
                 else []
             ),
-            ft.TextButton(t("unlock.forgot"), on_click=lambda _: app.go(forgot)),
+            ft.TextButton(t("unlock.forgot"), on_click=lambda _: app.go("/unlock/forgot")),
         ],
         spacing=16,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -66,7 +66,7 @@ def forgot(app: App) -> ft.Control:
 
     return ft.Column(
         [
-            header(app, t("unlock.forgot_title"), lambda: app.go(view)),
+            header(app, t("unlock.forgot_title"), lambda: app.go("/unlock")),
             ft.Text(t("unlock.forgot_help")),
             words,
             first,

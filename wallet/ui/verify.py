@@ -4,22 +4,22 @@ offline. Past verdicts stay in the history."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
 from wallet.services.scanning import FrameScan
 from wallet.services.session import Challenge
-from wallet.ui import history, scanner
 from wallet.ui.context import App
-from wallet.ui.widgets import button, checks, claim_label, format_value, header, qr_codes
-
-VERDICT_STYLE = {
-    "valid": (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
-    "valid with warnings": (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
-    "invalid": (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
-}
+from wallet.ui.widgets import (
+    VERDICT_STYLE,
+    button,
+    checks,
+    claim_label,
+    format_value,
+    header,
+    qr_codes,
+)
 
 
 def view(app: App) -> ft.Control:
@@ -28,16 +28,16 @@ def view(app: App) -> ft.Control:
         [
             header(app, t("verify.title")),
             ft.Text(t("verify.help")),
-            *_reading(app, t("verify.scan"), t("verify.scan_title"), None, lambda: app.go(view)),
+            *_reading(app, t("verify.scan"), t("verify.scan_title"), None, "/verify"),
             button(
                 t("verify.ask"),
-                lambda _: app.go(ask, challenge=app.session.new_challenge()),
+                lambda _: app.go("/verify/ask", challenge=app.session.new_challenge()),
                 icon=ft.Icons.QR_CODE,
                 primary=False,
             ),
             button(
                 t("verify.history"),
-                lambda _: app.go(history.view),
+                lambda _: app.go("/history"),
                 icon=ft.Icons.HISTORY,
                 primary=False,
             ),
@@ -52,7 +52,7 @@ def ask(app: App, challenge: Challenge) -> ft.Control:
     t = app.t
     return ft.Column(
         [
-            header(app, t("verify.ask_title"), lambda: app.go(view)),
+            header(app, t("verify.ask_title"), lambda: app.go("/verify")),
             ft.Text(t("verify.ask_help")),
             qr_codes(app, [challenge.text]),
             *_reading(
@@ -60,7 +60,7 @@ def ask(app: App, challenge: Challenge) -> ft.Control:
                 t("verify.scan_answer"),
                 t("verify.scan_answer_title"),
                 challenge,
-                lambda: app.go(ask, challenge=challenge),
+                "/verify/ask",
             ),
         ],
         spacing=12,
@@ -70,28 +70,28 @@ def ask(app: App, challenge: Challenge) -> ft.Control:
 
 
 def _reading(
-    app: App, label: str, title: str, challenge: Challenge | None, back: Callable[[], None]
+    app: App, label: str, title: str, challenge: Challenge | None, back: str
 ) -> list[ft.Control]:
     """ "Scan" (the camera) and "Open QR image" (files), both verifying against `challenge`
-    (None: a one-way presentation); the verdict's Back returns to `back`."""
+    (None: a one-way presentation); the verdict's Back returns to the route `back`."""
 
     async def open_images(_: ft.ControlEvent) -> None:
         job = app.session.verify_images
         verdict = await app.read_pictures(app.t("busy.verifying"), lambda p: job(p, challenge))
         if verdict is not None:
-            app.go(result, verdict=verdict, back=back)
+            app.go("/verify/result", verdict=verdict, back=back)
 
     async def scanned(texts: list[str]) -> None:
         job = app.session.verify_texts
         verdict = await app.work(app.t("busy.verifying"), job, texts, challenge)
         if verdict is None:
-            back()
+            app.back(back)
         else:
-            app.go(result, verdict=verdict, back=back)
+            app.go("/verify/result", verdict=verdict, back=back)
 
     def scan(_: ft.ControlEvent) -> None:
         app.go(
-            scanner.view,
+            "/scan",
             title=title,
             scan=FrameScan(),
             done=scanned,
@@ -120,7 +120,7 @@ def banner(app: App, verdict: str) -> ft.Control:
     )
 
 
-def result(app: App, verdict: dict[str, Any], back: Callable[[], None] | None = None) -> ft.Control:
+def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Control:
     t = app.t
     claims = [
         ft.Column(
@@ -134,7 +134,7 @@ def result(app: App, verdict: dict[str, Any], back: Callable[[], None] | None = 
     ]
     return ft.Column(
         [
-            header(app, t("verify.result_title"), back or (lambda: app.go(view))),
+            header(app, t("verify.result_title"), lambda: app.back(back)),
             banner(app, verdict["verdict"]),
             ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
             *claims,
@@ -150,7 +150,7 @@ def result(app: App, verdict: dict[str, Any], back: Callable[[], None] | None = 
 
 
 def _trust_offer(
-    app: App, verdict: dict[str, Any], back: Callable[[], None] | None, issuer: dict[str, str]
+    app: App, verdict: dict[str, Any], back: str, issuer: dict[str, str]
 ) -> ft.Control:
     """An issuer this device does not trust yet, by its DID, with "Trust this issuer": what
     `wallet trust add-issuer` does. It counts from the next scan; this verdict stands."""
@@ -164,7 +164,7 @@ def _trust_offer(
             return
         app.tell(t("verify.trusted", name=name))
         rest = [i for i in verdict["untrusted"] if i["did"] != issuer["did"]]
-        app.go(result, verdict={**verdict, "untrusted": rest}, back=back)
+        app.go("/verify/result", verdict={**verdict, "untrusted": rest}, back=back)
 
     return ft.Card(
         ft.Container(

@@ -13,6 +13,13 @@ from wallet.services import qr_display
 from wallet.ui.context import MIN_TOUCH, App
 from wallet.ui.i18n import Catalog
 
+# A verdict's look, in the verifier's result and in the history.
+VERDICT_STYLE = {
+    "valid": (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
+    "valid with warnings": (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
+    "invalid": (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
+}
+
 
 def header(app: App, title: str, back: Callable[[], None] | None = None) -> ft.Control:
     row: list[ft.Control] = []
@@ -54,6 +61,19 @@ def ago(t: Catalog, then: datetime, now: datetime) -> str:
     if seconds < 86400:
         return t("time.hours", n=int(seconds // 3600))
     return t("time.days", n=int(seconds // 86400))
+
+
+def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
+    when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
+    if card["verified"]:
+        return ft.Chip(
+            ft.Text(app.t("chip.verified", when=when)),
+            leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
+        )
+    return ft.Chip(
+        ft.Text(app.t("chip.not_verified", when=when)),
+        leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
+    )
 
 
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:

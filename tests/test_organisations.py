@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from tests.test_sync_faults import Server
 from tests.test_vault import Clock, new_backpack
-from wallet.services import issuance_log, issuer, keyring
+from wallet.protocol import issuance_log
+from wallet.services import issuer, keyring
 from wallet.services.organisation import Organisation, OrganisationError
 from wallet.services.trainer import Template, Trainer, open_badge
 from wallet.store import kdf

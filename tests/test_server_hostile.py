@@ -23,8 +23,8 @@ import pytest
 
 from tests.conftest import NOW
 from tests.test_sync import server  # noqa: F401 - `wallet serve` on SQLite and PostgreSQL
-from wallet.services import sync_protocol as protocol
-from wallet.services.app_bench import free_port
+from wallet.bench.app import free_port
+from wallet.protocol import sync as protocol
 from wallet.vc import did_key, multibase, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
 

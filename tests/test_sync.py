@@ -23,9 +23,9 @@ from tests.test_vault import (
     distinctive_badge,
     new_backpack,
 )
+from wallet.bench.app import free_port
+from wallet.protocol import sync as protocol
 from wallet.services import sync
-from wallet.services import sync_protocol as protocol
-from wallet.services.app_bench import free_port
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.store import kdf
 from wallet.vc.multikey import KeyPair, KeyType

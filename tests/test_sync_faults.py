@@ -18,10 +18,11 @@ from pathlib import Path
 
 from tests.test_sync import second_device
 from tests.test_vault import as_source, distinctive_badge, new_backpack
-from wallet.services import bench, sync
-from wallet.services.app_bench import free_port
+from wallet.bench import figures as bench
+from wallet.bench.app import free_port
+from wallet.protocol.sync import SyncError
+from wallet.services import sync
 from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.services.sync_protocol import SyncError
 
 PER_ROUND = 60  # two push batches per round; pulls grow to many batches
 ROUNDS = 9

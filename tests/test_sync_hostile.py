@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from tests.test_sync import contents, second_device
 from tests.test_sync_faults import Server
 from tests.test_vault import PASSPHRASE, Clock, as_source, distinctive_badge, new_backpack
+from wallet.protocol import sync as protocol
 from wallet.services import sync
-from wallet.services import sync_protocol as protocol
 from wallet.services.backpack import CREDENTIAL, Backpack
 from wallet.services.keyring import HOLDER_KEY
 from wallet.store import vault as vault_module

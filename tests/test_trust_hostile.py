@@ -21,8 +21,9 @@ from tests.test_presentations import ISSUER_KEYS, holder_with, verifier_for
 from tests.test_sync_faults import Server
 from tests.test_vault import Clock
 from wallet import cli
+from wallet.protocol import issuance_log
 from wallet.qr import compact, frames
-from wallet.services import issuance_log, issuer, keyring, presenter
+from wallet.services import issuer, keyring, presenter
 from wallet.services.organisation import Organisation, OrganisationError
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.trainer import Trainer

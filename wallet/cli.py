@@ -17,7 +17,6 @@ from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
 from wallet.services import (
     backpack,
-    bench,
     holder,
     issuer,
     keyfiles,
@@ -467,7 +466,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    for name, value, unit in bench.run(args.runs):
+    from wallet.bench import figures  # not in the app's build (pyproject: [tool.flet.app])
+
+    for name, value, unit in figures.run(args.runs):
         print(
             f"{name} {value:.3f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}"
         )

@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import require
-from wallet.services.app_bench import (
+from wallet.bench.app import (
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,

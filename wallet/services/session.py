@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wallet.protocol.sync import SyncError
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
 from wallet.services import backpack as backpack_service
@@ -22,7 +23,6 @@ from wallet.services.backpack import Backpack
 from wallet.services.presentation_verifier import PresentationVerifier, Verdict
 from wallet.services.settings import Settings
 from wallet.services.sync import SyncClient, SyncResult, due
-from wallet.services.sync_protocol import SyncError
 from wallet.services.trainer import Trainer
 from wallet.services.verification_history import VerificationHistory
 from wallet.store.errors import VaultLocked, WrongPassphrase

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wallet.services import sync_protocol as protocol
+from wallet.protocol import sync as protocol
+from wallet.protocol.sync import SyncError
 from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.services.sync_protocol import SyncError
 from wallet.services.trainer import Trainer
 from wallet.store import kdf, recovery
 from wallet.store.errors import VaultCorrupt

@@ -23,16 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from wallet.assets import assets_dir
+from wallet.bench import app as app_bench
+from wallet.bench import hostile as hostile_bench
+from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
-from wallet.services import (
-    app_bench,
-    holder,
-    hostile_bench,
-    issuer,
-    presenter,
-    trust_bench,
-    verifier,
-)
+from wallet.services import holder, issuer, presenter, verifier
 from wallet.services.backpack import Backpack
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import json_objects_in_html, sample_badge
 from tests.test_cli import wallet
-from wallet.services import issuer
+from wallet.services.issuer import signing as issuer
 from wallet.vc.multikey import KeyPair, KeyType
 
 

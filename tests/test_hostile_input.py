@@ -25,8 +25,8 @@ from tests.test_bad_input import signed_badge
 from wallet.bench import hostile as hostile_bench
 from wallet.qr import base45, cbor_ld, compact, frames, images
 from wallet.qr.errors import PayloadError
-from wallet.services import sources
-from wallet.services.presentation_verifier import PresentationVerifier
+from wallet.services.learner import sources
+from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import baked_badges, jsonld
 from wallet.vc.bitstring_status_list import StatusEntry

@@ -15,7 +15,7 @@ import pytest
 
 from tests.test_sync_faults import CuttingProxy, Server
 from wallet.protocol.sync import SyncError
-from wallet.services import demo, device_unlock
+from wallet.services.learner import demo, device_unlock
 from wallet.services.session import Session
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords

@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 from tests.test_sync_faults import Server
 from tests.test_vault import Clock, new_backpack
 from wallet.protocol import issuance_log
-from wallet.services import issuer, keyring
-from wallet.services.organisation import Organisation, OrganisationError
-from wallet.services.trainer import Template, Trainer, open_badge
+from wallet.services import keyring
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.organisation import Organisation, OrganisationError
+from wallet.services.issuer.trainer import Template, Trainer, open_badge
 from wallet.store import kdf
 from wallet.vc import did_key, ecdsa_sd_2023, trust_bundle
 from wallet.vc.errors import MalformedInput
@@ -303,8 +304,8 @@ def test_any_change_to_a_bundle_or_its_header_is_refused(field: Field, data: st.
 def test_a_verifier_sync_brings_a_whole_bundle_compressed(
     field: Field, server: str, tmp_path: Path
 ) -> None:
-    from wallet.services import sync
-    from wallet.services.trust import add_bundle
+    from wallet.services.sync import client as sync
+    from wallet.services.verifier.trust import add_bundle
     from wallet.store.verifier_store import VerifierStore
 
     store = VerifierStore(tmp_path / "verifier")

@@ -19,9 +19,10 @@ from tests.conftest import sample_badge
 from tests.test_vault import Clock
 from wallet.qr import base45, compact, frames, images
 from wallet.qr.errors import IncompleteSequence, PayloadError
-from wallet.services import issuer, presenter
-from wallet.services.backpack import Backpack, PresentationRefused
-from wallet.services.presentation_verifier import PresentationVerifier
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import presenter
+from wallet.services.learner.backpack import Backpack, PresentationRefused
+from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.store import kdf
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import NOW, sample_badge
 from tests.test_cli import wallet
-from wallet.services import issuer
+from wallet.services.issuer import signing as issuer
 from wallet.vc import bitstring_status_list as bsl
 from wallet.vc.bitstring_status_list import CachedStatusList, StatusEntry
 from wallet.vc.errors import MalformedProof

@@ -25,8 +25,8 @@ from tests.test_vault import (
 )
 from wallet.bench.app import free_port
 from wallet.protocol import sync as protocol
-from wallet.services import sync
-from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.sync import client as sync
 from wallet.store import kdf
 from wallet.vc.multikey import KeyPair, KeyType
 

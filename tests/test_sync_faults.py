@@ -21,8 +21,8 @@ from tests.test_vault import as_source, distinctive_badge, new_backpack
 from wallet.bench import figures as bench
 from wallet.bench.app import free_port
 from wallet.protocol.sync import SyncError
-from wallet.services import sync
-from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.sync import client as sync
 
 PER_ROUND = 60  # two push batches per round; pulls grow to many batches
 ROUNDS = 9

@@ -15,8 +15,9 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from tests.conftest import sample_badge
-from wallet.services import backpack, issuer
-from wallet.services.backpack import Backpack
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import backpack
+from wallet.services.learner.backpack import Backpack
 from wallet.store import kdf
 from wallet.store.errors import (
     BackupCorrupt,
@@ -383,7 +384,7 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
 
 def test_issuer_keys_and_settings(tmp_path: Path) -> None:
     from wallet.services import keyring
-    from wallet.services.settings import Settings
+    from wallet.services.learner.settings import Settings
 
     clock = Clock()
     pack, _ = new_backpack(tmp_path / "w", clock)

@@ -8,7 +8,7 @@ from typing import Any
 
 import flet as ft
 
-from wallet.services import demo
+from wallet.services.learner import demo
 from wallet.ui import add_credential, credential_detail, receive
 from wallet.ui.context import App
 from wallet.ui.widgets import ago, button, header

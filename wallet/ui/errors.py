@@ -7,7 +7,7 @@ import logging
 
 from wallet.protocol.sync import SyncError
 from wallet.qr.errors import IncompleteSequence, NoQrCode
-from wallet.services.backpack import PresentationRefused
+from wallet.services.learner.backpack import PresentationRefused
 from wallet.store.errors import (
     BackupCorrupt,
     NoVault,

@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 
 from wallet.protocol import sync as protocol
 from wallet.protocol.sync import SyncError
-from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.services.trainer import Trainer
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.store import kdf, recovery
 from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault

@@ -1,6 +1,6 @@
 """Starlette application for `wallet serve`.
 
-Endpoints (CBOR bodies, every request signed by a device; see services/sync_protocol.py):
+Endpoints (CBOR bodies, every request signed by a device; see protocol/sync.py):
   POST /v1/devices   register the signing device to an account (account-key attestation)
   PUT  /v1/header    store the wallet header: wrapped keys only, for a second device
   GET  /v1/header

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_sync_faults import CuttingProxy, Server
+from tests.support import CuttingProxy, Server
 from wallet.protocol.sync import SyncError
 from wallet.services.learner import demo, device_unlock
 from wallet.services.session import Session

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_server_hostile import Device
-from tests.test_sync import postgres_database
+from tests.support import Device, postgres_database
 from wallet.bench import figures as bench
 from wallet.server.limits import DEFAULT
 

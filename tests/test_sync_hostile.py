@@ -25,9 +25,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_sync import contents, second_device
-from tests.test_sync_faults import Server
-from tests.test_vault import PASSPHRASE, Clock, as_source, distinctive_badge, new_backpack
+from tests.support import (
+    PASSPHRASE,
+    Clock,
+    Server,
+    as_source,
+    contents,
+    distinctive_badge,
+    new_backpack,
+    second_device,
+)
 from wallet.protocol import sync as protocol
 from wallet.services.keyring import HOLDER_KEY
 from wallet.services.learner.backpack import CREDENTIAL, Backpack

@@ -16,10 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
-from tests.test_organisations import NOW, ORG_NAME, PUMP, post, trainer_in
-from tests.test_presentations import ISSUER_KEYS, holder_with, verifier_for
-from tests.test_sync_faults import Server
-from tests.test_vault import Clock
+from tests.support import (
+    ISSUER_KEYS,
+    ORG_NAME,
+    PUMP,
+    Clock,
+    Server,
+    holder_with,
+    post,
+    trainer_in,
+    verifier_for,
+)
+from tests.support import ORGANISATION_NOW as NOW
 from wallet import cli
 from wallet.protocol import issuance_log
 from wallet.qr import compact, frames

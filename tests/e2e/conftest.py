@@ -201,7 +201,7 @@ def running_wallet(
 @pytest.fixture
 def sync_server(tmp_path: Path) -> Iterator[str]:
     """A real sync server (`wallet serve`, SQLite) on 127.0.0.1; yields its address."""
-    from tests.test_sync_faults import Server
+    from tests.support import Server
 
     server = Server(tmp_path / "server")
     server.start()

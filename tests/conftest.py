@@ -7,6 +7,10 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,3 +89,48 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
+    """`wallet serve` on 127.0.0.1, on SQLite and on PostgreSQL."""
+    from tests.support import postgres_database
+    from wallet.bench.app import free_port
+
+    port = free_port()
+    data = tmp_path / "server"
+    databases = postgres_database() if request.param == "postgresql" else None
+    db_url = next(databases) if databases else f"sqlite:///{data / 'server.db'}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wallet",
+            "--wallet",
+            str(data),
+            "serve",
+            "--db",
+            db_url,
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError(
+            f"server did not start: {process.stderr.read() if process.stderr else ''}"
+        )
+    yield f"http://127.0.0.1:{port}", data, db_url
+    process.terminate()
+    process.wait(timeout=10)
+    if databases:
+        next(databases, None)

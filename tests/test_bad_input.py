@@ -10,13 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import json_objects_in_html, sample_badge
-from tests.test_cli import wallet
-from wallet.services import issuer
-from wallet.vc.multikey import KeyPair, KeyType
-
-
-def signed_badge() -> dict[str, Any]:
-    return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")
+from tests.support import signed_badge, wallet
 
 
 def blank_node_bomb() -> dict[str, Any]:
@@ -225,9 +219,7 @@ def test_l1_unusable_json_exits_2_naming_the_reason(tmp_path: Path, case: str) -
 def test_l1_one_bad_file_in_a_multi_file_import_is_refused_by_name(tmp_path: Path) -> None:
     """A PNG whose zTXt chunk is a decompression bomb, between two good files: the import
     used to abort with a traceback and keep neither."""
-    from tests.test_cli_backpack import run
-    from tests.test_hostile_input import vpqr_with_valid_from, ztxt_bomb
-    from tests.test_vault import distinctive_badge
+    from tests.support import distinctive_badge, run, vpqr_with_valid_from, ztxt_bomb
 
     wallet_dir = tmp_path / "wallet"
     run(wallet_dir, "init")
@@ -254,7 +246,7 @@ def test_l1_one_bad_file_in_a_multi_file_import_is_refused_by_name(tmp_path: Pat
 def test_l1_damaged_vault_header_is_a_typed_refusal(tmp_path: Path) -> None:
     import sqlite3
 
-    from tests.test_cli_backpack import run
+    from tests.support import run
 
     wallet_dir = tmp_path / "wallet"
     run(wallet_dir, "init")

@@ -13,11 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
+from wallet.bench.app import camera_picture
 from wallet.qr import frames
 from wallet.qr.errors import PayloadError
-from wallet.services import issuer, qr_display, sources
-from wallet.services import trainer as trainer_service
-from wallet.services.app_bench import camera_picture
+from wallet.services import qr_display
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer import trainer as trainer_service
+from wallet.services.learner import sources
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.services.session import Session
 from wallet.vc import did_key, ecdsa_sd_2023

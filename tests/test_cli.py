@@ -4,31 +4,16 @@ exit codes 0 / 1 / 2 with the reason named."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.support import wallet
 from wallet import cli
 
 SAMPLE = ROOT / "assets" / "samples" / "teamwork-badge.json"
-
-
-def wallet(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "wallet", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,  # the exit code is asserted by the caller
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def verify_json(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -9,24 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_vault import distinctive_badge
-
-
-def run(
-    wallet_dir: Path, *args: str | Path, passphrase: str = "cli passphrase", check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "wallet", "--wallet", str(wallet_dir), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "WALLET_PASSPHRASE": passphrase},
-        check=False,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+from tests.support import distinctive_badge, run
 
 
 def test_backpack_commands_end_to_end(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from tests.conftest import sample_badge, shared_path
-from tests.test_cli import wallet as run_plain
-from tests.test_cli_backpack import run
+from tests.support import run
+from tests.support import wallet as run_plain
 from wallet.qr import compact, frames, images
 
 

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from tests.conftest import sample_badge
-from wallet.services import issuer
-from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
 from wallet.vc.multikey import KeyPair, KeyType

@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, ROOT, sample_badge
-from tests.test_bad_input import signed_badge
+from tests.support import png, signed_badge, vpqr_with_valid_from, ztxt_bomb
+from wallet.bench import hostile as hostile_bench
 from wallet.qr import base45, cbor_ld, compact, frames, images
 from wallet.qr.errors import PayloadError
-from wallet.services import hostile_bench, sources
-from wallet.services.presentation_verifier import PresentationVerifier
+from wallet.services.learner import sources
+from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import baked_badges, jsonld
 from wallet.vc.bitstring_status_list import StatusEntry
@@ -111,13 +112,10 @@ def test_h4_real_credentials_stay_inside_the_shape_limits() -> None:
 # --- M4: pixel bombs ---------------------------------------------------------------------------
 
 
-png = hostile_bench.png_of_zeros
-
-
 _PEAK_RSS = """
 import resource, sys
 sys.path.insert(0, {root!r})
-from tests.test_hostile_input import png
+from tests.support import png
 from wallet.qr import images
 from wallet.qr.errors import PayloadError
 bomb = png({width}, {height})
@@ -175,28 +173,10 @@ def test_l1_status_list_index_must_be_a_whole_number() -> None:
     assert StatusEntry.parse({**entry, "statusListIndex": "94567"}).index == 94567
 
 
-def vpqr_with_valid_from(seconds: int) -> str:
-    """The published VPQR vector with its validFrom (a CBOR-LD xsd:dateTime) replaced."""
-    text = ROOT.parent / "shared" / "vectors" / "vpqr" / "signed-eddsa-rdfc-2022.txt"
-    if not text.exists():
-        pytest.skip("published vectors not found")
-    from wallet.vc import cbor
-
-    original = text.read_text().strip()
-    data = base45.decode(original[5:])
-    top = cbor.decode(data[3:])
-    assert top[1][234] == 1736931600  # validFrom, 2025-01-15T09:00:00Z
-    top[1][234] = seconds
-    return original[:5] + base45.encode(data[:3] + cbor.encode(top))
-
-
 def test_l1_vpqr_datetime_out_of_range() -> None:
     with pytest.raises(PayloadError, match="dateTime is out of range"):
         cbor_ld.decode_text(vpqr_with_valid_from(10**19))
     assert cbor_ld.decode_text(vpqr_with_valid_from(0))["validFrom"] == "1970-01-01T00:00:00Z"
-
-
-ztxt_bomb = hostile_bench.text_chunk_bomb
 
 
 def test_l1_png_text_chunk_bomb_is_unreadable_not_a_crash() -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_sync_faults import CuttingProxy, Server
-from wallet.services import demo, device_unlock
+from tests.support import CuttingProxy, Server
+from wallet.protocol.sync import SyncError
+from wallet.services.learner import demo, device_unlock
 from wallet.services.session import Session
-from wallet.services.sync_protocol import SyncError
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords
 from wallet.store.verifier_store import VerifierStore

@@ -16,9 +16,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.test_sync_faults import Server
-from tests.test_vault import PASSPHRASE, new_backpack
-from wallet.services.organisation import BUNDLE_LIFETIME
+from tests.support import PASSPHRASE, Server, new_backpack
+from wallet.services.issuer.organisation import BUNDLE_LIFETIME
 
 PUMP = "urn:example:achievement:borehole-pump"
 LATRINE = "urn:example:achievement:latrine-siting"

@@ -18,21 +18,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_sync_faults import Server
-from tests.test_vault import Clock, new_backpack
-from wallet.services import issuance_log, issuer, keyring
-from wallet.services.organisation import Organisation, OrganisationError
-from wallet.services.trainer import Template, Trainer, open_badge
+from tests.support import ORG_NAME, PUMP, Clock, Server, chain, new_backpack, post, trainer_in
+from tests.support import ORGANISATION_NOW as NOW
+from wallet.protocol import issuance_log
+from wallet.services import keyring
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.organisation import Organisation, OrganisationError
+from wallet.services.issuer.trainer import Template, Trainer, open_badge
 from wallet.store import kdf
 from wallet.vc import did_key, ecdsa_sd_2023, trust_bundle
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import verify_credential
 
-NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-PUMP = "urn:example:achievement:borehole-pump"
 LATRINE = "urn:example:achievement:latrine-siting"
-ORG_NAME = "Water Skills Guild"
 
 
 @dataclass
@@ -45,13 +44,6 @@ class Field:
         published = self.organisation.publish(datetime.fromtimestamp(self.clock.now, UTC))
         checked = trust_bundle.apply(None, published, self.organisation.did)
         return trust_bundle.TrustBundle.read(checked)
-
-
-def trainer_in(folder: Path, clock: Clock, name: str) -> Trainer:
-    pack, _ = new_backpack(folder)
-    trainer = Trainer(pack.vault, clock)
-    trainer.set_up(name)
-    return trainer
 
 
 @pytest.fixture
@@ -189,34 +181,6 @@ def server(tmp_path: Path) -> Iterator[str]:
     running.kill()
 
 
-def post(url: str, body: Any, method: str = "POST") -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method=method
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def chain(key: KeyPair, length: int, at: str = "2026-11-01T09:00:00Z") -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for number in range(length):
-        entries.append(
-            issuance_log.append(
-                entries[-1] if entries else None,
-                key,
-                at=at,
-                kind=issuance_log.ISSUED,
-                status_list="urn:uuid:list",
-                status_index=number,
-                sealed="opaque",
-            )
-        )
-    return entries
-
-
 def test_a_tampered_log_is_refused_with_the_position_of_the_break(server: str) -> None:
     key = KeyPair.generate(KeyType.P256)
     target = f"{server}/v1/logs/{did_key.did_for(key.public)}"
@@ -302,8 +266,8 @@ def test_any_change_to_a_bundle_or_its_header_is_refused(field: Field, data: st.
 def test_a_verifier_sync_brings_a_whole_bundle_compressed(
     field: Field, server: str, tmp_path: Path
 ) -> None:
-    from wallet.services import sync
-    from wallet.services.trust import add_bundle
+    from wallet.services.sync import client as sync
+    from wallet.services.verifier.trust import add_bundle
     from wallet.store.verifier_store import VerifierStore
 
     store = VerifierStore(tmp_path / "verifier")
@@ -338,7 +302,7 @@ def test_an_authorisation_arrives_as_qr_pictures_face_to_face(field: Field, tmp_
 
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_logs_and_bundles_on_both_engines(field: Field, tmp_path: Path, engine: str) -> None:
-    from tests.test_sync import postgres_database
+    from tests.support import postgres_database
     from wallet.server.storage import ServerStore, StorageError
 
     databases = postgres_database() if engine == "postgresql" else None

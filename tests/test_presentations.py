@@ -16,52 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
-from tests.test_vault import Clock
+from tests.support import ISSUER_KEYS, SUITES, Clock, holder_with, verifier_for
 from wallet.qr import base45, compact, frames, images
 from wallet.qr.errors import IncompleteSequence, PayloadError
-from wallet.services import issuer, presenter
-from wallet.services.backpack import Backpack, PresentationRefused
-from wallet.services.presentation_verifier import PresentationVerifier
-from wallet.store import kdf
-from wallet.store.vault import Vault
-from wallet.store.verifier_store import VerifierStore
-from wallet.vc import did_key
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import presenter
+from wallet.services.learner.backpack import PresentationRefused
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
-
-SUITES = {
-    "eddsa-rdfc-2022": KeyType.ED25519,
-    "ecdsa-rdfc-2019": KeyType.P256,
-    "ecdsa-sd-2023": KeyType.P256,
-}
-ISSUER_KEYS = {suite: KeyPair.generate(key_type) for suite, key_type in SUITES.items()}
-
-
-def holder_with(
-    tmp_path: Path, suite: str, count: int = 1, clock: Clock | None = None
-) -> tuple[Backpack, list[str]]:
-    clock = clock or Clock()
-    vault, _ = Vault.create(
-        tmp_path / "holder", "pw", kdf_params=kdf.KdfParams.minimum(), clock=clock
-    )
-    pack = Backpack(vault, clock=clock)
-    ids = []
-    for number in range(count):
-        badge = sample_badge()
-        badge["id"] = f"urn:uuid:00000000-0000-4000-8000-{number:012d}"
-        badge["credentialSubject"]["id"] = pack.new_holder_key()
-        signed = issuer.issue(badge, ISSUER_KEYS[suite], suite)
-        [result] = pack.import_sources([("b.json", lambda s=signed: json.dumps(s).encode())])
-        assert result.verified, result
-        ids.append(result.id)
-    return pack, ids
-
-
-def verifier_for(tmp_path: Path, clock: Clock | None = None) -> PresentationVerifier:
-    store = VerifierStore(tmp_path / "verifier")
-    for key in ISSUER_KEYS.values():
-        store.trust(did_key.did_for(key.public), "Community Skills Collective")
-    return PresentationVerifier(store, clock=clock or Clock())
 
 
 def pngs(document: dict[str, Any], max_version: int = 15) -> list[bytes]:

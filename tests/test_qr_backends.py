@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.test_presentations import holder_with
+from tests.support import holder_with
 from wallet.qr import base45, compact, frames, images
 
 BACKENDS = {

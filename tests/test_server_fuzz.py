@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_server_hostile import Device, in_thread, new_did, send
-from wallet.services import sync_protocol as protocol
+from tests.support import Device, in_thread, new_did, send
+from wallet.protocol import sync as protocol
 
 PER_REQUEST_SECONDS = 5.0  # CPU of this process (client and server); generous
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,7 +12,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,80 +21,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import NOW
-from tests.test_sync import server  # noqa: F401 - `wallet serve` on SQLite and PostgreSQL
-from wallet.services import sync_protocol as protocol
-from wallet.services.app_bench import free_port
-from wallet.vc import did_key, multibase, trust_bundle
+from tests.support import (
+    Device,
+    in_thread,
+    new_did,
+    send,
+)
+from wallet.bench.app import free_port
+from wallet.protocol import sync as protocol
+from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
-
-
-def new_did() -> str:
-    return did_key.did_for(KeyPair.generate(KeyType.ED25519).public)
-
-
-class Device:
-    """A device of its own account, signing raw requests (nonce and time can be chosen)."""
-
-    def __init__(self, port: int, clock: Any = time.time) -> None:
-        self.port, self.clock = port, clock
-        self.key = KeyPair.generate(KeyType.ED25519)
-        self.account = KeyPair.generate(KeyType.ED25519)
-        self.did = did_key.did_for(self.key.public)
-
-    def authorization(
-        self, method: str, target: str, body: bytes, *, nonce: str | None = None
-    ) -> str:
-        timestamp = int(self.clock())
-        nonce = nonce or f"{time.monotonic_ns():x}"
-        signature = self.key.sign(protocol.string_to_sign(method, target, body, timestamp, nonce))
-        return (
-            f'{protocol.SCHEME} did="{self.did}", ts="{timestamp}", nonce="{nonce}", '
-            f'sig="{multibase.b64url_encode(signature)}"'
-        )
-
-    def request(
-        self,
-        method: str,
-        target: str,
-        body: bytes = b"",
-        *,
-        nonce: str | None = None,
-        connection: http.client.HTTPConnection | None = None,
-    ) -> tuple[int, Any]:
-        headers = {"Authorization": self.authorization(method, target, body, nonce=nonce)}
-        return send(self.port, method, target, body, headers, connection=connection)
-
-    def register(self) -> None:
-        attestation = self.account.sign(protocol.DEVICE_ATTESTATION + self.did.encode())
-        claim = {"account": did_key.did_for(self.account.public), "attestation": attestation}
-        status, _ = self.request("POST", "/v1/devices", protocol.encode(claim))
-        assert status == 200
-
-
-def send(
-    port: int,
-    method: str,
-    target: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-    *,
-    connection: http.client.HTTPConnection | None = None,
-) -> tuple[int, Any]:
-    """One request; the answer decoded as JSON (an error) or CBOR."""
-    own = connection is None
-    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(method, target, body, headers or {})
-        response = connection.getresponse()
-        data = response.read()
-    finally:
-        if own:
-            connection.close()
-    if response.getheader("Content-Type", "").startswith("application/json"):
-        return response.status, json.loads(data)
-    if response.getheader("Content-Type", "") == protocol.CONTENT_TYPE:
-        return response.status, protocol.decode(data)
-    return response.status, data
 
 
 def refused(answer: tuple[int, Any], status: int, code: str | None = None) -> None:
@@ -105,24 +40,6 @@ def refused(answer: tuple[int, Any], status: int, code: str | None = None) -> No
     assert isinstance(body, dict) and body.get("message"), answer
     if code is not None:
         assert body["error"] == code, answer
-
-
-@contextlib.contextmanager
-def in_thread(app: Any) -> Iterator[int]:
-    """The app served by uvicorn on 127.0.0.1 in this process (for a fake clock or limits)."""
-    import uvicorn
-
-    port = free_port()
-    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    while not served.started:
-        time.sleep(0.01)
-    try:
-        yield port
-    finally:
-        served.should_exit = True
-        thread.join(timeout=10)
 
 
 def port_of(url: str) -> int:
@@ -348,7 +265,7 @@ def test_m2_a_nonce_is_bounded(sqlite_serve: tuple[int, Path]) -> None:
 
 
 def test_m2_old_nonces_and_buckets_expire_for_everyone(tmp_path: Path) -> None:
-    from tests.test_vault import Clock
+    from tests.support import Clock
     from wallet.server.app import create_app
     from wallet.server.storage import ServerStore
 
@@ -372,7 +289,7 @@ def test_m2_old_nonces_and_buckets_expire_for_everyone(tmp_path: Path) -> None:
 
 
 def test_l2_numbers_and_text_the_database_cannot_hold_are_400s(
-    server: tuple[str, Path, str],  # noqa: F811
+    server: tuple[str, Path, str],
 ) -> None:
     port = port_of(server[0])
     device = Device(port)
@@ -394,7 +311,7 @@ def test_l2_numbers_and_text_the_database_cannot_hold_are_400s(
 
 
 def test_l2_deep_json_and_lone_surrogates_are_400s(
-    server: tuple[str, Path, str],  # noqa: F811
+    server: tuple[str, Path, str],
 ) -> None:
     port = port_of(server[0])
     trainer = new_did()
@@ -523,7 +440,7 @@ def test_l5_quotas_are_named_refusals(tmp_path: Path) -> None:
         claim = {"account": did_key.did_for(device.account.public), "attestation": attestation}
         refused(third.request("POST", "/v1/devices", protocol.encode(claim)), 403, "quota-devices")
 
-        from tests.test_organisations import chain
+        from tests.support import chain
 
         key = KeyPair.generate(KeyType.P256)
         trainer, entries = did_key.did_for(key.public), chain(key, 3)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_server_hostile import Device
-from tests.test_sync import postgres_database
+from tests.support import Device, postgres_database
+from wallet.bench import figures as bench
 from wallet.server.limits import DEFAULT
-from wallet.services import bench
 
 BURST, PER_SECOND = DEFAULT.device_rate.burst, DEFAULT.device_rate.per_second
 FLOOD = 600  # quicker than the refill on any machine that runs the tests

@@ -12,56 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOW, sample_badge
-from tests.test_cli import wallet
-from wallet.services import issuer
+from tests.conftest import NOW
+from tests.support import LIST_URL, badge, status_list, wallet
 from wallet.vc import bitstring_status_list as bsl
 from wallet.vc.bitstring_status_list import CachedStatusList, StatusEntry
 from wallet.vc.errors import MalformedProof
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import verify_credential
-
-LIST_URL = "https://example.org/status/7"
-KEY = KeyPair.generate(KeyType.ED25519)
-
-
-def status_list(
-    flagged: set[int],
-    *,
-    purpose: str = "revocation",
-    entries: int = bsl.MIN_ENTRIES,
-    key: KeyPair = KEY,
-    encode: Any = bsl.encode_bitstring,
-) -> dict[str, Any]:
-    bits = bytearray(entries // 8)
-    for index in flagged:
-        bits[index // 8] |= 0x80 >> (index % 8)
-    unsigned = {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": LIST_URL,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": "did:example:replaced-by-issue",
-        "validFrom": "2026-01-01T00:00:00Z",
-        "credentialSubject": {
-            "id": f"{LIST_URL}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": purpose,
-            "encodedList": encode(bytes(bits)),
-        },
-    }
-    return issuer.issue(unsigned, key, "eddsa-rdfc-2022")
-
-
-def badge(index: int, purpose: str = "revocation") -> dict[str, Any]:
-    unsigned = sample_badge()
-    unsigned["credentialStatus"] = {
-        "id": f"{LIST_URL}#{index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": purpose,
-        "statusListIndex": str(index),
-        "statusListCredential": LIST_URL,
-    }
-    return issuer.issue(unsigned, KEY, "eddsa-rdfc-2022")
 
 
 def status_check(document: dict[str, Any], cached: dict[str, Any] | None):

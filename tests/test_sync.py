@@ -5,86 +5,26 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
-from tests.test_vault import (
+from tests.support import (
     PASSPHRASE,
     SECRETS,
     Clock,
     as_source,
+    contents,
     distinctive_badge,
     new_backpack,
+    second_device,
 )
-from wallet.services import sync
-from wallet.services import sync_protocol as protocol
-from wallet.services.app_bench import free_port
-from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.store import kdf
+from wallet.bench.app import free_port
+from wallet.protocol import sync as protocol
+from wallet.services.learner.backpack import Backpack
+from wallet.services.sync import client as sync
 from wallet.vc.multikey import KeyPair, KeyType
-
-
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database per test, on the server `.ci/run` starts."""
-    base = os.environ.get("WALLET_TEST_POSTGRES_URL")
-    if not base:
-        require("WALLET_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
-    import psycopg
-
-    name = f"wallet_test_{os.getpid()}_{time.monotonic_ns()}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
-    port = free_port()
-    data = tmp_path / "server"
-    databases = postgres_database() if request.param == "postgresql" else None
-    db_url = next(databases) if databases else f"sqlite:///{data / 'server.db'}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wallet",
-            "--wallet",
-            str(data),
-            "serve",
-            "--db",
-            db_url,
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError(
-            f"server did not start: {process.stderr.read() if process.stderr else ''}"
-        )
-    yield f"http://127.0.0.1:{port}", data, db_url
-    process.terminate()
-    process.wait(timeout=10)
-    if databases:
-        next(databases, None)
 
 
 def server_bytes(data: Path, db_url: str) -> bytes:
@@ -101,21 +41,6 @@ def server_bytes(data: Path, db_url: str) -> bytes:
                     bytes(v) for v in row if isinstance(v, bytes | memoryview)
                 )
     return dumped
-
-
-def second_device(tmp_path: Path, words: str, server_url: str) -> Backpack:
-    # what `wallet init --recover WORDS --server URL` does, with the fast test KDF
-    original = kdf.calibrate
-    kdf.calibrate = kdf.KdfParams.minimum  # type: ignore[assignment]
-    try:
-        pack, _ = sync.join(tmp_path / "phone", words, PASSPHRASE, server_url)
-    finally:
-        kdf.calibrate = original  # type: ignore[assignment]
-    return pack
-
-
-def contents(pack: Backpack) -> dict[str, dict]:
-    return {i: pack.show(i).credential for i in pack.vault.ids(CREDENTIAL)}
 
 
 def test_two_devices_converge(tmp_path: Path, server: tuple[str, Path, str]) -> None:

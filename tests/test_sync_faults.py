@@ -6,115 +6,26 @@ from __future__ import annotations
 
 import contextlib
 import random
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.test_sync import second_device
-from tests.test_vault import as_source, distinctive_badge, new_backpack
-from wallet.services import bench, sync
-from wallet.services.app_bench import free_port
-from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.services.sync_protocol import SyncError
+from tests.support import (
+    CuttingProxy,
+    Server,
+    as_source,
+    distinctive_badge,
+    new_backpack,
+    second_device,
+)
+from wallet.bench import figures as bench
+from wallet.protocol.sync import SyncError
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.sync import client as sync
 
 PER_ROUND = 60  # two push batches per round; pulls grow to many batches
 ROUNDS = 9
-
-
-class CuttingProxy:
-    """Forwards TCP to the server, and cuts a connection after a chosen number of bytes, or
-    just after the server has answered (the answer is lost, the work is done)."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.cut_after: int | None = None
-        self.drop_next_response = False
-        self.drop_answer_to: bytes | None = None  # a request line start, e.g. b"POST /v1/push"
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            except OSError:
-                client.close()
-                continue
-            budget = [self.cut_after]
-            threading.Thread(
-                target=self._pipe, args=(client, upstream, budget, False), daemon=True
-            ).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, budget, True), daemon=True
-            ).start()
-
-    def _pipe(
-        self, source: socket.socket, sink: socket.socket, budget: list[int | None], answers: bool
-    ) -> None:
-        try:
-            while data := source.recv(65536):
-                if not answers and self.drop_answer_to and self.drop_answer_to in data:
-                    self.drop_answer_to = None
-                    self.drop_next_response = True
-                if answers and self.drop_next_response:
-                    self.drop_next_response = False
-                    break
-                if budget[0] is not None:
-                    budget[0] -= len(data)
-                    if budget[0] <= 0:
-                        break
-                sink.sendall(data)
-        except OSError:
-            pass
-        for end in (source, sink):  # shutdown wakes the other direction's blocked recv
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
-
-
-class Server:
-    def __init__(self, data: Path, host: str = "127.0.0.1") -> None:
-        self.data, self.host, self.port, self.process = data, host, free_port(), None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "wallet",
-                "--wallet",
-                str(self.data),
-                "serve",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(300):
-            try:
-                socket.create_connection((self.host, self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("server did not start")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
 
 
 def sync_with_faults(

@@ -25,13 +25,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_sync import contents, second_device
-from tests.test_sync_faults import Server
-from tests.test_vault import PASSPHRASE, Clock, as_source, distinctive_badge, new_backpack
-from wallet.services import sync
-from wallet.services import sync_protocol as protocol
-from wallet.services.backpack import CREDENTIAL, Backpack
+from tests.support import (
+    PASSPHRASE,
+    Clock,
+    Server,
+    as_source,
+    contents,
+    distinctive_badge,
+    new_backpack,
+    second_device,
+)
+from wallet.protocol import sync as protocol
 from wallet.services.keyring import HOLDER_KEY
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.sync import client as sync
 from wallet.store import vault as vault_module
 from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, SYNC_ACCOUNT, StoredRecord, Vault
@@ -537,7 +544,7 @@ def test_an_old_vaults_bare_tombstone_is_sealed_and_still_syncs(
 
 
 def test_an_old_backup_with_bare_tombstones_still_restores(tmp_path: Path) -> None:
-    from wallet.services.backpack import restore
+    from wallet.services.learner.backpack import restore
 
     pack, _ = new_backpack(tmp_path / "w")
     [kept, gone] = [

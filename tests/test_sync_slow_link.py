@@ -16,8 +16,7 @@ from pathlib import Path
 
 from tests.conftest import require
 from tests.slow_link import slow_link
-from tests.test_sync_faults import Server
-from tests.test_vault import PASSPHRASE, as_source, distinctive_badge, new_backpack
+from tests.support import PASSPHRASE, Server, as_source, distinctive_badge, new_backpack
 
 LIMIT_S = 60
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, sample_badge
-from wallet.services import holder, issuer
+from wallet.services import holder
+from wallet.services.issuer import signing as issuer
 from wallet.vc.data_integrity import canonical, split_proofs
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType

@@ -16,16 +16,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
-from tests.test_organisations import NOW, ORG_NAME, PUMP, post, trainer_in
-from tests.test_presentations import ISSUER_KEYS, holder_with, verifier_for
-from tests.test_sync_faults import Server
-from tests.test_vault import Clock
+from tests.support import (
+    ISSUER_KEYS,
+    ORG_NAME,
+    PUMP,
+    Clock,
+    Server,
+    holder_with,
+    post,
+    trainer_in,
+    verifier_for,
+)
+from tests.support import ORGANISATION_NOW as NOW
 from wallet import cli
+from wallet.protocol import issuance_log
 from wallet.qr import compact, frames
-from wallet.services import issuance_log, issuer, keyring, presenter
-from wallet.services.organisation import Organisation, OrganisationError
-from wallet.services.presentation_verifier import PresentationVerifier, Verdict
-from wallet.services.trainer import Trainer
+from wallet.services import keyring
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.organisation import Organisation, OrganisationError
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner import presenter
+from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store import kdf
 from wallet.vc import bitstring_status_list, did_key, eddsa_rdfc_2022, trust_bundle
 from wallet.vc.data_integrity import split_proofs
@@ -274,7 +285,7 @@ def test_m8_a_status_outside_the_trainers_block_is_not_valid(two: Two) -> None:
 
 
 def test_m8_the_presentation_names_the_revocable_check(two: Two, tmp_path: Path) -> None:
-    from wallet.services.trust import add_bundle
+    from wallet.services.verifier.trust import add_bundle
     from wallet.store.verifier_store import VerifierStore
 
     store = VerifierStore(tmp_path / "verifier")

@@ -7,16 +7,24 @@ import copy
 import io
 import json
 import sqlite3
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image, PngImagePlugin
 
 from tests.conftest import sample_badge
-from wallet.services import backpack, issuer
-from wallet.services.backpack import Backpack
+from tests.support import (
+    ISSUER_KEY,
+    PASSPHRASE,
+    SECRETS,
+    Clock,
+    as_source,
+    distinctive_badge,
+    new_backpack,
+)
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import backpack
+from wallet.services.learner.backpack import Backpack
 from wallet.store import kdf
 from wallet.store.errors import (
     BackupCorrupt,
@@ -31,52 +39,6 @@ from wallet.store.errors import (
 from wallet.store.schema import MIGRATIONS
 from wallet.store.vault import DATABASE_NAME, TOMBSTONE, Vault
 from wallet.vc.multikey import KeyPair, KeyType
-
-PASSPHRASE = "correct horse battery staple"
-ISSUER_KEY = KeyPair.generate(KeyType.ED25519)
-SECRETS = ["Zanele Okonkwo-Marsh", "Quillwort Apprenticeship Guild", "Calibrated the borehole pump"]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def distinctive_badge(number: int) -> dict[str, Any]:
-    return copy.deepcopy(_signed_badge(number))
-
-
-@cache
-def _signed_badge(number: int) -> dict[str, Any]:
-    badge = sample_badge()
-    badge["id"] = f"urn:uuid:00000000-0000-4000-8000-{number:012d}"
-    badge["credentialSubject"]["name"] = SECRETS[0]
-    badge["issuer"]["name"] = SECRETS[1]
-    badge["credentialSubject"]["achievement"]["description"] = f"{SECRETS[2]} #{number}"
-    badge["credentialSubject"]["achievement"]["alignment"] = [
-        {
-            "type": ["Alignment"],
-            "targetName": "Water systems maintenance",
-            "targetUrl": "https://example.org/skills/water",
-        }
-    ]
-    return issuer.issue(badge, ISSUER_KEY, "eddsa-rdfc-2022")
-
-
-def as_source(name: str, document: dict[str, Any]) -> tuple[str, Any]:
-    data = json.dumps(document).encode()
-    return name, lambda: data
-
-
-def new_backpack(directory: Path, clock: Clock | None = None) -> tuple[Backpack, str]:
-    clock = clock or Clock()
-    vault, words = Vault.create(
-        directory, PASSPHRASE, kdf_params=kdf.KdfParams.minimum(), clock=clock
-    )
-    return Backpack(vault, clock=clock), words
 
 
 def filled(directory: Path, count: int = 3) -> tuple[Backpack, str, list[str]]:
@@ -365,7 +327,7 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
 def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from tests.test_status_list import KEY, badge, status_list
+    from tests.support import KEY, badge, status_list
 
     pack, _ = new_backpack(tmp_path / "w")
     pack.cache_status_list(status_list({5}), datetime(2026, 5, 26, tzinfo=UTC))
@@ -383,7 +345,7 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
 
 def test_issuer_keys_and_settings(tmp_path: Path) -> None:
     from wallet.services import keyring
-    from wallet.services.settings import Settings
+    from wallet.services.learner.settings import Settings
 
     clock = Clock()
     pack, _ = new_backpack(tmp_path / "w", clock)

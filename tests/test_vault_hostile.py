@@ -25,13 +25,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_sync import server  # noqa: F401  (the real server on 127.0.0.1)
-from tests.test_vault import PASSPHRASE, as_source, distinctive_badge, new_backpack
+from tests.support import (
+    PASSPHRASE,
+    as_source,
+    distinctive_badge,
+    new_backpack,
+)
 from wallet.cli import main
-from wallet.services import backpack, sync
-from wallet.services.backpack import CREDENTIAL, Backpack
+from wallet.services.learner import backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.settings import Settings
 from wallet.services.session import Session
-from wallet.services.settings import Settings
+from wallet.services.sync import client as sync
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.errors import (
@@ -252,7 +257,7 @@ def test_fuzzed_backups_give_a_typed_error_within_budget(
 
 def test_m1_restored_device_receives_what_the_original_pushes_after_the_backup(
     tmp_path: Path,
-    server: tuple[str, Path, str],  # noqa: F811
+    server: tuple[str, Path, str],
 ) -> None:
     url, _, _ = server
     original, words = new_backpack(tmp_path / "a")

@@ -15,23 +15,16 @@ from typing import Any
 
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
-from wallet.services import (
-    backpack,
-    bench,
-    holder,
-    issuer,
-    keyfiles,
-    presenter,
-    qr_display,
-    sources,
-    sync,
-    trust,
-    verifier,
-)
+from wallet.services import holder, keyfiles, qr_display
 from wallet.services.documents import read_json_file
-from wallet.services.organisation import Organisation
-from wallet.services.presentation_verifier import PresentationVerifier
-from wallet.services.trainer import Trainer
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.organisation import Organisation
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner import backpack, presenter, sources
+from wallet.services.sync import client as sync
+from wallet.services.verifier import credentials as verifier
+from wallet.services.verifier import trust
+from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.services.wallet_dir import default_wallet_dir
 from wallet.store.errors import VaultError
 from wallet.store.vault import Vault
@@ -472,7 +465,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    for name, value, unit in bench.run(args.runs):
+    from wallet.bench import figures  # not in the app's build (pyproject: [tool.flet.app])
+
+    for name, value, unit in figures.run(args.runs):
         print(
             f"{name} {value:.3f} {unit}" if isinstance(value, float) else f"{name} {value} {unit}"
         )

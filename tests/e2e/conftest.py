@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import require
-from wallet.services.app_bench import (
+from wallet.bench.app import (
     CHROMIUM,
     CHROMIUM_ARGS,
     free_port,
@@ -201,7 +201,7 @@ def running_wallet(
 @pytest.fixture
 def sync_server(tmp_path: Path) -> Iterator[str]:
     """A real sync server (`wallet serve`, SQLite) on 127.0.0.1; yields its address."""
-    from tests.test_sync_faults import Server
+    from tests.support import Server
 
     server = Server(tmp_path / "server")
     server.start()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
 from tests.e2e.test_employer import _presentation
+from wallet.bench.app import camera_picture
 from wallet.services import qr_display
-from wallet.services.app_bench import camera_picture
 from wallet.store.verifier_store import VerifierStore
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
+from wallet.bench.app import camera_picture
 from wallet.services import qr_display
-from wallet.services import trainer as trainer_service
-from wallet.services.app_bench import camera_picture
+from wallet.services.issuer import trainer as trainer_service
 from wallet.services.session import Session
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet, write_mjpeg
 from tests.e2e.test_camera_employer import presentation_video
+from wallet.bench.app import camera_picture
 from wallet.qr import challenge as challenge_qr
-from wallet.services import issuer, qr_display
-from wallet.services.app_bench import camera_picture
+from wallet.services import qr_display
+from wallet.services.issuer import signing as issuer
 from wallet.services.session import Session
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, ecdsa_sd_2023

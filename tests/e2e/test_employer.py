@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
-from wallet.services import issuer, qr_display
+from wallet.services import qr_display
+from wallet.services.issuer import signing as issuer
 from wallet.services.session import Session
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, ecdsa_sd_2023

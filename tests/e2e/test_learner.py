@@ -8,8 +8,8 @@ from pathlib import Path
 
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
-from wallet.services import issuer
-from wallet.services.presentation_verifier import PresentationVerifier
+from wallet.services.issuer import signing as issuer
+from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType

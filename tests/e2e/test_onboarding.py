@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import PASSPHRASE, Wallet
-from wallet.services import demo
+from wallet.services.learner import demo
 from wallet.services.session import Session
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests.e2e.conftest import Wallet
-from tests.test_sync_faults import Server
+from tests.support import Server
 
 
 def credentials_on_server(server: Server) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import Wallet
 from wallet.qr import compact, frames
-from wallet.services import verifier
+from wallet.services.verifier import credentials as verifier
 from wallet.vc import did_key
 from wallet.vc.multikey import KeyPair, KeyType
 

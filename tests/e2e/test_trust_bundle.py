@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.e2e.conftest import Wallet
-from wallet.services.organisation import Organisation
+from wallet.services.issuer.organisation import Organisation
 from wallet.store import kdf
 
 

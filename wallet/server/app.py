@@ -1,6 +1,6 @@
 """Starlette application for `wallet serve`.
 
-Endpoints (CBOR bodies, every request signed by a device; see services/sync_protocol.py):
+Endpoints (CBOR bodies, every request signed by a device; see protocol/sync.py):
   POST /v1/devices   register the signing device to an account (account-key attestation)
   PUT  /v1/header    store the wallet header: wrapped keys only, for a second device
   GET  /v1/header
@@ -31,6 +31,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from wallet.protocol import issuance_log
+from wallet.protocol import sync as protocol
+from wallet.protocol.sync import ProtocolError, SignedBy
 from wallet.server import inputs
 from wallet.server.inputs import Refused
 from wallet.server.limits import DEFAULT, Limits, Rate
@@ -41,9 +44,6 @@ from wallet.server.storage import (
     ServerStore,
     StorageError,
 )
-from wallet.services import issuance_log
-from wallet.services import sync_protocol as protocol
-from wallet.services.sync_protocol import ProtocolError, SignedBy
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.errors import UnusableInput
 

@@ -16,8 +16,8 @@ from typing import Any
 import anyio
 from starlette.requests import ClientDisconnect, Request
 
+from wallet.protocol.sync import SignedBy
 from wallet.server.limits import Limits
-from wallet.services.sync_protocol import SignedBy
 from wallet.store.vault import StoredRecord
 
 MAX_SQL_INTEGER = 2**63 - 1  # BIGINT on both engines

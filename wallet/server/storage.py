@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from wallet.protocol import issuance_log
+from wallet.protocol.sync import rank
 from wallet.server.limits import DEFAULT, Limits, Rate
-from wallet.services import issuance_log
-from wallet.services.sync_protocol import rank
 from wallet.store.vault import StoredRecord
 from wallet.vc import jcs, trust_bundle
 

@@ -14,17 +14,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wallet.protocol.sync import SyncError
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
-from wallet.services import backpack as backpack_service
-from wallet.services import device_unlock, presenter, qr_display, sync, trust
-from wallet.services.backpack import Backpack
-from wallet.services.presentation_verifier import PresentationVerifier, Verdict
-from wallet.services.settings import Settings
-from wallet.services.sync import SyncClient, SyncResult, due
-from wallet.services.sync_protocol import SyncError
-from wallet.services.trainer import Trainer
-from wallet.services.verification_history import VerificationHistory
+from wallet.services import qr_display
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner import backpack as backpack_service
+from wallet.services.learner import device_unlock, presenter
+from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.settings import Settings
+from wallet.services.sync import client as sync
+from wallet.services.sync.client import SyncClient, SyncResult, due
+from wallet.services.verifier import trust
+from wallet.services.verifier.history import VerificationHistory
+from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store.errors import VaultLocked, WrongPassphrase
 from wallet.store.vault import Vault, require_passphrase
 from wallet.store.verifier_store import VerifierStore

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services import sources
-from wallet.services.backpack import ImportResult
+from wallet.services.learner import sources
+from wallet.services.learner.backpack import ImportResult
 from wallet.services.scanning import FrameScan, as_source
 from wallet.ui.context import App
 from wallet.ui.widgets import button, field, header

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import flet as ft
 
+from wallet.protocol.sync import SyncError
 from wallet.services.session import Session
-from wallet.services.sync_protocol import SyncError
 from wallet.ui import device_language
 from wallet.ui.context import App
 from wallet.ui.i18n import Catalog

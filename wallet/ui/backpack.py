@@ -7,7 +7,7 @@ from typing import Any
 
 import flet as ft
 
-from wallet.services import demo
+from wallet.services.learner import demo
 from wallet.ui.context import App
 from wallet.ui.widgets import button, header, verification_chip
 

@@ -1,5 +1,5 @@
 """Biometric unlock on a phone: the fingerprint, face or screen-lock prompt of
-`flet-local-auth`, then the device key of `services/device_unlock.py` from the platform
+`flet-local-auth`, then the device key of `services/learner/device_unlock.py` from the platform
 keystore (`flet-secure-storage`: Android's Keystore, iOS's Keychain).
 
 Offered only in the Android and iOS apps, and only where both packages are installed:

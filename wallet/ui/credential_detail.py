@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services import presenter
+from wallet.services.learner import presenter
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     button,

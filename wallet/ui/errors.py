@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from wallet.protocol.sync import SyncError
 from wallet.qr.errors import IncompleteSequence, NoQrCode
-from wallet.services.backpack import PresentationRefused
-from wallet.services.sync_protocol import SyncError
+from wallet.services.learner.backpack import PresentationRefused
 from wallet.store.errors import (
     BackupCorrupt,
     NoVault,

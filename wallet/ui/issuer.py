@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services import trainer as trainer_service
+from wallet.services.issuer import trainer as trainer_service
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, field, header, qr_codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services import presenter
+from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
 from wallet.services.session import SharedQr
 from wallet.ui.context import App

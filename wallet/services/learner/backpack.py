@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring, presenter, verifier
-from wallet.services.sources import Source, file_loader, parse_source
+from wallet.services import keyring
+from wallet.services.learner import presenter
+from wallet.services.learner.sources import Source, file_loader, parse_source
+from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry

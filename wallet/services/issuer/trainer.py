@@ -15,8 +15,11 @@ from typing import Any
 
 from PIL import Image
 
+from wallet.protocol import issuance_log
 from wallet.qr import images
-from wallet.services import issuance_log, issuer, keyring, qr_display, sources
+from wallet.services import keyring, qr_display
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import sources
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
 from wallet.vc import bitstring_status_list, did_key, ecdsa_sd_2023, open_badges, vc_data_model

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wallet.services import sync_protocol as protocol
-from wallet.services.backpack import CREDENTIAL, Backpack
-from wallet.services.sync_protocol import SyncError
-from wallet.services.trainer import Trainer
+from wallet.protocol import sync as protocol
+from wallet.protocol.sync import SyncError
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.store import kdf, recovery
 from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault

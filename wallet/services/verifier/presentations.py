@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wallet.qr import compact, frames, images
-from wallet.services.presenter import labelled_values
+from wallet.services.learner.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import budget, presentation, trust_bundle, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList

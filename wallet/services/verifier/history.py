@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from wallet.services.presentation_verifier import Verdict
+from wallet.services.verifier.presentations import Verdict
 from wallet.store.vault import Vault
 
 VERIFICATION = "verification"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from wallet.services.organisation import Organisation, context_entries
+from wallet.services.issuer.organisation import Organisation, context_entries
 from wallet.store import kdf
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType

@@ -1,4 +1,4 @@
-"""The sync wire protocol, shared by the client (`services/sync.py`) and the server.
+"""The sync wire protocol, shared by the client (`services/sync/client.py`) and the server.
 
 Every request carries `Authorization: LW-Device did=…, ts=…, nonce=…, sig=…`, an Ed25519
 signature by the device's did:key over method, path and query, the body's SHA-256, the

@@ -26,7 +26,8 @@ from PIL import Image, ImageFilter
 
 from wallet.assets import assets_dir
 from wallet.qr import frames
-from wallet.services import issuer, qr_display
+from wallet.services import qr_display
+from wallet.services.issuer import signing as issuer
 from wallet.services.scanning import FrameScan
 from wallet.services.session import Session
 from wallet.vc import ecdsa_sd_2023

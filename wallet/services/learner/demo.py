@@ -9,9 +9,9 @@ import json
 import uuid
 from datetime import datetime
 
-from wallet.services import issuer
-from wallet.services.backpack import Backpack, ImportResult
-from wallet.services.trainer import Template, open_badge
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.trainer import Template, open_badge
+from wallet.services.learner.backpack import Backpack, ImportResult
 from wallet.vc import ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 

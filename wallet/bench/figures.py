@@ -23,17 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from wallet.assets import assets_dir
+from wallet.bench import app as app_bench
+from wallet.bench import hostile as hostile_bench
+from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
-from wallet.services import (
-    app_bench,
-    holder,
-    hostile_bench,
-    issuer,
-    presenter,
-    trust_bench,
-    verifier,
-)
-from wallet.services.backpack import Backpack
+from wallet.services import holder
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import presenter
+from wallet.services.learner.backpack import Backpack
+from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
 from wallet.vc import did_key
@@ -123,7 +121,7 @@ def sync_load(url: str | Sequence[str], folder: Path, clients: int, rounds: int)
     """`clients` wallets in parallel threads; each round writes a new record, then syncs.
     Given several servers, client n syncs with server n modulo their number."""
     servers = [url] if isinstance(url, str) else list(url)
-    from wallet.services.sync import SyncClient, account_did
+    from wallet.services.sync.client import SyncClient, account_did
 
     latencies: list[float] = []
     written: dict[str, set[str]] = {}
@@ -167,7 +165,7 @@ def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, f
 
     from wallet.server.app import create_app
     from wallet.server.storage import ServerStore
-    from wallet.services.sync import SyncClient
+    from wallet.services.sync.client import SyncClient
 
     with tempfile.TemporaryDirectory() as folder:
         port = app_bench.free_port()

@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from wallet.services import issuance_log
+from wallet.protocol import issuance_log
 from wallet.store import kdf, sealing
 from wallet.store.errors import VaultCorrupt
 from wallet.vc import bitstring_status_list, did_key, eddsa_jcs_2022, trust_bundle, vc_data_model

@@ -1,0 +1,481 @@
+"""What several test modules share: helpers, servers and fixtures. Test modules import
+from here (and get fixtures from conftest.py), never from each other."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, require, sample_badge
+from wallet.bench import hostile as hostile_bench
+from wallet.bench.app import free_port
+from wallet.protocol import issuance_log
+from wallet.protocol import sync as protocol
+from wallet.qr import base45
+from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.trainer import Trainer
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.sync import client as sync
+from wallet.services.verifier.presentations import PresentationVerifier
+from wallet.store import kdf
+from wallet.store.vault import Vault
+from wallet.store.verifier_store import VerifierStore
+from wallet.vc import bitstring_status_list as bsl
+from wallet.vc import did_key, multibase
+from wallet.vc.multikey import KeyPair, KeyType
+
+PASSPHRASE = "correct horse battery staple"
+
+
+ISSUER_KEY = KeyPair.generate(KeyType.ED25519)
+
+
+SECRETS = ["Zanele Okonkwo-Marsh", "Quillwort Apprenticeship Guild", "Calibrated the borehole pump"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_780_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def distinctive_badge(number: int) -> dict[str, Any]:
+    return copy.deepcopy(_signed_badge(number))
+
+
+@cache
+def _signed_badge(number: int) -> dict[str, Any]:
+    badge = sample_badge()
+    badge["id"] = f"urn:uuid:00000000-0000-4000-8000-{number:012d}"
+    badge["credentialSubject"]["name"] = SECRETS[0]
+    badge["issuer"]["name"] = SECRETS[1]
+    badge["credentialSubject"]["achievement"]["description"] = f"{SECRETS[2]} #{number}"
+    badge["credentialSubject"]["achievement"]["alignment"] = [
+        {
+            "type": ["Alignment"],
+            "targetName": "Water systems maintenance",
+            "targetUrl": "https://example.org/skills/water",
+        }
+    ]
+    return issuer.issue(badge, ISSUER_KEY, "eddsa-rdfc-2022")
+
+
+def as_source(name: str, document: dict[str, Any]) -> tuple[str, Any]:
+    data = json.dumps(document).encode()
+    return name, lambda: data
+
+
+def new_backpack(directory: Path, clock: Clock | None = None) -> tuple[Backpack, str]:
+    clock = clock or Clock()
+    vault, words = Vault.create(
+        directory, PASSPHRASE, kdf_params=kdf.KdfParams.minimum(), clock=clock
+    )
+    return Backpack(vault, clock=clock), words
+
+
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database per test, on the server `.ci/run` starts."""
+    base = os.environ.get("WALLET_TEST_POSTGRES_URL")
+    if not base:
+        require("WALLET_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
+    import psycopg
+
+    name = f"wallet_test_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def second_device(tmp_path: Path, words: str, server_url: str) -> Backpack:
+    # what `wallet init --recover WORDS --server URL` does, with the fast test KDF
+    original = kdf.calibrate
+    kdf.calibrate = kdf.KdfParams.minimum  # type: ignore[assignment]
+    try:
+        pack, _ = sync.join(tmp_path / "phone", words, PASSPHRASE, server_url)
+    finally:
+        kdf.calibrate = original  # type: ignore[assignment]
+    return pack
+
+
+def contents(pack: Backpack) -> dict[str, dict]:
+    return {i: pack.show(i).credential for i in pack.vault.ids(CREDENTIAL)}
+
+
+class CuttingProxy:
+    """Forwards TCP to the server, and cuts a connection after a chosen number of bytes, or
+    just after the server has answered (the answer is lost, the work is done)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.cut_after: int | None = None
+        self.drop_next_response = False
+        self.drop_answer_to: bytes | None = None  # a request line start, e.g. b"POST /v1/push"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            budget = [self.cut_after]
+            threading.Thread(
+                target=self._pipe, args=(client, upstream, budget, False), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, client, budget, True), daemon=True
+            ).start()
+
+    def _pipe(
+        self, source: socket.socket, sink: socket.socket, budget: list[int | None], answers: bool
+    ) -> None:
+        try:
+            while data := source.recv(65536):
+                if not answers and self.drop_answer_to and self.drop_answer_to in data:
+                    self.drop_answer_to = None
+                    self.drop_next_response = True
+                if answers and self.drop_next_response:
+                    self.drop_next_response = False
+                    break
+                if budget[0] is not None:
+                    budget[0] -= len(data)
+                    if budget[0] <= 0:
+                        break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):  # shutdown wakes the other direction's blocked recv
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+
+class Server:
+    def __init__(self, data: Path, host: str = "127.0.0.1") -> None:
+        self.data, self.host, self.port, self.process = data, host, free_port(), None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wallet",
+                "--wallet",
+                str(self.data),
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("server did not start")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def run(
+    wallet_dir: Path, *args: str | Path, passphrase: str = "cli passphrase", check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "wallet", "--wallet", str(wallet_dir), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WALLET_PASSPHRASE": passphrase},
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def wallet(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "wallet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,  # the exit code is asserted by the caller
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def new_did() -> str:
+    return did_key.did_for(KeyPair.generate(KeyType.ED25519).public)
+
+
+class Device:
+    """A device of its own account, signing raw requests (nonce and time can be chosen)."""
+
+    def __init__(self, port: int, clock: Any = time.time) -> None:
+        self.port, self.clock = port, clock
+        self.key = KeyPair.generate(KeyType.ED25519)
+        self.account = KeyPair.generate(KeyType.ED25519)
+        self.did = did_key.did_for(self.key.public)
+
+    def authorization(
+        self, method: str, target: str, body: bytes, *, nonce: str | None = None
+    ) -> str:
+        timestamp = int(self.clock())
+        nonce = nonce or f"{time.monotonic_ns():x}"
+        signature = self.key.sign(protocol.string_to_sign(method, target, body, timestamp, nonce))
+        return (
+            f'{protocol.SCHEME} did="{self.did}", ts="{timestamp}", nonce="{nonce}", '
+            f'sig="{multibase.b64url_encode(signature)}"'
+        )
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        *,
+        nonce: str | None = None,
+        connection: http.client.HTTPConnection | None = None,
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": self.authorization(method, target, body, nonce=nonce)}
+        return send(self.port, method, target, body, headers, connection=connection)
+
+    def register(self) -> None:
+        attestation = self.account.sign(protocol.DEVICE_ATTESTATION + self.did.encode())
+        claim = {"account": did_key.did_for(self.account.public), "attestation": attestation}
+        status, _ = self.request("POST", "/v1/devices", protocol.encode(claim))
+        assert status == 200
+
+
+def send(
+    port: int,
+    method: str,
+    target: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    connection: http.client.HTTPConnection | None = None,
+) -> tuple[int, Any]:
+    """One request; the answer decoded as JSON (an error) or CBOR."""
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, target, body, headers or {})
+        response = connection.getresponse()
+        data = response.read()
+    finally:
+        if own:
+            connection.close()
+    if response.getheader("Content-Type", "").startswith("application/json"):
+        return response.status, json.loads(data)
+    if response.getheader("Content-Type", "") == protocol.CONTENT_TYPE:
+        return response.status, protocol.decode(data)
+    return response.status, data
+
+
+@contextlib.contextmanager
+def in_thread(app: Any) -> Iterator[int]:
+    """The app served by uvicorn on 127.0.0.1 in this process (for a fake clock or limits)."""
+    import uvicorn
+
+    port = free_port()
+    served = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    while not served.started:
+        time.sleep(0.01)
+    try:
+        yield port
+    finally:
+        served.should_exit = True
+        thread.join(timeout=10)
+
+
+SUITES = {
+    "eddsa-rdfc-2022": KeyType.ED25519,
+    "ecdsa-rdfc-2019": KeyType.P256,
+    "ecdsa-sd-2023": KeyType.P256,
+}
+
+
+ISSUER_KEYS = {suite: KeyPair.generate(key_type) for suite, key_type in SUITES.items()}
+
+
+def holder_with(
+    tmp_path: Path, suite: str, count: int = 1, clock: Clock | None = None
+) -> tuple[Backpack, list[str]]:
+    clock = clock or Clock()
+    vault, _ = Vault.create(
+        tmp_path / "holder", "pw", kdf_params=kdf.KdfParams.minimum(), clock=clock
+    )
+    pack = Backpack(vault, clock=clock)
+    ids = []
+    for number in range(count):
+        badge = sample_badge()
+        badge["id"] = f"urn:uuid:00000000-0000-4000-8000-{number:012d}"
+        badge["credentialSubject"]["id"] = pack.new_holder_key()
+        signed = issuer.issue(badge, ISSUER_KEYS[suite], suite)
+        [result] = pack.import_sources([("b.json", lambda s=signed: json.dumps(s).encode())])
+        assert result.verified, result
+        ids.append(result.id)
+    return pack, ids
+
+
+def verifier_for(tmp_path: Path, clock: Clock | None = None) -> PresentationVerifier:
+    store = VerifierStore(tmp_path / "verifier")
+    for key in ISSUER_KEYS.values():
+        store.trust(did_key.did_for(key.public), "Community Skills Collective")
+    return PresentationVerifier(store, clock=clock or Clock())
+
+
+PUMP = "urn:example:achievement:borehole-pump"
+
+
+# the organisation tests' "now" (tests/test_organisations.py, tests/test_trust_hostile.py)
+ORGANISATION_NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+ORG_NAME = "Water Skills Guild"
+
+
+def trainer_in(folder: Path, clock: Clock, name: str) -> Trainer:
+    pack, _ = new_backpack(folder)
+    trainer = Trainer(pack.vault, clock)
+    trainer.set_up(name)
+    return trainer
+
+
+def post(url: str, body: Any, method: str = "POST") -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def chain(key: KeyPair, length: int, at: str = "2026-11-01T09:00:00Z") -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for number in range(length):
+        entries.append(
+            issuance_log.append(
+                entries[-1] if entries else None,
+                key,
+                at=at,
+                kind=issuance_log.ISSUED,
+                status_list="urn:uuid:list",
+                status_index=number,
+                sealed="opaque",
+            )
+        )
+    return entries
+
+
+LIST_URL = "https://example.org/status/7"
+
+
+KEY = KeyPair.generate(KeyType.ED25519)
+
+
+def status_list(
+    flagged: set[int],
+    *,
+    purpose: str = "revocation",
+    entries: int = bsl.MIN_ENTRIES,
+    key: KeyPair = KEY,
+    encode: Any = bsl.encode_bitstring,
+) -> dict[str, Any]:
+    bits = bytearray(entries // 8)
+    for index in flagged:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": LIST_URL,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": "did:example:replaced-by-issue",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{LIST_URL}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode(bytes(bits)),
+        },
+    }
+    return issuer.issue(unsigned, key, "eddsa-rdfc-2022")
+
+
+def badge(index: int, purpose: str = "revocation") -> dict[str, Any]:
+    unsigned = sample_badge()
+    unsigned["credentialStatus"] = {
+        "id": f"{LIST_URL}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(index),
+        "statusListCredential": LIST_URL,
+    }
+    return issuer.issue(unsigned, KEY, "eddsa-rdfc-2022")
+
+
+png = hostile_bench.png_of_zeros
+
+
+def vpqr_with_valid_from(seconds: int) -> str:
+    """The published VPQR vector with its validFrom (a CBOR-LD xsd:dateTime) replaced."""
+    text = ROOT.parent / "shared" / "vectors" / "vpqr" / "signed-eddsa-rdfc-2022.txt"
+    if not text.exists():
+        pytest.skip("published vectors not found")
+    from wallet.vc import cbor
+
+    original = text.read_text().strip()
+    data = base45.decode(original[5:])
+    top = cbor.decode(data[3:])
+    assert top[1][234] == 1736931600  # validFrom, 2025-01-15T09:00:00Z
+    top[1][234] = seconds
+    return original[:5] + base45.encode(data[:3] + cbor.encode(top))
+
+
+ztxt_bomb = hostile_bench.text_chunk_bomb
+
+
+def signed_badge() -> dict[str, Any]:
+    return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")

@@ -1,0 +1,1 @@
+"""What a trainer and an organisation do: sign badges, authorise trainers, keep the issuance log."""

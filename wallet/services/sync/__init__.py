@@ -1,0 +1,1 @@
+"""The sync client: this device against the untrusted server."""

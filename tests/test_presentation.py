@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, sample_badge
-from wallet.services import issuer
+from wallet.services.issuer import signing as issuer
 from wallet.vc import did_key, eddsa_rdfc_2022, multibase, presentation, proofs
 from wallet.vc.data_integrity import canonical, split_proofs
 from wallet.vc.errors import MalformedInput, UnusableInput

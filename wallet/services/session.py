@@ -199,7 +199,7 @@ class Session:
             if not self.settings.get(name):
                 self.settings.set(name, value)
 
-    # --- biometric unlock (services/device_unlock.py) ---------------------------------------
+    # --- biometric unlock (services/learner/device_unlock.py) ---------------------------------------
 
     @property
     def device_unlock_enabled(self) -> bool:

@@ -96,6 +96,8 @@ def test_noop_sync_is_small_and_repeat_sync_sends_nothing(
     again = sync.SyncClient(laptop, url).sync()
     assert (again.pushed, again.pulled) == (0, 0)
     assert again.bytes_sent + again.bytes_received < 1024
+    later = sync.SyncClient(laptop, url).sync()  # right after a push costs what later ones do
+    assert again.bytes_sent + again.bytes_received == later.bytes_sent + later.bytes_received
 
 
 def raw(

@@ -354,6 +354,8 @@ class SyncClient:
             # waits in the outbox; pushed first, a lower-ranked edit would be dropped unmerged.
             self._pull(connection, device, result)
             self._push(connection, device, result)
+            if result.pushed:  # step the cursor past what we just wrote, so the next
+                self._pull(connection, device, result)  # no-op sync costs one small page
             self._upload_log(connection, result)
             if self._trust is not None:
                 self._refresh_bundles(connection, self._trust)

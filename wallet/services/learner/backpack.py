@@ -270,8 +270,9 @@ class Backpack:
 
     def show(self, record_id: str) -> HeldCredential:
         self._active()
-        record = self.vault.get(record_id, CREDENTIAL)
-        card = self.index.cards([record_id]).get(record_id)
+        with self.vault.serial():  # a sync on the worker commits nothing in between
+            record = self.vault.get(record_id, CREDENTIAL)
+            card = self.index.cards([record_id]).get(record_id)
         if card is None or card["version"] != record.version:
             raise VaultCorrupt(
                 f"credential {record_id} does not match the index: restored or rolled back?"

@@ -360,15 +360,17 @@ class SyncClient:
             if self._trust is not None:
                 self._refresh_bundles(connection, self._trust)
             self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
-        except SyncError as error:
+        except Exception as error:  # any failure is kept, shown and retried after backoff
             now, failures = self._clock(), _failures(self.vault) + 1
+            known = isinstance(error, SyncError)
             self.vault.set_sync_state(
                 "last",
                 {
                     "at": now,
                     "ok": False,
-                    "error": str(error),
-                    "code": error.code,
+                    # only our own messages are kept: another's might quote a secret
+                    "error": str(error) if known else f"unexpected {type(error).__name__}",
+                    "code": error.code if isinstance(error, SyncError) else "unexpected",
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },

@@ -445,15 +445,19 @@ class SyncClient:
             self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
         except Exception as error:  # any failure is kept, shown and retried after backoff
             now, failures = self._clock(), _failures(self.vault) + 1
-            known = isinstance(error, SyncError)
+            # only our own messages are kept: another's might quote a secret
+            code, detail = (
+                (error.code, str(error))
+                if isinstance(error, SyncError)
+                else ("unexpected", f"unexpected {type(error).__name__}")
+            )
             self.vault.set_sync_state(
                 "last",
                 {
                     "at": now,
                     "ok": False,
-                    # only our own messages are kept: another's might quote a secret
-                    "error": str(error) if known else f"unexpected {type(error).__name__}",
-                    "code": error.code if isinstance(error, SyncError) else "unexpected",
+                    "error": detail,
+                    "code": code,
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },

@@ -9,6 +9,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ from wallet.qr import compact, frames, images
 from wallet.services import holder
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
-from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
@@ -159,25 +160,35 @@ def sync_load(url: str | Sequence[str], folder: Path, clients: int, rounds: int)
     return LoadResult(latencies, time.perf_counter() - start, written)
 
 
-def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
-    """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """A sync server on a fresh SQLite file, in this process on 127.0.0.1; yields its URL."""
     import uvicorn
 
     from wallet.server.app import create_app
     from wallet.server.storage import ServerStore
+
+    port = app_bench.free_port()
+    store = ServerStore(f"sqlite:///{folder / 'server.db'}")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
+    """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
     from wallet.services.sync.client import SyncClient
 
-    with tempfile.TemporaryDirectory() as folder:
-        port = app_bench.free_port()
-        store = ServerStore(f"sqlite:///{Path(folder) / 'server.db'}")
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.01)
-        url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder, _served(Path(folder)) as url:
         vault, _ = Vault.create(
             Path(folder) / "wallet", "bench", kdf_params=kdf.KdfParams.minimum()
         )
@@ -196,8 +207,48 @@ def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, f
         yield "sync.load-20-clients.throughput", len(load.latencies) / load.elapsed, "syncs/s"
         p95 = statistics.quantiles(load.latencies, n=20)[-1] * 1000
         yield "sync.load-20-clients.p95", p95, "ms"
-        server.should_exit = True
-        thread.join(timeout=10)
+
+
+def _big_sync_figures(vault: Vault, words: str) -> Iterator[tuple[str, float, str]]:
+    """A first sync of a 5,000-credential wallet (a copy of `vault`, so the vault figures'
+    own wallet is untouched), under the server's default limits; then a second device
+    joining it with the recovery words alone. The join's seconds include calibrating its
+    passphrase's KDF (about 0.5 s), as on a phone."""
+    from wallet.services.sync import client as sync
+
+    vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    held = len(vault.ids(CREDENTIAL))
+    with tempfile.TemporaryDirectory() as folder, _served(Path(folder)) as url:
+        laptop = Path(folder) / "laptop"
+        laptop.mkdir(mode=0o700)
+        shutil.copyfile(vault.path, laptop / DATABASE_NAME)
+        (laptop / DATABASE_NAME).chmod(0o600)
+        copied = Vault.open(laptop)
+        copied.unlock("bench")
+        start = time.perf_counter()
+        first = sync.SyncClient(Backpack(copied), url).sync()
+        elapsed = time.perf_counter() - start
+        if first.pushed < held:
+            raise AssertionError(f"the first sync pushed {first.pushed} of {held} credentials")
+        yield (
+            f"sync.first-{held}-credentials.bytes",
+            first.bytes_sent + first.bytes_received,
+            "bytes",
+        )
+        yield f"sync.first-{held}-credentials.seconds", elapsed, "s"
+        copied.close()
+        start = time.perf_counter()
+        phone, joined = sync.join(Path(folder) / "phone", words, "bench", url)
+        elapsed = time.perf_counter() - start
+        if len(phone.vault.ids(CREDENTIAL)) != held:
+            raise AssertionError(f"the second device holds {len(phone.vault.ids(CREDENTIAL))}")
+        yield (
+            f"sync.join-{held}-credentials.bytes",
+            joined.bytes_sent + joined.bytes_received,
+            "bytes",
+        )
+        yield f"sync.join-{held}-credentials.seconds", elapsed, "s"
+        phone.vault.close()
 
 
 @contextlib.contextmanager
@@ -335,14 +386,16 @@ def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, 
     """A vault holding 10,000 Open Badges, on a real SQLite file."""
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder) / "wallet"
-        vault, _ = Vault.create(directory, "bench", kdf_params=kdf.KdfParams.minimum())
+        vault, words = Vault.create(directory, "bench", kdf_params=kdf.KdfParams.minimum())
         pack = Backpack(vault)
         first = _badges(sample, key, 1_000, 0)
         start = time.perf_counter()
         imported = sum(r.status == "imported" for r in pack.import_sources(_sources(first)))
         yield "vault.import-1000-verified", time.perf_counter() - start, "s"
         rest = _badges(sample, key, 9_000, 1_000)
-        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest)))
+        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest[:4_000])))
+        yield from _big_sync_figures(vault, words)  # half way: 5,000 made and imported once
+        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest[4_000:])))
         if imported != 10_000:
             raise AssertionError(f"bench vault holds {imported} credentials, not 10,000")
         vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

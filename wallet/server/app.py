@@ -47,7 +47,7 @@ from wallet.server.storage import (
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.errors import UnusableInput
 
-MAX_PULL = 500
+MAX_PULL = protocol.MAX_PULL_RECORDS
 
 
 Handler = Callable[..., Awaitable[Response]]

@@ -71,11 +71,16 @@ async def _back_online(app: App, event: ft.ConnectivityChangeEvent) -> None:
 
 
 async def _quietly(app: App, job: Callable[..., object], *args: object) -> None:
+    """Whatever fails, background sync goes on: the failure is kept in the sync state
+    (Settings shows it, `sync.due` waits out its backoff) and logged by kind and code only,
+    since a message might quote a secret."""
     try:
         if await app.in_worker(job, *args) is None:
             return  # not due
-    except SyncError as error:  # kept in the sync state, which Settings shows
-        log.info("background sync failed: %s", type(error).__name__)
+    except SyncError as error:
+        log.info("background sync failed: %s", error.code)
+    except Exception as error:  # noqa: BLE001 - one failed sync must not end the next ones
+        log.warning("background sync failed: %s", type(error).__name__)
     if app.after_background_sync:
         app.after_background_sync()
 

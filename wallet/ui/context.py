@@ -196,8 +196,8 @@ class App:
         return result
 
     async def in_worker(self, job: Callable[..., T], *args: Any) -> T:
-        """All slow work runs on one worker thread, one job at a time, so the wallet's
-        database is never used by two threads at once."""
+        """All slow work runs on one worker thread, one job at a time; quick vault work
+        stays on the event loop, and the vault serialises the two (store/vault.py)."""
         return await asyncio.get_running_loop().run_in_executor(
             self.worker, functools.partial(job, *args)
         )

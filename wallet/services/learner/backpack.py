@@ -127,6 +127,17 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
     return Entry(record_id, card["name"].lower(), search_text, card)
 
 
+def merge_edits(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """One credential changed on two devices: `theirs`, with each field we changed later
+    taken from `ours` (tags by their own update time, the newer verification report)."""
+    merged = dict(theirs)
+    if ours.get("tags_updated", 0) > merged.get("tags_updated", 0):
+        merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
+    if ours.get("checked", "") > merged.get("checked", ""):
+        merged["report"], merged["checked"] = ours["report"], ours["checked"]
+    return merged
+
+
 class Backpack:
     def __init__(
         self,
@@ -270,8 +281,9 @@ class Backpack:
 
     def show(self, record_id: str) -> HeldCredential:
         self._active()
-        record = self.vault.get(record_id, CREDENTIAL)
-        card = self.index.cards([record_id]).get(record_id)
+        with self.vault.serial():  # a sync on the worker commits nothing in between
+            record = self.vault.get(record_id, CREDENTIAL)
+            card = self.index.cards([record_id]).get(record_id)
         if card is None or card["version"] != record.version:
             raise VaultCorrupt(
                 f"credential {record_id} does not match the index: restored or rolled back?"
@@ -292,12 +304,13 @@ class Backpack:
 
     # --- change -----------------------------------------------------------------------------
 
-    def _rewrite(self, record_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+    def _rewrite(self, record_id: str, change: Callable[[dict[str, Any]], None]) -> Entry:
+        """The record changed and written; its new card, for the caller to index."""
         record = self.vault.get(record_id, CREDENTIAL)
         payload = record.payload
         change(payload)
         version = self.vault.put(record_id, CREDENTIAL, payload)
-        self.index.upsert([card_for(record_id, version, payload)])
+        return card_for(record_id, version, payload)
 
     def set_tags(self, record_id: str, tags: list[str]) -> None:
         self._active()
@@ -308,7 +321,7 @@ class Backpack:
             payload["tags_updated"] = int(self._clock() * 1000)  # last writer wins, per field
 
         with self.vault.transaction():
-            self._rewrite(record_id, change)
+            self.index.upsert([self._rewrite(record_id, change)])
 
     def delete(self, record_id: str) -> None:
         self._active()
@@ -330,9 +343,9 @@ class Backpack:
             failing += not payload["report"]["verified"]
 
         for start in range(0, len(ids), BATCH_SIZE):
-            with self.vault.transaction():
-                for record_id in ids[start : start + BATCH_SIZE]:
-                    self._rewrite(record_id, change)
+            with self.vault.transaction():  # each index page written once per batch
+                batch = ids[start : start + BATCH_SIZE]
+                self.index.upsert([self._rewrite(record_id, change) for record_id in batch])
         return len(ids), failing
 
     # --- holder identity and trust data ------------------------------------------------
@@ -414,15 +427,21 @@ class Backpack:
         self._active()
         return backup_file.write_backup(self.vault, path)
 
-    def refresh_card(self, record_id: str) -> None:
-        """Bring one card in line with its record after the record changed underneath (a
-        sync): a deleted or missing record leaves the index. Call inside a transaction."""
-        try:
-            record = self.vault.get(record_id, CREDENTIAL)
-        except RecordNotFound:
-            self.index.remove(record_id)
-            return
-        self.index.upsert([card_for(record_id, record.version, record.payload)])
+    def refresh_cards(self, record_ids: Iterable[str]) -> None:
+        """Bring these cards in line with their records after the records changed
+        underneath (a sync's batch), writing each index page once, as import does: a
+        deleted or missing record leaves the index. Call inside a transaction."""
+        entries: list[Entry] = []
+        gone: list[str] = []
+        for record_id in dict.fromkeys(record_ids):
+            try:
+                record = self.vault.get(record_id, CREDENTIAL)
+            except RecordNotFound:
+                gone.append(record_id)
+                continue
+            entries.append(card_for(record_id, record.version, record.payload))
+        self.index.remove(*gone)
+        self.index.upsert(entries)
 
     def rebuild_index(self) -> None:
         """Derive the card index again from the records (after a restore)."""

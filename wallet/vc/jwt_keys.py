@@ -13,6 +13,24 @@ from dataclasses import dataclass
 from wallet.vc import did_jwk, did_key
 from wallet.vc.jose import Jws, KeySource
 from wallet.vc.jwk import Jwk
+from wallet.vc.verification import Check
+
+# The signature and issuer checks' words, by code: the one place they are made.
+_MESSAGES = {
+    "signature-ok": "{alg} signature verified.",
+    "signature-bad": "The {alg} signature does not match the token.",
+    "signature-no-key": "No key for this token is known offline (kid {kid}).",
+    "issuer-ok": "Signed by the issuer {issuer}.",
+    "issuer-other": "Signed by {signer}, not by the named issuer {issuer}.",
+    "issuer-unbound": (
+        "The token's own key verifies it, but nothing shows that key is the issuer's ({issuer})."
+    ),
+    "issuer-none": "No valid signature from the issuer {issuer}.",
+}
+
+
+def _check(check_id: str, ok: bool, code: str, **params: object) -> Check:
+    return Check(check_id, ok, _MESSAGES[code].format(**params))
 
 
 @dataclass(frozen=True)
@@ -48,3 +66,24 @@ def candidates(jws: Jws, issuer: str | None, keys: KeySource) -> list[Candidate]
         )
         found.append(Candidate(header_key, issuer if bound else None))
     return found
+
+
+def signer_checks(jws: Jws, issuer: str | None, keys: KeySource) -> tuple[Check, Check]:
+    """The `signature` and `issuer` checks of a JWT-secured credential."""
+    found = candidates(jws, issuer, keys)
+    signer = next((c for c in found if jws.verified_by(c.key)), None)
+    alg = jws.alg.value
+    if signer is not None:
+        signature = _check("signature", True, "signature-ok", alg=alg)
+    elif not found:
+        signature = _check("signature", False, "signature-no-key", kid=jws.kid or "none")
+    else:
+        signature = _check("signature", False, "signature-bad", alg=alg)
+    if signer is None:
+        return signature, _check("issuer", False, "issuer-none", issuer=issuer)
+    if signer.controller is None:
+        return signature, _check("issuer", False, "issuer-unbound", issuer=issuer)
+    if signer.controller != issuer:
+        other = _check("issuer", False, "issuer-other", signer=signer.controller, issuer=issuer)
+        return signature, other
+    return signature, _check("issuer", True, "issuer-ok", issuer=issuer)

@@ -4,6 +4,7 @@ algorithm the wallet accepts, verified offline, and refused or failed when tampe
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from functools import cache
 from typing import Any
@@ -257,10 +258,8 @@ def test_every_change_to_a_signed_token_is_refused_or_fails(data: st.DataObject)
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=300) | st.from_regex(r"eyJ[A-Za-z0-9_-]{0,60}\.[A-Za-z0-9_.-]{0,60}"))
 def test_the_parser_refuses_garbage_with_a_typed_error(text: str) -> None:
-    try:
+    with contextlib.suppress(UnusableInput):
         vc_jwt.parse(text)
-    except UnusableInput:
-        pass
 
 
 def test_a_jwt_baked_in_an_svg_verify_attribute_is_extracted() -> None:

@@ -4,6 +4,7 @@ and a key-binding JWT, and tampered with everywhere."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from functools import cache
@@ -13,6 +14,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jwcrypto.jwk import JWK  # comes with sd-jwt, the IETF reference implementation
+from sd_jwt.common import SDObj
+from sd_jwt.holder import SDJWTHolder
+from sd_jwt.issuer import SDJWTIssuer
+from sd_jwt.verifier import SDJWTVerifier
 
 from tests.conftest import NOW
 from tests.support import Clock, new_backpack
@@ -23,15 +29,6 @@ from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Jwk
 from wallet.vc.multibase import b64url_encode
 from wallet.vc.multikey import KeyPair, KeyType
-
-sd_jwt = pytest.importorskip("sd_jwt", reason="the IETF reference implementation (test extra)")
-import contextlib
-
-from jwcrypto.jwk import JWK
-from sd_jwt.common import SDObj
-from sd_jwt.holder import SDJWTHolder
-from sd_jwt.issuer import SDJWTIssuer
-from sd_jwt.verifier import SDJWTVerifier
 
 VCT = "urn:eu.europa.ec.eudi:learning:credential:1"
 NONCE, AUDIENCE = "n-0S6_WzA2Mj", "https://employer.example"

@@ -18,8 +18,15 @@ from wallet.store.errors import (
 )
 from wallet.ui.i18n import Catalog
 from wallet.vc.errors import UnusableInput
+from wallet.vc.jose import JoseError
 
 log = logging.getLogger(__name__)
+# A token refused by `vc.jose`, by its code: the ones a learner can do something about.
+_TOKEN_ERRORS = {
+    "alg-none": "error.token_unsigned",
+    "alg-refused": "error.token_algorithm",
+    "crit": "error.token_extension",
+}
 
 
 def message_for(error: Exception, t: Catalog) -> str:
@@ -41,6 +48,8 @@ def message_for(error: Exception, t: Catalog) -> str:
         return t("error.not_yours")
     if isinstance(error, SyncError):
         return t("error.sync", detail=str(error))
+    if isinstance(error, JoseError) and error.code in _TOKEN_ERRORS:
+        return t(_TOKEN_ERRORS[error.code], **error.params)
     if isinstance(error, UnusableInput | VaultError):
         return t("error.unusable", detail=str(error))
     log.error("unexpected %s in the app", type(error).__name__)  # the type only: no secrets

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from wallet.services.documents import read_json_file
-from wallet.vc import envelopes, sd_jwt_vc
+from wallet.vc import envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput
@@ -28,6 +28,15 @@ def status_lists_from_files(paths: list[Path]) -> StatusLists:
         fetched = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
         cache[list_id] = CachedStatusList(credential, fetched)
     return cache.get
+
+
+def read_credential_file(path: Path) -> dict[str, Any] | Enveloped:
+    """A JSON credential, or a VC-JWT / SD-JWT VC token (`.jwt`, `.jws`, `.sd-jwt` files)."""
+    with path.open("rb") as handle:
+        head = handle.read(jose.MAX_TOKEN_BYTES + 1)
+    if (token := envelopes.detect(head)) is not None:
+        return token
+    return read_json_file(path)
 
 
 def verify(

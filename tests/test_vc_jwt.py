@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image, PngImagePlugin
 
 from tests.conftest import NOW, sample_badge
+from tests.support import new_backpack
 from wallet.vc import baked_badges, did_jwk, did_key, jose, vc_jwt
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Alg, Jwk
@@ -270,3 +274,42 @@ def test_a_jwt_baked_in_an_svg_verify_attribute_is_extracted() -> None:
         f'<openbadges:credential verify="{token}"></openbadges:credential></svg>'
     ).encode()
     assert baked_badges.extract_from_svg(svg) == token
+
+
+def test_the_backpack_keeps_jwts_from_files_text_and_baked_images(tmp_path: Path) -> None:
+    """OB 3.0 5.3: a VC-JWT baked in PNG iTXt or an SVG `verify` attribute is a badge too."""
+    pack, _ = new_backpack(tmp_path / "w")
+    vc_jose, ob3, rsa_signed = signed("vc+jwt", "ES256"), sign("ob3", "EdDSA"), sign("ob3", "RS256")
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("openbadgecredential", ob3)
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(image, "PNG", pnginfo=info)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
+        f'<openbadges:credential verify="{rsa_signed}"></openbadges:credential></svg>'
+    ).encode()
+    unsigned = _token({"alg": "none"}, jose.parse(vc_jose).payload)
+    results = list(
+        pack.import_sources(
+            [
+                ("badge.jwt", lambda: vc_jose.encode() + b"\n"),
+                ("badge.png", image.getvalue),
+                ("badge.svg", lambda: svg),
+                ("pasted", lambda: b"  " + vc_jose.encode()),
+                ("unsigned.jwt", lambda: unsigned.encode()),
+            ]
+        )
+    )
+    assert [(r.status, r.verified) for r in results] == [
+        ("imported", True),
+        ("imported", True),
+        ("imported", True),
+        ("duplicate", None),
+        ("refused", None),
+    ]
+    assert "unsigned" in results[4].reason
+    held = pack.show(results[1].id)
+    assert (held.format, held.token) == ("vc+jwt", ob3)
+    assert held.card["name"] == "Teamwork"
+    assert held.credential["credentialSubject"]["achievement"]["name"] == "Teamwork"
+    assert pack.reverify_all() == (3, 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -410,3 +411,35 @@ def test_an_sd_jwt_vc_bound_to_another_key_cannot_be_presented(tmp_path: Path) -
     assert pack.show(result.id).card["holder"] is None
     with pytest.raises(PresentationRefused):
         pack.present_sd_jwt(result.id, ["/given_name"], nonce=NONCE, audience=AUDIENCE)
+
+
+# --- bounds -------------------------------------------------------------------------------
+
+
+def test_disclosures_nested_in_disclosures_are_bounded() -> None:
+    """Each disclosure may hide the next: a chain of 300 stays within time and stack."""
+    claims: dict[str, Any] = {"iss": ISSUER_DID, "vct": VCT}
+    inner: dict[str, Any] = claims
+    pointers, path = [], ""
+    for _ in range(300):
+        inner["a"] = {}
+        inner = inner["a"]
+        path += "/a"
+        pointers.append(path)
+    chained = sd_jwt_vc.issue(claims, jose.KeyPairSigner(ISSUER), disclosable=pointers, kid=KID)
+    started = time.process_time()
+    report = sd_jwt_vc.verify(chained, now=NOW)
+    assert time.process_time() - started < 5  # generous: it takes milliseconds
+    assert "nested too deeply" in failed(report)["disclosures"]
+
+
+def test_too_many_disclosures_or_too_deep_json_are_refused_by_name() -> None:
+    issuer_jwt = token().split("~")[0]
+    disclosure = _forged("x", 1)
+    with pytest.raises(sd_jwt_vc.SdJwtError) as refused:
+        sd_jwt_vc.parse("~".join([issuer_jwt, *[disclosure] * 1_001, ""]))
+    assert refused.value.code == "too-many"
+    deep = b64url_encode(json.dumps(["salt", "x", json.loads("[" * 80 + "]" * 80)]).encode())
+    with pytest.raises(jose.JoseError) as too_deep:
+        sd_jwt_vc.parse(f"{issuer_jwt}~{deep}~")
+    assert too_deep.value.code == "json-too-deep"

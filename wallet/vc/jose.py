@@ -25,6 +25,7 @@ from wallet.vc.multikey import KeyPair, KeyType
 
 MAX_TOKEN_BYTES = 1_000_000
 MAX_HEADER_BYTES = 8_192
+MAX_DEPTH = 64  # JSON nesting: deep enough for any credential, shallow for every recursion
 
 # Why a token is unusable, by code; the one place its English words are made.
 _MESSAGES = {
@@ -34,6 +35,7 @@ _MESSAGES = {
     "header-too-large": "the token's header is larger than {limit:,} bytes",
     "json-malformed": "the token's {part} is not a JSON object",
     "json-duplicate": "the token's {part} names {member!r} twice",
+    "json-too-deep": "the token's {part} is nested more than {limit} levels deep",
     "alg-missing": "the token names no signature algorithm",
     "alg-none": "the token is unsigned (alg none)",
     "alg-refused": "the signature algorithm {alg!r} is not accepted (only {allowed})",
@@ -80,7 +82,21 @@ def parse_json_object(data: bytes, part: str) -> dict[str, Any]:
         raise JoseError("json-malformed", part=part) from None
     if not isinstance(value, dict):
         raise JoseError("json-malformed", part=part)
+    check_depth(value, part)
     return value
+
+
+def check_depth(value: Any, part: str) -> None:
+    """Iteratively, so the check itself cannot run out of stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise JoseError("json-too-deep", part=part, limit=MAX_DEPTH)
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _b64(text: str) -> bytes:

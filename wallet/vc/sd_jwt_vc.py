@@ -96,6 +96,7 @@ class Disclosure:
             raise SdJwtError("disclosure-malformed") from None
         if not isinstance(items, list) or len(items) not in (2, 3):
             raise SdJwtError("disclosure-malformed")
+        jose.check_depth(items, "disclosure")
         if not isinstance(items[0], str) or (len(items) == 3 and not isinstance(items[1], str)):
             raise SdJwtError("disclosure-malformed")
         if len(items) == 3:
@@ -184,6 +185,9 @@ class _Unpacker:
 
     def unpack(self, value: Any, path: str) -> Any:
         budget.check()
+        if path.count("/") > 2 * jose.MAX_DEPTH:  # disclosures nested inside disclosures
+            self.problems.append("the claims are nested too deeply")
+            return None
         if isinstance(value, list):
             return self._unpack_list(value, path)
         if isinstance(value, dict):

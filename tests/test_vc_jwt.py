@@ -19,7 +19,7 @@ from PIL import Image, PngImagePlugin
 
 from tests.conftest import NOW, sample_badge
 from tests.support import new_backpack
-from wallet.vc import baked_badges, did_jwk, did_key, jose, vc_jwt
+from wallet.vc import baked_badges, did_jwk, did_key, jose, jwt_keys, vc_jwt
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Alg, Jwk
 from wallet.vc.multibase import b64url_encode
@@ -313,3 +313,50 @@ def test_the_backpack_keeps_jwts_from_files_text_and_baked_images(tmp_path: Path
     assert held.card["name"] == "Teamwork"
     assert held.credential["credentialSubject"]["achievement"]["name"] == "Teamwork"
     assert pack.reverify_all() == (3, 0)
+
+
+def test_keys_from_cached_did_documents_jwks_and_issuer_metadata() -> None:
+    """What the network side caches plugs in as a KeySource: a DID document's
+    assertionMethod keys (JWK or Multikey), a JWKS, or JWT VC Issuer Metadata."""
+    es, ed = signer_for("ES256"), KeyPair.generate(KeyType.ED25519)
+    issuer = "did:web:127.0.0.1%3A8443"
+    document = {
+        "id": issuer,
+        "verificationMethod": [
+            {
+                "id": "#jwk",
+                "type": "JsonWebKey",
+                "controller": issuer,
+                "publicKeyJwk": es.jwk().to_jwk(),
+            },
+            {
+                "id": f"{issuer}#mk",
+                "type": "Multikey",
+                "controller": issuer,
+                "publicKeyMultibase": ed.public.multikey(),
+            },
+            {
+                "id": "#other",
+                "type": "JsonWebKey",
+                "controller": "did:example:else",
+                "publicKeyJwk": es.jwk().to_jwk(),
+            },
+        ],
+        "assertionMethod": ["#jwk", f"{issuer}#mk", "#other"],
+    }
+    keys = jwt_keys.source_from({issuer: document})
+    assert keys(issuer, f"{issuer}#jwk") == [es.jwk()]
+    assert keys(issuer, "#mk") == [Jwk.from_public_key(ed.public)]
+    assert keys(issuer, f"{issuer}#other") == []  # another controller's key
+    assert keys("did:web:elsewhere", None) == []
+    token = vc_jwt.sign_vc_jose(badge_from(issuer), es, f"{issuer}#jwk")
+    assert vc_jwt.verify(token, now=NOW, keys=keys).verified
+    ed_token = vc_jwt.sign_vc_jose(badge_from(issuer), jose.KeyPairSigner(ed), "#mk")
+    assert vc_jwt.verify(ed_token, now=NOW, keys=keys).verified
+
+    web = "https://issuer.example"
+    jwks = {"keys": [{**es.jwk().to_jwk(), "kid": "k1"}]}
+    metadata = {"issuer": web, "jwks": jwks}
+    assert jwt_keys.source_from({web: jwks})(web, "k1") == [es.jwk()]
+    assert jwt_keys.source_from({web: metadata})(web, "k1") == [es.jwk()]
+    assert jwt_keys.source_from({web: {**metadata, "issuer": "https://x"}})(web, "k1") == []

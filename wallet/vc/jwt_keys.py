@@ -8,11 +8,16 @@ bytes but the issuer check then fails, unless the issuer's identifier or keys ho
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from wallet.vc import did_jwk, did_key
+from wallet.vc.errors import UnusableInput
 from wallet.vc.jose import Jws, KeySource
 from wallet.vc.jwk import Jwk
+from wallet.vc.multikey import PublicKey
 from wallet.vc.verification import Check
 
 # The signature and issuer checks' words, by code: the one place they are made.
@@ -87,3 +92,74 @@ def signer_checks(jws: Jws, issuer: str | None, keys: KeySource) -> tuple[Check,
         other = _check("issuer", False, "issuer-other", signer=signer.controller, issuer=issuer)
         return signature, other
     return signature, _check("issuer", True, "issuer-ok", issuer=issuer)
+
+
+def _method_key(method: Any) -> Jwk | None:
+    """A verification method's key: `publicKeyJwk`, or a Multikey `publicKeyMultibase`."""
+    if not isinstance(method, dict):
+        return None
+    try:
+        if "publicKeyJwk" in method:
+            return Jwk.from_jwk(method["publicKeyJwk"])
+        if "publicKeyMultibase" in method:
+            return Jwk.from_public_key(PublicKey.from_multikey(method["publicKeyMultibase"]))
+    except UnusableInput:
+        return None
+    return None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _absolute(reference: str, base: str) -> str:
+    return base + reference if reference.startswith("#") else reference
+
+
+def keys_in(document: dict[str, Any], issuer: str, kid: str | None) -> list[Jwk]:
+    """The keys a cached document names for `issuer` (under `kid`, when given): a DID
+    document (its `assertionMethod` keys, only when its `id` is the issuer), a JWKS
+    (`{"keys": [...]}`, matched on each key's `kid`), or JWT VC Issuer Metadata (`{"issuer",
+    "jwks"}`, only when its `issuer` is the issuer)."""
+    if "jwks" in document:
+        if document.get("issuer") != issuer or not isinstance(document["jwks"], dict):
+            return []
+        document = document["jwks"]
+    if isinstance(document.get("keys"), list):
+        found = []
+        for entry in document["keys"]:
+            if not isinstance(entry, dict) or (kid is not None and entry.get("kid") != kid):
+                continue
+            with contextlib.suppress(UnusableInput):
+                found.append(Jwk.from_jwk({k: v for k, v in entry.items() if k != "kid"}))
+        return found
+    if document.get("id") != issuer:
+        return []
+    methods = {
+        _absolute(m["id"], issuer): m
+        for m in _list(document.get("verificationMethod"))
+        if isinstance(m, dict) and isinstance(m.get("id"), str)
+    }
+    found = []
+    for reference in _list(document.get("assertionMethod")):
+        method = (
+            methods.get(_absolute(reference, issuer)) if isinstance(reference, str) else reference
+        )
+        method_id = _absolute(method.get("id", ""), issuer) if isinstance(method, dict) else None
+        if kid is not None and method_id != _absolute(kid, issuer):
+            continue
+        if isinstance(method, dict) and method.get("controller", issuer) == issuer:
+            key = _method_key(method)
+            if key is not None:
+                found.append(key)
+    return found
+
+
+def source_from(documents: Mapping[str, dict[str, Any]]) -> KeySource:
+    """A `KeySource` over cached documents by issuer (what the network side keeps)."""
+
+    def keys(issuer: str, kid: str | None) -> list[Jwk]:
+        document = documents.get(issuer)
+        return keys_in(document, issuer, kid) if isinstance(document, dict) else []
+
+    return keys

@@ -443,3 +443,25 @@ def test_too_many_disclosures_or_too_deep_json_are_refused_by_name() -> None:
     with pytest.raises(jose.JoseError) as too_deep:
         sd_jwt_vc.parse(f"{issuer_jwt}~{deep}~")
     assert too_deep.value.code == "json-too-deep"
+
+
+@settings(max_examples=60, deadline=None)
+@given(chosen=st.sets(st.sampled_from(DISCLOSABLE)))
+def test_any_chosen_subset_verifies_and_shows_exactly_that(chosen: set[str]) -> None:
+    presented = present(sorted(chosen))
+    report = verify_presented(presented)
+    assert report.verified, failed(report)
+    claims = sd_jwt_vc.disclosed_claims(presented)
+    for name in ("family_name", "given_name", "date_of_issuance"):
+        assert (name in claims) == (f"/{name}" in chosen)
+    assert ("assessment" in claims) == bool(chosen & {"/assessment", "/assessment/grade"})
+    if "assessment" in claims:  # the whole object when chosen, else only what sits inside
+        assert ("grade" in claims["assessment"]) == bool(
+            chosen & {"/assessment", "/assessment/grade"}
+        )
+    outcomes = [
+        o
+        for i, o in enumerate(["Replaces a pump seal", "Tests water flow"])
+        if f"/learning_outcomes/{i}" in chosen
+    ]
+    assert claims["learning_outcomes"] == outcomes

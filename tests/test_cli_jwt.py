@@ -68,6 +68,7 @@ def test_an_sd_jwt_vc_is_imported_and_presented_from_the_command_line(tmp_path: 
     assert imported[0] == "imported"
     listed = json.loads(run(folder, "list", "--json").stdout)["credentials"]
     assert [c["name"] for c in listed] == ["Water-point repair"]
+    assert run(folder, "export", imported[1]).stdout.strip() == issued  # as received
 
     out = tmp_path / "presented.txt"
     args = ["--challenge", "n-123", "--domain", "https://employer.example"]

@@ -360,3 +360,17 @@ def test_keys_from_cached_did_documents_jwks_and_issuer_metadata() -> None:
     assert jwt_keys.source_from({web: jwks})(web, "k1") == [es.jwk()]
     assert jwt_keys.source_from({web: metadata})(web, "k1") == [es.jwk()]
     assert jwt_keys.source_from({web: {**metadata, "issuer": "https://x"}})(web, "k1") == []
+
+
+def test_an_enveloped_verifiable_credential_is_kept_as_its_token(tmp_path: Path) -> None:
+    """VCDM 2.0 4.13: `EnvelopedVerifiableCredential` with the token in a data: URL."""
+    token = signed("vc+jwt", "EdDSA")
+    enveloped = {
+        "@context": "https://www.w3.org/ns/credentials/v2",
+        "id": f"data:application/vc+jwt,{token}",
+        "type": "EnvelopedVerifiableCredential",
+    }
+    pack, _ = new_backpack(tmp_path / "w")
+    [result] = pack.import_sources([("enveloped.json", lambda: json.dumps(enveloped).encode())])
+    assert (result.status, result.verified) == ("imported", True)
+    assert pack.show(result.id).token == token

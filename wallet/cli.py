@@ -51,7 +51,10 @@ def _timestamp(text: str) -> datetime:
 
 
 def _write_json(document: dict[str, Any], out: Path | None) -> None:
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    _write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+
+
+def _write_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
     else:
@@ -237,7 +240,11 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
-    _write_json(pack.export(pack.resolve_id(args.id)), args.out)
+    exported = pack.export(pack.resolve_id(args.id))
+    if isinstance(exported, str):  # a token: written as it came
+        _write_text(exported + "\n", args.out)
+    else:
+        _write_json(exported, args.out)
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wallet.vc import jose, sd_jwt_vc, vc_jwt
+from wallet.vc import jose, sd_jwt_vc, vc_data_model, vc_jwt
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
 from wallet.vc.verification import Report, StatusLists
 
@@ -50,6 +50,23 @@ def detect(text: str | bytes) -> Enveloped | None:
         vc_jwt.parse(token)
         return Enveloped(vc_jwt.FORMAT, token)
     return None
+
+
+_DATA_URL_TYPES = ("application/vc+jwt", "application/vc+sd-jwt", "application/dc+sd-jwt")
+
+
+def from_enveloped_credential(document: dict[str, Any]) -> Enveloped | None:
+    """VCDM 2.0 section 4.13: an `EnvelopedVerifiableCredential` whose `id` is a data: URL
+    holding the token (what VC-API services and presentations carry)."""
+    if "EnvelopedVerifiableCredential" not in vc_data_model.as_list(document.get("type")):
+        return None
+    url = document.get("id")
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return None
+    media_type, comma, token = url[len("data:") :].partition(",")
+    if not comma or media_type.split(";")[0] not in _DATA_URL_TYPES:
+        return None
+    return detect(token)
 
 
 def verify(

@@ -297,9 +297,11 @@ class Backpack:
             payload.get("token", ""),
         )
 
-    def export(self, record_id: str) -> dict[str, Any]:
-        """The credential as plain JSON, only when the user asks for it."""
-        return self.show(record_id).credential
+    def export(self, record_id: str) -> dict[str, Any] | str:
+        """The credential exactly as issued, only when the user asks for it: plain JSON, or
+        the token (VC-JWT, SD-JWT VC) as received, since only those bytes verify."""
+        held = self.show(record_id)
+        return held.token or held.credential
 
     # --- change -----------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ def read_credential(name: str, data: bytes) -> dict[str, Any] | Enveloped:
     if envelope := envelopes.detect(text):
         return envelope
     document = json_document.parse(text)
+    if envelope := envelopes.from_enveloped_credential(document):
+        return envelope
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document

@@ -19,7 +19,8 @@ from PIL import Image, PngImagePlugin
 
 from tests.conftest import NOW, sample_badge
 from tests.support import new_backpack
-from wallet.vc import baked_badges, did_jwk, did_key, jose, jwt_keys, vc_jwt
+from wallet.services.learner import sources
+from wallet.vc import baked_badges, did_jwk, did_key, envelopes, jose, jwt_keys, vc_jwt
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Alg, Jwk
 from wallet.vc.multibase import b64url_encode
@@ -374,3 +375,38 @@ def test_an_enveloped_verifiable_credential_is_kept_as_its_token(tmp_path: Path)
     [result] = pack.import_sources([("enveloped.json", lambda: json.dumps(enveloped).encode())])
     assert (result.status, result.verified) == ("imported", True)
     assert pack.show(result.id).token == token
+
+
+# --- published samples: 1EdTech's VC-JWT test badges (tests/data/README.md) ----------------
+
+
+DATA = Path(__file__).parent / "data"
+PUBLISHED = ["1edtech-simple-jwt.svg", "1edtech-simple-jwt.png", "1edtech-simple-jwt_v1.svg"]
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_1edtech_baked_jwt_badges_verify_but_their_jwk_header_names_no_issuer(name: str) -> None:
+    """Their signature, claims and structure hold; their key sits only in the `jwk` header,
+    which nothing ties to the https issuer, so the issuer check fails until the issuer's
+    keys are known (here, as the network side would cache them)."""
+    held = sources.read_credential(name, (DATA / name).read_bytes())
+    assert isinstance(held, envelopes.Enveloped) and held.format == "vc+jwt"
+    report = envelopes.verify(held, now=NOW)
+    assert failed(report).keys() == {"issuer"}
+    assert "nothing shows that key is the issuer's" in failed(report)["issuer"]
+    parsed = vc_jwt.parse(held.token)
+    issuer = parsed.credential["issuer"]["id"]
+    published = parsed.jws.header_jwk()
+    assert published is not None
+    cached = jwt_keys.source_from({issuer: {"keys": [published.to_jwk()]}})
+    assert envelopes.verify(held, now=NOW, keys=cached).verified
+
+
+def test_1edtech_jwt_without_any_key_is_kept_and_says_why() -> None:
+    held = sources.read_credential("simple.jwt", (DATA / "1edtech-simple.jwt").read_bytes())
+    assert isinstance(held, envelopes.Enveloped)
+    report = envelopes.verify(held, now=NOW)
+    assert "No key for this token is known offline" in failed(report)["signature"]
+    # an early OB 3.0 draft's shape: its subject names no achievement
+    assert failed(report).keys() == {"signature", "issuer", "structure"}
+    assert "achievement is required" in failed(report)["structure"]

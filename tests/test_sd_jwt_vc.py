@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+import tracemalloc
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -465,3 +466,18 @@ def test_any_chosen_subset_verifies_and_shows_exactly_that(chosen: set[str]) -> 
         if f"/learning_outcomes/{i}" in chosen
     ]
     assert claims["learning_outcomes"] == outcomes
+
+
+def test_a_thousand_disclosures_verify_within_a_time_and_memory_budget() -> None:
+    claims = {**learning_credential(), **{f"claim_{n}": "x" * 200 for n in range(1_000)}}
+    many = issued(claims, disclosable=[f"/claim_{n}" for n in range(1_000)], decoys=0)
+    tracemalloc.start()
+    started = time.process_time()
+    try:
+        report = sd_jwt_vc.verify(many, now=NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.verified
+    assert time.process_time() - started < 10  # generous: well under a second here
+    assert peak < 64 * 1024 * 1024

@@ -20,6 +20,9 @@ from PIL import Image, PngImagePlugin
 from tests.conftest import NOW, sample_badge
 from tests.support import new_backpack
 from wallet.services.learner import sources
+from wallet.services.learner.backpack import TokenNotPresentable
+from wallet.ui.errors import message_for
+from wallet.ui.i18n import Catalog
 from wallet.vc import baked_badges, did_jwk, did_key, envelopes, jose, jwt_keys, vc_jwt
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Alg, Jwk
@@ -410,3 +413,12 @@ def test_1edtech_jwt_without_any_key_is_kept_and_says_why() -> None:
     # an early OB 3.0 draft's shape: its subject names no achievement
     assert failed(report).keys() == {"signature", "issuer", "structure"}
     assert "achievement is required" in failed(report)["structure"]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "id"])
+def test_a_refused_token_reads_as_its_own_sentence_in_every_language(language: str) -> None:
+    t = Catalog(language)
+    assert message_for(jose.JoseError("alg-none"), t) == t("error.token_unsigned")
+    refused = jose.JoseError("alg-refused", alg="HS256", allowed="ES256")
+    assert "HS256" in message_for(refused, t)
+    assert message_for(TokenNotPresentable("x"), t) == t("error.token_not_presentable")

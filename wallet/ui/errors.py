@@ -7,7 +7,7 @@ import logging
 
 from wallet.protocol.sync import SyncError
 from wallet.qr.errors import IncompleteSequence, NoQrCode
-from wallet.services.learner.backpack import PresentationRefused
+from wallet.services.learner.backpack import PresentationRefused, TokenNotPresentable
 from wallet.store.errors import (
     BackupCorrupt,
     NoVault,
@@ -44,6 +44,8 @@ def message_for(error: Exception, t: Catalog) -> str:
         return t("error.no_qr")
     if isinstance(error, IncompleteSequence):
         return t("error.incomplete", missing=len(error.missing), total=error.total)
+    if isinstance(error, TokenNotPresentable):
+        return t("error.token_not_presentable")
     if isinstance(error, PresentationRefused):
         return t("error.not_yours")
     if isinstance(error, SyncError):

@@ -68,6 +68,10 @@ class PresentationRefused(UnusableInput):
     pass
 
 
+class TokenNotPresentable(PresentationRefused):
+    """A VC-JWT or SD-JWT VC cannot go inside our QR presentation (not yet)."""
+
+
 @dataclass(frozen=True)
 class Presentation:
     document: dict[str, Any]
@@ -416,7 +420,7 @@ class Backpack:
         for record_id in record_ids:
             held = self.show(record_id)
             if held.token:
-                raise PresentationRefused(
+                raise TokenNotPresentable(
                     f"{record_id[:12]} is a {held.format} credential: it is presented as a "
                     "token (SD-JWT VC with `present_sd_jwt`), not inside a QR presentation"
                 )

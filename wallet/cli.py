@@ -29,7 +29,9 @@ from wallet.services.wallet_dir import default_wallet_dir
 from wallet.store.errors import VaultError
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
+from wallet.vc import sd_jwt_vc
 from wallet.vc.data_integrity import parse_datetime
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyType
 from wallet.vc.proofs import SIGNING_SUITES
@@ -49,7 +51,10 @@ def _timestamp(text: str) -> datetime:
 
 
 def _write_json(document: dict[str, Any], out: Path | None) -> None:
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    _write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+
+
+def _write_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
     else:
@@ -79,7 +84,15 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     status_lists = verifier.status_lists_from_files(args.status_list or [])
-    report = verifier.verify(read_json_file(args.input), now=args.now, status_lists=status_lists)
+    held = verifier.read_credential_file(args.input)
+    if args.challenge is not None or args.domain is not None:  # an SD-JWT VC presentation
+        if not isinstance(held, Enveloped) or held.format != sd_jwt_vc.FORMAT:
+            raise UnusableInput("--challenge and --domain verify an SD-JWT VC presentation")
+        report = verifier.verify_presented_sd_jwt(
+            held.token, nonce=args.challenge or "", audience=args.domain or "", now=args.now
+        )
+    else:
+        report = verifier.verify(held, now=args.now, status_lists=status_lists)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -206,7 +219,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
-        fields = ("id", "credential", "report", "checked", "tags")
+        fields = ("id", "credential", "report", "checked", "tags", "format")
         print(json.dumps({f: getattr(held, f) for f in fields}, indent=2, ensure_ascii=False))
         return EXIT_OK
     card = held.card
@@ -227,7 +240,11 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
-    _write_json(pack.export(pack.resolve_id(args.id)), args.out)
+    exported = pack.export(pack.resolve_id(args.id))
+    if isinstance(exported, str):  # a token: written as it came
+        _write_text(exported + "\n", args.out)
+    else:
+        _write_json(exported, args.out)
     return EXIT_OK
 
 
@@ -265,7 +282,7 @@ def _write_qr(texts: list[str], png: Path | None, text_out: Path | None) -> None
 
 
 def _cmd_receive(args: argparse.Namespace) -> int:
-    did = _open_backpack(args).new_holder_key()
+    did = _open_backpack(args).new_holder_key(KeyType(args.key_type))
     print(json.dumps({"did": did}) if args.json else did)
     _write_qr([did], args.png, None)
     return EXIT_OK
@@ -274,6 +291,15 @@ def _cmd_receive(args: argparse.Namespace) -> int:
 def _cmd_present(args: argparse.Namespace) -> int:
     pack = _open_backpack(args)
     ids = [pack.resolve_id(i) for i in args.ids]
+    if args.sd_jwt is not None:  # a token, not QR codes (QR transport for it: not yet)
+        if len(ids) != 1 or not args.challenge or not args.domain:
+            raise UnusableInput("--sd-jwt presents one credential to a --challenge and --domain")
+        token = pack.present_sd_jwt(
+            ids[0], args.reveal or [], nonce=args.challenge, audience=args.domain
+        )
+        args.sd_jwt.write_text(token + "\n", encoding="ascii")
+        print(f"wrote {args.sd_jwt} ({len(token)} characters)")
+        return EXIT_OK
     presentation = pack.present(
         ids, args.reveal or [], challenge=args.challenge, domain=args.domain
     )
@@ -589,12 +615,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a cached status list credential (repeatable)",
     )
+    verify.add_argument("--challenge", metavar="C", help="an SD-JWT VC presentation's nonce")
+    verify.add_argument("--domain", metavar="D", help="an SD-JWT VC presentation's audience")
     verify.add_argument("input", type=Path, metavar="IN.json")
     verify.set_defaults(run=_cmd_verify)
 
     receive = commands.add_parser("receive", help="a new holder DID for an issuer to issue to")
     receive.add_argument("--png", type=Path, metavar="OUT.png", help="also as a QR code")
     receive.add_argument("--json", action="store_true")
+    receive.add_argument(
+        "--key-type",
+        choices=[KeyType.ED25519.value, KeyType.P256.value],
+        default=KeyType.ED25519.value,
+        help="p256 for SD-JWT VC issuers that bind an ES256 key",
+    )
     receive.set_defaults(run=_cmd_receive)
 
     present = commands.add_parser("present", help="show credentials as QR codes")
@@ -604,6 +638,9 @@ def build_parser() -> argparse.ArgumentParser:
     present.add_argument("--domain", metavar="D")
     present.add_argument("--png", type=Path, metavar="OUT.png")
     present.add_argument("--text", type=Path, metavar="OUT.txt", help="one payload per line")
+    present.add_argument(
+        "--sd-jwt", type=Path, metavar="OUT.txt", help="an SD-JWT VC with a KB-JWT, as text"
+    )
     present.add_argument(
         "--max-version",
         type=int,

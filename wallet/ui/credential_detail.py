@@ -15,6 +15,7 @@ from wallet.ui.widgets import (
     header,
     verification_chip,
 )
+from wallet.vc.sd_jwt_vc import FORMAT as SD_JWT_VC
 
 
 def view(app: App, record_id: str) -> ft.Control:
@@ -27,6 +28,9 @@ def view(app: App, record_id: str) -> ft.Control:
         (claim_label(t, pointer), format_value(value))
         for pointer, _, value in presenter.labelled_values(credential)
     ]
+    if held.format == SD_JWT_VC:  # the disclosed claims, named as the issuer named them
+        subject = credential.get("credentialSubject", {})
+        lines += [(str(name), format_value(value)) for name, value in subject.items()]
     lines += [
         (t("detail.issuer_id"), str(issuer_id)),
         (t("detail.valid_from"), str(credential.get("validFrom", ""))),

@@ -1,7 +1,8 @@
 """Open Badges 3.0 baking (section 5.3): a credential carried inside a PNG or SVG image.
 
-PNG: an `iTXt` chunk with keyword `openbadgecredential`. SVG: an `openbadges:credential`
-element holding the JSON. Extraction is strict and bounded: images are untrusted input.
+PNG: an `iTXt` chunk with keyword `openbadgecredential`, holding the JSON or a compact JWS
+(VC-JWT). SVG: an `openbadges:credential` element holding the JSON, or, for VC-JWT, a
+`verify` attribute holding the compact JWS (section 5.3.2.1). Extraction is strict and bounded: images are untrusted input.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def extract_from_svg(data: bytes) -> str:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     depth = 0  # > 0 while inside the credential element
     text: list[str] = []
+    verify: list[str] = []
 
     def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
@@ -94,9 +96,11 @@ def extract_from_svg(data: bytes) -> str:
     def refuse_entities(*_: object) -> None:
         raise _RefusedSvg("SVG badges with entities are refused")
 
-    def start(name: str, _attributes: dict[str, str]) -> None:
+    def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal depth
         if depth or name == f"{SVG_NAMESPACE} credential":
+            if not depth and attributes.get("verify", "").strip():
+                verify.append(attributes["verify"].strip())
             depth += 1
 
     def end(_name: str) -> None:
@@ -125,7 +129,7 @@ def extract_from_svg(data: bytes) -> str:
         raise MalformedInput(str(refusal)) from None
     except expat.ExpatError:
         raise MalformedInput("the SVG is not well-formed XML") from None
-    credential = "".join(text).strip()
+    credential = verify[0] if verify else "".join(text).strip()
     if not credential:
         raise MalformedInput("this SVG carries no Open Badges 3.0 credential")
     return credential

@@ -126,6 +126,24 @@ def _verify_credential(
     return Report(checks)
 
 
+def data_model_checks(
+    document: dict[str, Any],
+    *,
+    now: datetime,
+    status_lists: StatusLists | None = None,
+    resolver: KeyResolver | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> list[Check]:
+    """Structure, validity and status: the checks every securing mechanism shares, so an
+    enveloped credential (VC-JWT) is judged exactly as a Data Integrity one."""
+    resolver = resolver or resolve_offline()
+    return [
+        _structure_check(document, disclosed_subset=False),
+        _validity_check(document, now),
+        _status_check(document, now, resolver, status_lists, limits),
+    ]
+
+
 def _structure_check(document: dict[str, Any], disclosed_subset: bool) -> Check:
     problems = vc_data_model.structure_problems(document)
     kind = "Verifiable Credential"

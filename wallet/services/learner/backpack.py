@@ -16,15 +16,16 @@ from typing import Any
 
 from wallet.services import keyring
 from wallet.services.learner import presenter
-from wallet.services.learner.sources import Source, file_loader, parse_source
+from wallet.services.learner.sources import Source, file_loader, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
-from wallet.vc import vc_data_model
+from wallet.vc import did_key, envelopes, jose, sd_jwt_vc, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -59,10 +60,16 @@ class HeldCredential:
     checked: str
     tags: list[str]
     card: dict[str, Any]  # what lists show: name, issuer, date, image
+    format: str = "json"  # or an `envelopes.FORMATS` token format
+    token: str = ""  # the VC-JWT or SD-JWT VC as received (its signature covers it)
 
 
 class PresentationRefused(UnusableInput):
     pass
+
+
+class TokenNotPresentable(PresentationRefused):
+    """A VC-JWT or SD-JWT VC cannot go inside our QR presentation (not yet)."""
 
 
 @dataclass(frozen=True)
@@ -177,19 +184,25 @@ class Backpack:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    def _record_for(self, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        record_id = self.vault.fingerprint(canonical.encode())
-        subject = document.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
+    def _record_for(self, held: dict[str, Any] | Enveloped) -> tuple[str, dict[str, Any]]:
+        if isinstance(held, Enveloped):  # kept as received; the view is what cards show
+            record_id = self.vault.fingerprint(held.token.encode("ascii"))
+            document = envelopes.view(held)
+            extra: dict[str, Any] = held.to_json()
+        else:
+            canonical = json.dumps(held, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            record_id = self.vault.fingerprint(canonical.encode())
+            document, extra = held, {}
+        subject_id = _holder_did(held)
         ours = isinstance(subject_id, str) and self.vault.has(subject_id)
         payload = {
             "credential": document,
+            **extra,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
-            "report": self._verify(document),
             "checked": self._now().isoformat(timespec="seconds"),
             "tags": [],
         }
+        payload["report"] = self._verify(payload)
         return record_id, payload
 
     def import_sources(self, sources: Iterable[tuple[str, Source]]) -> Iterator[ImportResult]:
@@ -200,7 +213,7 @@ class Backpack:
         seen: set[str] = set()
         for name, load in sources:
             try:
-                record_id, payload = self._record_for(parse_source(name, load()))
+                record_id, payload = self._record_for(read_credential(name, load()))
             except UnusableInput as error:
                 batch.append(ImportResult(name, "refused", reason=str(error)))
                 continue
@@ -296,11 +309,15 @@ class Backpack:
             payload["checked"],
             payload["tags"],
             card,
+            payload.get("format", "json"),
+            payload.get("token", ""),
         )
 
-    def export(self, record_id: str) -> dict[str, Any]:
-        """The credential as plain JSON, only when the user asks for it."""
-        return self.show(record_id).credential
+    def export(self, record_id: str) -> dict[str, Any] | str:
+        """The credential exactly as issued, only when the user asks for it: plain JSON, or
+        the token (VC-JWT, SD-JWT VC) as received, since only those bytes verify."""
+        held = self.show(record_id)
+        return held.token or held.credential
 
     # --- change -----------------------------------------------------------------------------
 
@@ -338,7 +355,7 @@ class Backpack:
 
         def change(payload: dict[str, Any]) -> None:
             nonlocal failing
-            payload["report"] = self._verify(payload["credential"])
+            payload["report"] = self._verify(payload)
             payload["checked"] = self._now().isoformat(timespec="seconds")
             failing += not payload["report"]["verified"]
 
@@ -350,10 +367,11 @@ class Backpack:
 
     # --- holder identity and trust data ------------------------------------------------
 
-    def new_holder_key(self) -> str:
-        """A fresh did:key per credential, so separate badges cannot be linked by DID."""
+    def new_holder_key(self, key_type: KeyType = KeyType.ED25519) -> str:
+        """A fresh did:key per credential, so separate badges cannot be linked by DID.
+        P-256 for issuers that bind an SD-JWT VC to an ES256 key (most SD-JWT VC issuers)."""
         self._active()
-        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(KeyType.ED25519))
+        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(key_type))
 
     def holder_key(self, did: str) -> KeyPair:
         self._active()
@@ -379,8 +397,11 @@ class Backpack:
             return None
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 
-    def _verify(self, document: dict[str, Any]) -> dict[str, Any]:
-        report = verifier.verify(document, now=self._now(), status_lists=self.cached_status_list)
+    def _verify(self, payload: dict[str, Any]) -> dict[str, Any]:
+        held: dict[str, Any] | Enveloped = payload["credential"]
+        if payload.get("token"):
+            held = Enveloped(payload["format"], payload["token"])
+        report = verifier.verify(held, now=self._now(), status_lists=self.cached_status_list)
         return report.to_json()
 
     # --- presenting -------------------------------------------------------------------------
@@ -410,7 +431,13 @@ class Backpack:
         self._active()
         chosen, keys, whole = [], [], []
         for record_id in record_ids:
-            credential = self.show(record_id).credential
+            held = self.show(record_id)
+            if held.token:
+                raise TokenNotPresentable(
+                    f"{record_id[:12]} is a {held.format} credential: it is presented as a "
+                    "token (SD-JWT VC with `present_sd_jwt`), not inside a QR presentation"
+                )
+            credential = held.credential
             keys.append(self._holder_key_for(credential))
             disclosed, is_whole = presenter.disclose(credential, reveal)
             chosen.append(disclosed)
@@ -420,6 +447,34 @@ class Backpack:
             chosen, keys, now=self._now(), challenge=challenge, domain=domain
         )
         return Presentation(presentation, whole)
+
+    def present_sd_jwt(
+        self, record_id: str, reveal: list[str], *, nonce: str, audience: str
+    ) -> str:
+        """The SD-JWT VC with only the disclosures `reveal` needs, and a key-binding JWT for
+        this verifier's nonce and audience signed by the holder key the credential names."""
+        self._active()
+        held = self.show(record_id)
+        if held.format != sd_jwt_vc.FORMAT:
+            raise PresentationRefused(f"{record_id[:12]} is not an SD-JWT VC")
+        did = _holder_did(Enveloped(held.format, held.token))
+        if did is None:
+            raise PresentationRefused("this SD-JWT VC binds no holder key that can sign")
+        try:
+            key = keyring.load(self.vault, keyring.HOLDER_KEY, did)
+        except RecordNotFound:
+            raise PresentationRefused(
+                "this SD-JWT VC is bound to a key this wallet does not hold, so it cannot "
+                "prove the credential is yours"
+            ) from None
+        return sd_jwt_vc.present(
+            held.token,
+            reveal,
+            jose.KeyPairSigner(key),
+            now=self._now(),
+            nonce=nonce,
+            audience=audience,
+        )
 
     # --- backup -----------------------------------------------------------------------------
 
@@ -453,6 +508,19 @@ class Backpack:
                 record = self.vault.get(record_id, CREDENTIAL)
                 entries.append(card_for(record_id, record.version, record.payload))
             self.index.upsert(entries)
+
+
+def _holder_did(held: dict[str, Any] | Enveloped) -> str | None:
+    """The DID of the key a credential is bound to: its subject's id, or for an SD-JWT VC
+    the did:key of its `cnf.jwk` (the form our keyring keeps holder keys under)."""
+    if isinstance(held, Enveloped) and held.format == sd_jwt_vc.FORMAT:
+        bound = sd_jwt_vc.holder_jwk(sd_jwt_vc.parse(held.token).payload)
+        public = bound.public_key() if bound is not None else None
+        return did_key.did_for(public) if public is not None else None
+    document = envelopes.view(held) if isinstance(held, Enveloped) else held
+    subject = document.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    return subject_id if isinstance(subject_id, str) else None
 
 
 def restore(

@@ -1,5 +1,6 @@
 """Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge, a QR
-image (ours, or VPQR from the DCC wallet), or a file of QR payload text. Everything here
+image (ours, or VPQR from the DCC wallet), a file of QR payload text, or a VC-JWT or
+SD-JWT VC token. Everything here
 is untrusted input, bounded in size and refused with a reason."""
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
 from wallet.qr.errors import NoQrCode, PayloadError
-from wallet.vc import baked_badges, json_document, vc_data_model
+from wallet.vc import baked_badges, envelopes, json_document, vc_data_model
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import InputTooLarge, MalformedInput
 
 Source = Callable[[], bytes]
@@ -38,32 +40,49 @@ def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
     return compact.decode(frames.reassemble(texts)).document
 
 
-def parse_source(name: str, data: bytes) -> dict[str, Any]:
-    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image,
-    or a file of QR payload text (one per line)."""
+def _credential_text(name: str, data: bytes) -> bytes | str:
+    """The credential's text, out of whatever carries it."""
     stripped = data.lstrip()
     if baked_badges.is_png(data):
         try:
-            text: bytes | str = baked_badges.extract_from_png(data)
+            return baked_badges.extract_from_png(data)
         except MalformedInput:
             try:
                 codes = images.decode_image(data)  # a QR code, not a baked badge
             except NoQrCode:
                 raise MalformedInput(f"{name} is neither a baked badge nor a QR code") from None
-            text = json.dumps(_from_qr_texts(codes))
-    elif data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
-        text = json.dumps(_from_qr_texts(images.decode_image(data)))
-    elif stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
+            return json.dumps(_from_qr_texts(codes))
+    if data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
+        return json.dumps(_from_qr_texts(images.decode_image(data)))
+    if stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
         lines = [line.strip() for line in stripped.decode("ascii", "replace").splitlines()]
-        text = json.dumps(_from_qr_texts([line for line in lines if line]))
-    elif not stripped.startswith((b"{", b"[")) and baked_badges.is_svg(data):
-        text = baked_badges.extract_from_svg(data)
-    else:
-        text = data
+        return json.dumps(_from_qr_texts([line for line in lines if line]))
+    if not stripped.startswith((b"{", b"[", b"eyJ")) and baked_badges.is_svg(data):
+        return baked_badges.extract_from_svg(data)
+    return data
+
+
+def read_credential(name: str, data: bytes) -> dict[str, Any] | Enveloped:
+    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image, a
+    file of QR payload text (one per line), or a VC-JWT / SD-JWT VC token (a `.jwt` or
+    `.jws` file, pasted, or baked into a PNG or SVG), which is kept as received."""
+    text = _credential_text(name, data)
+    if envelope := envelopes.detect(text):
+        return envelope
     document = json_document.parse(text)
+    if envelope := envelopes.from_enveloped_credential(document):
+        return envelope
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document
+
+
+def parse_source(name: str, data: bytes) -> dict[str, Any]:
+    """A credential that is a JSON document (what presentations and authorisations take)."""
+    held = read_credential(name, data)
+    if isinstance(held, Enveloped):
+        raise MalformedInput(f"{name} is a {held.format} token, not a JSON credential")
+    return held
 
 
 def combine_frames(pictures: list[bytes]) -> bytes | None:

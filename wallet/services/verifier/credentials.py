@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from wallet.services.documents import read_json_file
+from wallet.vc import envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput
+from wallet.vc.jose import KeySource, no_keys
 from wallet.vc.verification import Report, StatusLists, verify_credential
 
 
@@ -27,10 +30,40 @@ def status_lists_from_files(paths: list[Path]) -> StatusLists:
     return cache.get
 
 
+def read_credential_file(path: Path) -> dict[str, Any] | Enveloped:
+    """A JSON credential, or a VC-JWT / SD-JWT VC token (`.jwt`, `.jws`, `.sd-jwt` files)."""
+    with path.open("rb") as handle:
+        head = handle.read(jose.MAX_TOKEN_BYTES + 1)
+    if (token := envelopes.detect(head)) is not None:
+        return token
+    return read_json_file(path)
+
+
 def verify(
-    document: dict[str, Any],
+    document: dict[str, Any] | Enveloped,
     *,
     now: datetime | None = None,
     status_lists: StatusLists | None = None,
+    keys: KeySource = no_keys,
 ) -> Report:
-    return verify_credential(document, now=now or datetime.now(UTC), status_lists=status_lists)
+    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC).
+    `keys` gives the issuer keys a token's own `kid` does not carry (cached DID documents)."""
+    moment = now or datetime.now(UTC)
+    if isinstance(document, Enveloped):
+        return envelopes.verify(document, now=moment, keys=keys, status_lists=status_lists)
+    return verify_credential(document, now=moment, status_lists=status_lists)
+
+
+def verify_presented_sd_jwt(
+    token: str, *, nonce: str, audience: str, now: datetime | None = None, keys: KeySource = no_keys
+) -> Report:
+    """An SD-JWT VC presentation: the holder's key-binding JWT must answer this nonce and
+    audience."""
+    return sd_jwt_vc.verify(
+        token,
+        now=now or datetime.now(UTC),
+        keys=keys,
+        require_key_binding=True,
+        nonce=nonce,
+        audience=audience,
+    )

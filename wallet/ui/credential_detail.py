@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services.learner import presenter
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     button,
@@ -15,6 +14,8 @@ from wallet.ui.widgets import (
     header,
     verification_chip,
 )
+from wallet.vc import open_badges
+from wallet.vc.verification import Check
 
 
 def view(app: App, record_id: str) -> ft.Control:
@@ -25,7 +26,7 @@ def view(app: App, record_id: str) -> ft.Control:
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     lines = [
         (claim_label(t, pointer), format_value(value))
-        for pointer, _, value in presenter.labelled_values(credential)
+        for pointer, value in open_badges.claim_values(credential)
     ]
     lines += [
         (t("detail.issuer_id"), str(issuer_id)),
@@ -72,7 +73,7 @@ def view(app: App, record_id: str) -> ft.Control:
                 for label, value in lines
             ],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, held.report["checks"]),
+            checks(t, [Check.from_json(c) for c in held.report["checks"]]),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),

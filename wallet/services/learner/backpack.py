@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring
+from wallet.services import keyring, legacy_checks
 from wallet.services.learner import presenter
 from wallet.services.learner.sources import Source, file_loader, parse_source
 from wallet.services.verifier import credentials as verifier
@@ -62,7 +62,7 @@ class HeldCredential:
 
 
 class PresentationRefused(UnusableInput):
-    pass
+    kind = "not_yours"
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ class Backpack:
         return HeldCredential(
             record_id,
             payload["credential"],
-            payload["report"],
+            legacy_checks.upgrade_checks(payload["report"]),
             payload["checked"],
             payload["tags"],
             card,

@@ -220,13 +220,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
         fields = ("id", "credential", "report", "checked", "tags")
-        print(json.dumps({f: getattr(held, f) for f in fields}, indent=2, ensure_ascii=False))
+        shown = {f: getattr(held, f) for f in fields}
+        shown["report"] = _with_messages(held.report)
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return EXIT_OK
     card = held.card
     print(f"{card['name']}\n  issued by {card['issuer']} on {card['issued'][:10]}")
     print(f"  {'VERIFIED' if held.report['verified'] else 'NOT VERIFIED'} (checked {held.checked})")
     for check in held.report["checks"]:
-        print(f"    {check['id']:<12} {check['message']}")
+        print(f"    {check['id']:<12} {ENGLISH.message(check['code'], check['params'])}")
     return EXIT_OK
 
 

@@ -77,8 +77,7 @@ _PROOF: list[tuple[str, str, Callable[[re.Match[str]], Params]]] = [
     (r"The issuer's signature does not match the content\.", "proof.base-mismatch", lambda m: {}),
     (r"A disclosed statement has been altered\.", "proof.altered", lambda m: {}),
     (r"The selectively disclosed signature is valid\.", "proof.disclosed-valid", lambda m: {}),
-    (r"The issuer's selective-disclosure signature is valid\.", "proof.base-valid",
-     lambda m: {}),
+    (r"The issuer's selective-disclosure signature is valid\.", "proof.base-valid", lambda m: {}),
 ]
 
 _STATUS = r"Not (revoked|suspended|flagged for \S+)"

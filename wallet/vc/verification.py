@@ -292,8 +292,8 @@ def _read_cached_status(
     list_issuer = vc_data_model.issuer_id(cached.credential)
     issuer = vc_data_model.issuer_id(document)
     if list_issuer != issuer and issuer not in cached.delegates:  # a trust bundle's delegation
-        params = {"list_issuer": list_issuer}
-        return Check("status", Code.STATUS_LIST_OTHER_ISSUER, Severity.WARNING, params)
+        signer = {"list_issuer": list_issuer}
+        return Check("status", Code.STATUS_LIST_OTHER_ISSUER, Severity.WARNING, signer)
     subject = bitstring_status_list.list_subject(cached.credential)
     if entry.purpose not in vc_data_model.as_list(subject.get("statusPurpose")):
         raise MalformedProof(f"the status list is not a {entry.purpose} list")
@@ -303,7 +303,7 @@ def _read_cached_status(
         return Check("status", Code.STATUS_REVOKED, Severity.FAILURE, {"age": age})
     if value and entry.purpose == "suspension":
         return Check("status", Code.STATUS_SUSPENDED, Severity.FAILURE, {"age": age})
-    params = {"purpose": entry.purpose, "age": age}
+    params: dict[str, Any] = {"purpose": entry.purpose, "age": age}
     if not next(c for c in list_report.checks if c.id == "validity").ok:
         return Check("status", Code.STATUS_CLEAR_LIST_EXPIRED, Severity.WARNING, params)
     if cached.vouched_until is not None and now > cached.vouched_until:

@@ -50,6 +50,7 @@ def _subclasses(base: type) -> list[type]:
 
 ERROR_KINDS = sorted(
     {cls.kind for cls in _subclasses(UnusableInput) + _subclasses(store_errors.VaultError)}
+    | {"unreadable"}  # an import whose file cannot be read (backpack.ImportResult)
 )
 DATE = "2026-12-01T14:05:00Z"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,10 @@ class ImportResult:
     source: str
     status: str  # "imported" | "duplicate" | "refused"
     id: str | None = None
-    reason: str = ""
+    reason: str = ""  # a refusal's detail, for logs and the CLI
     verified: bool | None = None
+    kind: str = ""  # a refusal's error kind: the shells say `error.<kind>` with `params`
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -191,10 +193,14 @@ class Backpack:
             try:
                 record_id, payload = self._record_for(parse_source(name, load()))
             except UnusableInput as error:
-                batch.append(ImportResult(name, "refused", reason=str(error)))
+                refused = ImportResult(
+                    name, "refused", reason=str(error), kind=error.kind, params=error.params
+                )
+                batch.append(refused)
                 continue
             except OSError as error:
-                batch.append(ImportResult(name, "refused", reason=f"cannot read: {error.strerror}"))
+                reason = f"cannot read: {error.strerror}"
+                batch.append(ImportResult(name, "refused", reason=reason, kind="unreadable"))
                 continue
             if record_id in seen or self.vault.has(record_id):
                 batch.append(ImportResult(name, "duplicate", record_id))

@@ -38,11 +38,21 @@ from wallet.services.verifier.presentations import PresentationVerifier
 from wallet.store import kdf
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
+from wallet.ui.i18n import Catalog
 from wallet.vc import bitstring_status_list as bsl
 from wallet.vc import did_key, multibase
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
+ENGLISH = Catalog("en")
+
+
+def english(found: Any) -> str:
+    """What a check says in the CLI's English: a `Check`, a trust bundle's verdict, or a
+    check's JSON. Tests that read sentences read them through the catalog."""
+    if isinstance(found, dict):
+        return ENGLISH.message(found["code"], found["params"])
+    return ENGLISH.message(getattr(found, "check_code", None) or found.code, found.params)
 
 
 ISSUER_KEY = KeyPair.generate(KeyType.ED25519)

@@ -22,9 +22,11 @@ from wallet.services.issuer import trainer as trainer_service
 from wallet.services.learner import sources
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.services.session import Session
+from wallet.services.verifier.presentations import UntrustedIssuer, Verdict
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import Check
 
 TEXTS = frames.split(os.urandom(2600), qr_display.MAX_VERSION)
 PICTURES = [camera_picture(png) for png in qr_display.pngs(TEXTS)]
@@ -115,12 +117,12 @@ def test_app_accepts_an_answer_to_its_own_challenge_and_refuses_its_replay(
     texts = _answer(learner, key, (challenge.value, challenge.domain))
 
     first = employer.verify_texts(texts, challenge)
-    assert first["verified"], [c for c in first["checks"] if not c["ok"]]
-    assert _check(first, "challenge")["ok"]
+    assert first.verified, [c for c in first.checks if not c.ok]
+    assert _check(first, "challenge").ok
 
     again = employer.verify_texts(texts, challenge)
-    assert again["verdict"] == "invalid"
-    assert not _check(again, "replay")["ok"]
+    assert again.verdict == "invalid"
+    assert not _check(again, "replay").ok
 
 
 def test_app_refuses_an_answer_to_another_challenge_or_none(
@@ -129,9 +131,9 @@ def test_app_refuses_an_answer_to_another_challenge_or_none(
     learner, employer, key = people
     shown, other = employer.new_challenge(), employer.new_challenge()
     elsewhere = _answer(learner, key, (other.value, other.domain))
-    assert employer.verify_texts(elsewhere, shown)["verdict"] == "invalid"
+    assert employer.verify_texts(elsewhere, shown).verdict == "invalid"
     one_way = _answer(learner, key, None)
-    assert not _check(employer.verify_texts(one_way, shown), "challenge")["ok"]
+    assert not _check(employer.verify_texts(one_way, shown), "challenge").ok
 
 
 def test_trusting_an_untrusted_issuer_from_the_verdict(
@@ -141,14 +143,14 @@ def test_trusting_an_untrusted_issuer_from_the_verdict(
     key = KeyPair.generate(KeyType.P256)
     did = did_key.did_for(key.public)
     before = employer.verify_texts(_answer(learner, key, None))
-    assert before["verdict"] == "valid with warnings"
-    assert before["untrusted"] == [{"did": did, "name": ""}]
+    assert before.verdict == "valid with warnings"
+    assert before.untrusted == [UntrustedIssuer(did, "")]
 
     assert employer.trust_issuer(did, "") == did
     after = employer.verify_texts(_answer(learner, key, None))
-    assert after["verdict"] == "valid"
-    assert after["untrusted"] == []
+    assert after.verdict == "valid"
+    assert after.untrusted == []
 
 
-def _check(verdict: dict, check_id: str) -> dict:
-    return next(c for c in verdict["checks"] if c["id"] == check_id)
+def _check(verdict: Verdict, check_id: str) -> Check:
+    return next(c for c in verdict.checks if c.id == check_id)

@@ -23,7 +23,7 @@ from sd_jwt.issuer import SDJWTIssuer
 from sd_jwt.verifier import SDJWTVerifier
 
 from tests.conftest import NOW
-from tests.support import Clock, new_backpack
+from tests.support import Clock, english, new_backpack
 from wallet.services.learner.backpack import PresentationRefused
 from wallet.services.verifier import credentials as verifier
 from wallet.vc import did_jwk, did_key, jose, sd_jwt_vc
@@ -87,7 +87,7 @@ def token() -> str:
 
 
 def failed(report: Any) -> dict[str, str]:
-    return {c.id: c.message for c in report.checks if not c.ok}
+    return {c.id: english(c) for c in report.checks if not c.ok}
 
 
 def test_an_issued_learning_credential_verifies_and_discloses_everything() -> None:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import NOW, sample_badge
+from tests.support import english
 from wallet.services import holder
 from wallet.services.issuer import signing as issuer
 from wallet.vc.data_integrity import canonical, split_proofs
@@ -135,7 +136,7 @@ def test_every_change_to_signed_data_fails_with_a_reason(kind: str, data: st.Dat
         return
     assert not report.verified, "a change to signed content went unnoticed"
     failed = [check for check in report.checks if not check.ok]
-    assert all(check.message for check in failed)
+    assert all(english(check) for check in failed)
     assert any(c.id.startswith("signature") for c in failed), report.to_json()
 
 

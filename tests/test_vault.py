@@ -327,7 +327,7 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
 def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from tests.support import KEY, badge, status_list
+    from tests.support import KEY, badge, english, status_list
 
     pack, _ = new_backpack(tmp_path / "w")
     pack.cache_status_list(status_list({5}), datetime(2026, 5, 26, tzinfo=UTC))
@@ -335,7 +335,7 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
     results = list(pack.import_sources([as_source("r.json", revoked), as_source("f.json", fine)]))
     assert [r.verified for r in results] == [False, True]
     status = next(c for c in pack.show(results[0].id).report["checks"] if c["id"] == "status")
-    assert status["message"].startswith("Revoked by the issuer (list fetched")
+    assert english(status).startswith("Revoked by the issuer (list fetched")
     raw = (tmp_path / "w" / DATABASE_NAME).read_bytes() + (
         tmp_path / "w" / (DATABASE_NAME + "-wal")
     ).read_bytes()

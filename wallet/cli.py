@@ -29,6 +29,7 @@ from wallet.services.wallet_dir import default_wallet_dir
 from wallet.store.errors import VaultError
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
+from wallet.ui.i18n import Catalog
 from wallet.vc import sd_jwt_vc
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.envelopes import Enveloped
@@ -37,6 +38,7 @@ from wallet.vc.multikey import KeyType
 from wallet.vc.proofs import SIGNING_SUITES
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
+ENGLISH = Catalog("en")  # checks and errors come as codes; the CLI says them in English
 
 
 def _pointers(text: str) -> list[str]:
@@ -94,13 +96,24 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     else:
         report = verifier.verify(held, now=args.now, status_lists=status_lists)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(_with_messages(report.to_json()), indent=2))
     else:
         print("VERIFIED" if report.verified else "NOT VERIFIED")
         for check in report.checks:
             mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
-            print(f"  {mark:<5} {check.id:<12} {check.message}")
+            print(f"  {mark:<5} {check.id:<12} {ENGLISH.check(check)}")
     return EXIT_OK if report.verified else EXIT_NOT_VERIFIED
+
+
+def _with_messages(found: dict[str, Any]) -> dict[str, Any]:
+    """A report or verdict as JSON, each check also in English (`message`) and each claim
+    with its English label, so scripts written against the sentences keep working."""
+    checks = [{**c, "message": ENGLISH.message(c["code"], c["params"])} for c in found["checks"]]
+    claims = [
+        {**c, "label": ENGLISH.get(f"claim.{c['pointer']}", c["pointer"])}
+        for c in found.get("claims", [])
+    ]
+    return {**found, "checks": checks, **({"claims": claims} if "claims" in found else {})}
 
 
 def _passphrase(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
@@ -220,13 +233,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
         fields = ("id", "credential", "report", "checked", "tags", "format")
-        print(json.dumps({f: getattr(held, f) for f in fields}, indent=2, ensure_ascii=False))
+        shown = {f: getattr(held, f) for f in fields}
+        shown["report"] = _with_messages(held.report)
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return EXIT_OK
     card = held.card
     print(f"{card['name']}\n  issued by {card['issuer']} on {card['issued'][:10]}")
     print(f"  {'VERIFIED' if held.report['verified'] else 'NOT VERIFIED'} (checked {held.checked})")
     for check in held.report["checks"]:
-        print(f"    {check['id']:<12} {check['message']}")
+        print(f"    {check['id']:<12} {ENGLISH.message(check['code'], check['params'])}")
     return EXIT_OK
 
 
@@ -327,14 +342,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         [sources.file_loader(p)() for p in args.images], args.challenge, args.domain
     )
     if args.json:
-        print(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))
+        print(json.dumps(_with_messages(verdict.to_json()), indent=2, ensure_ascii=False))
     else:
         print(verdict.verdict.upper())
         for check in verdict.checks:
             mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
-            print(f"  {mark:<5} {check.id:<22} {check.message}")
+            print(f"  {mark:<5} {check.id:<22} {ENGLISH.check(check)}")
         for claim in verdict.claims:
-            print(f"  {claim['label']}: {claim['value']}")
+            print(f"  {ENGLISH.get(f'claim.{claim.pointer}', claim.pointer)}: {claim.value}")
     return EXIT_OK if verdict.verified else EXIT_NOT_VERIFIED
 
 
@@ -760,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (UnusableInput, VaultError) as exc:
-        return _unusable(args, str(exc))
+        return _unusable(args, str(exc), exc)
     except BrokenPipeError:  # the reader went away (`wallet bench | head`): nothing to say
         sys.stderr.close()
         return EXIT_OK
@@ -769,9 +784,24 @@ def main(argv: list[str] | None = None) -> int:
         return _unusable(args, f"{exc.strerror or exc}{where}")
 
 
-def _unusable(args: argparse.Namespace, reason: str) -> int:
+def _unusable(
+    args: argparse.Namespace, reason: str, error: UnusableInput | VaultError | None = None
+) -> int:
+    """The error's catalog sentence in English (what happened, what to do), then the
+    library's detail; `--json` carries both, with the error's code and params."""
+    sentence = ENGLISH.error(error) if error is not None else None
     if getattr(args, "json", False):
         verdict = {"verified": False, "checks": []} if args.command in ("verify", "scan") else {}
-        print(json.dumps({**verdict, "error": reason}, indent=2))
-    print(f"wallet: error: {reason}", file=sys.stderr)
+        coded = (
+            {
+                "code": error.kind,
+                "params": error.params,
+                "message": sentence,
+            }
+            if error is not None and sentence is not None
+            else {}
+        )
+        print(json.dumps({**verdict, "error": reason, **coded}, indent=2))
+    shown = f"{sentence} ({reason})" if sentence and reason else sentence or reason
+    print(f"wallet: error: {shown}", file=sys.stderr)
     return EXIT_UNUSABLE

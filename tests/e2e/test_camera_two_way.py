@@ -109,5 +109,5 @@ def test_camera_learner_scans_the_employers_challenge_and_answers_it(
     store.trust(did_key.did_for(issuer_key.public), "Community Skills Collective")
     store.close()
     verdict = employer.verify_texts(texts, challenge)
-    assert verdict["verdict"] == "valid", [c for c in verdict["checks"] if not c["ok"]]
-    assert {c["value"] for c in verdict["claims"]} >= {"Amina Diallo"}
+    assert verdict.verdict == "valid", [c for c in verdict.checks if not c.ok]
+    assert {c.value for c in verdict.claims} >= {"Amina Diallo"}

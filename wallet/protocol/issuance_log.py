@@ -31,6 +31,8 @@ _SEAL_INFO = b"learner-wallet issuance log v1"
 class LogBroken(MalformedInput):
     """The chain breaks at `position` (a 1-based sequence number)."""
 
+    kind = "log_broken"
+
     def __init__(self, position: int, reason: str) -> None:
         super().__init__(f"the issuance log breaks at entry {position}: {reason}")
         self.position = position

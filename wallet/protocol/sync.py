@@ -46,9 +46,12 @@ class SyncError(UnusableInput):
     local data is untouched. `code` names which, for callers and tests (the message is
     the detail shown after the catalog's sentence)."""
 
+    kind = "sync"
+
     def __init__(self, message: str, code: str = "refused") -> None:
         super().__init__(message)
         self.code = code
+        self.params = {"detail": message}  # not translated yet: the server's own words
 
 
 def string_to_sign(method: str, target: str, body: bytes, timestamp: int, nonce: str) -> bytes:

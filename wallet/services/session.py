@@ -12,7 +12,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from wallet.protocol.sync import SyncError
 from wallet.qr import challenge as challenge_qr
@@ -31,7 +30,6 @@ from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store.errors import VaultLocked, WrongPassphrase
 from wallet.store.vault import Vault, require_passphrase
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import vc_data_model
 from wallet.vc.data_integrity import parse_datetime
 
 QUIZ_WORDS = 3  # how many recovery words a new user types back
@@ -86,6 +84,7 @@ class Session:
     def _opened(self, vault: Vault) -> None:
         self._vault = vault
         self._backpack = Backpack(vault, clock=self._clock, idle_timeout=self._idle_timeout)
+        self.history.upgrade_stored()
 
     def lock(self) -> None:
         if self._vault is not None:
@@ -246,26 +245,24 @@ class Session:
     def history(self) -> VerificationHistory:
         return VerificationHistory(self.backpack.vault, self._clock)
 
-    def verify_images(
-        self, pictures: list[bytes], challenge: Challenge | None = None
-    ) -> dict[str, Any]:
+    def verify_images(self, pictures: list[bytes], challenge: Challenge | None = None) -> Verdict:
         """Check a presentation offline from photos of its codes (see `verify_texts`)."""
         return self.verify_texts(
             [text for picture in pictures for text in images.decode_image(picture)], challenge
         )
 
-    def verify_texts(self, texts: list[str], challenge: Challenge | None = None) -> dict[str, Any]:
+    def verify_texts(self, texts: list[str], challenge: Challenge | None = None) -> Verdict:
         """Check a presentation offline and keep the verdict in the history. With the
         `challenge` this device showed, only an answer bound to it passes; the replay cache
-        refuses the same answer shown twice. The result is the verdict's JSON, plus the
-        issuers not yet trusted here (`untrusted`: did and name), for the screen to offer."""
+        refuses the same answer shown twice. The verdict names the issuers not yet trusted
+        here (`untrusted`), for the screen to offer."""
         value, domain = (challenge.value, challenge.domain) if challenge else (None, None)
         with closing(VerifierStore(self.directory)) as store:
             verifier = PresentationVerifier(store, clock=self._clock)
             decoded = compact.decode(frames.reassemble(texts), value, domain)
             verdict = verifier.verify(decoded, value, domain)
         self.history.record(verdict)
-        return {**verdict.to_json(), "untrusted": _untrusted(verdict, decoded.document)}
+        return verdict
 
     def trust_issuer(self, did: str, name: str) -> str:
         """What `wallet trust add-issuer` does, from the verdict screen; returns the name it
@@ -362,18 +359,3 @@ class Challenge:
     value: str
     domain: str
     text: str  # the `LWC:` QR text
-
-
-def _untrusted(verdict: Verdict, presentation: dict[str, Any]) -> list[dict[str, str]]:
-    """Issuers whose trust check only warned (not in a bundle, not trusted by hand)."""
-    credentials = vc_data_model.as_list(presentation.get("verifiableCredential"))
-    warned = {c.id for c in verdict.checks if c.id.endswith(".trust") and c.warning}
-    found: dict[str, str] = {}
-    for number, credential in enumerate(credentials, start=1):
-        prefix = f"credential{number}" if len(credentials) > 1 else "credential"
-        did = vc_data_model.issuer_id(credential)
-        if f"{prefix}.trust" in warned and did:
-            issuer = credential.get("issuer")
-            name = issuer.get("name") if isinstance(issuer, dict) else None
-            found.setdefault(did, name if isinstance(name, str) else "")
-    return [{"did": did, "name": name} for did, name in found.items()]

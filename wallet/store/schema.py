@@ -59,7 +59,17 @@ def _v4(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [UNSEALED_TOMBSTONES])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+LEGACY_CHECKS = "legacy-checks"  # a meta key: services/legacy_checks.py has work
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    # Checks are codes and params now; verifications stored before hold English sentences,
+    # which only an unlocked vault can read and rewrite (services/legacy_checks.py)
+    if db.execute("SELECT 1 FROM records WHERE kind = 'verification' AND deleted = 0").fetchone():
+        db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [LEGACY_CHECKS])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -22,7 +22,11 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
     results = ft.Column(
         [
             ft.Text(
-                t(f"add.result.{item.status}", name=item.source, reason=item.reason),
+                t(
+                    f"add.result.{item.status}",
+                    name=item.source,
+                    reason=t(f"error.{item.kind}", **item.params) if item.kind else "",
+                ),
                 color=ft.Colors.ERROR if item.status == "refused" else None,
             )
             for item in found or []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services.learner import presenter
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     button,
@@ -15,7 +14,9 @@ from wallet.ui.widgets import (
     header,
     verification_chip,
 )
+from wallet.vc import open_badges
 from wallet.vc.sd_jwt_vc import FORMAT as SD_JWT_VC
+from wallet.vc.verification import Check
 
 
 def view(app: App, record_id: str) -> ft.Control:
@@ -26,7 +27,7 @@ def view(app: App, record_id: str) -> ft.Control:
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     lines = [
         (claim_label(t, pointer), format_value(value))
-        for pointer, _, value in presenter.labelled_values(credential)
+        for pointer, value in open_badges.claim_values(credential)
     ]
     if held.format == SD_JWT_VC:  # the disclosed claims, named as the issuer named them
         subject = credential.get("credentialSubject", {})
@@ -76,7 +77,7 @@ def view(app: App, record_id: str) -> ft.Control:
                 for label, value in lines
             ],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, held.report["checks"]),
+            checks(t, [Check.from_json(c) for c in held.report["checks"]]),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),

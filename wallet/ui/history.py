@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flet as ft
 
+from wallet.services.verifier.history import PastVerification
 from wallet.ui.context import App
 from wallet.ui.widgets import VERDICT_STYLE, format_value, header
 
 
-def _row(app: App, entry: dict[str, Any]) -> ft.Control:
-    icon, colour, verdict = VERDICT_STYLE[entry["verdict"]]
-    claims = entry["claims"]
+def _row(app: App, entry: PastVerification) -> ft.Control:
+    verdict = entry.verdict
+    icon, colour, label = VERDICT_STYLE[verdict.verdict]
+    claims = verdict.claims
     return ft.ListTile(
         leading=ft.Icon(icon, color=colour),
-        title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
-        subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
-        on_click=lambda _: app.go("/verify/result", verdict=entry, back="/history"),
+        title=ft.Text(format_value(claims[0].value) if claims else app.t("history.no_claims")),
+        subtitle=ft.Text(f"{app.t(label)} · {app.t.datetime(entry.at)}"),
+        on_click=lambda _: app.go("/verify/result", verdict=verdict, back="/history"),
     )
 
 

@@ -123,7 +123,7 @@ def showing(app: App, record_id: str, shared: SharedQr, revealed: int) -> ft.Con
         )
 
     tick()
-    notes = [t("share.bytes", bytes=shared.payload_bytes, claims=revealed)]
+    notes = [t("share.bytes", count=revealed, bytes=shared.payload_bytes)]
     if shared.shown_whole:
         notes.append(t("share.shown_whole"))
     return ft.Column(

@@ -4,12 +4,13 @@ offline. Past verdicts stay in the history."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 import flet as ft
 
 from wallet.services.scanning import FrameScan
 from wallet.services.session import Challenge
+from wallet.services.verifier.presentations import UntrustedIssuer, Verdict
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     VERDICT_STYLE,
@@ -20,6 +21,7 @@ from wallet.ui.widgets import (
     header,
     qr_codes,
 )
+from wallet.vc.verification import Outcome
 
 
 def view(app: App) -> ft.Control:
@@ -105,7 +107,7 @@ def _reading(
     ]
 
 
-def banner(app: App, verdict: str) -> ft.Control:
+def banner(app: App, verdict: Outcome) -> ft.Control:
     icon, colour, key = VERDICT_STYLE[verdict]
     return ft.Container(
         ft.Row(
@@ -120,27 +122,27 @@ def banner(app: App, verdict: str) -> ft.Control:
     )
 
 
-def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Control:
+def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
     t = app.t
     claims = [
         ft.Column(
             [
-                ft.Text(claim_label(t, c["pointer"]), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(format_value(c["value"]), size=16),
+                ft.Text(claim_label(t, c.pointer), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(format_value(c.value), size=16),
             ],
             spacing=2,
         )
-        for c in verdict["claims"]
+        for c in verdict.claims
     ]
     return ft.Column(
         [
             header(app, t("verify.result_title"), lambda: app.back(back)),
-            banner(app, verdict["verdict"]),
+            banner(app, verdict.verdict),
             ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
             *claims,
             ft.Text(t("verify.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, verdict["checks"]),
-            *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.get("untrusted", [])],
+            checks(t, verdict.checks),
+            *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.untrusted],
             ft.Text(t("verify.trust_note"), italic=True),
         ],
         spacing=8,
@@ -149,33 +151,29 @@ def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Contr
     )
 
 
-def _trust_offer(
-    app: App, verdict: dict[str, Any], back: str, issuer: dict[str, str]
-) -> ft.Control:
+def _trust_offer(app: App, verdict: Verdict, back: str, issuer: UntrustedIssuer) -> ft.Control:
     """An issuer this device does not trust yet, by its DID, with "Trust this issuer": what
     `wallet trust add-issuer` does. It counts from the next scan; this verdict stands."""
     t = app.t
 
     async def trust(_: ft.ControlEvent) -> None:
-        name = await app.work(
-            t("busy.saving"), app.session.trust_issuer, issuer["did"], issuer["name"]
-        )
+        name = await app.work(t("busy.saving"), app.session.trust_issuer, issuer.did, issuer.name)
         if name is None:
             return
         app.tell(t("verify.trusted", name=name))
-        rest = [i for i in verdict["untrusted"] if i["did"] != issuer["did"]]
-        app.go("/verify/result", verdict={**verdict, "untrusted": rest}, back=back)
+        rest = [i for i in verdict.untrusted if i.did != issuer.did]
+        app.go("/verify/result", verdict=replace(verdict, untrusted=rest), back=back)
 
     return ft.Card(
         ft.Container(
             ft.Column(
                 [
                     ft.Text(
-                        t("verify.untrusted_named", name=issuer["name"])
-                        if issuer["name"]
+                        t("verify.untrusted_named", name=issuer.name)
+                        if issuer.name
                         else t("verify.untrusted")
                     ),
-                    ft.Text(issuer["did"], size=11, selectable=True),
+                    ft.Text(issuer.did, size=11, selectable=True),
                     button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
                 ],
                 spacing=8,

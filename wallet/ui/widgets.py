@@ -12,12 +12,13 @@ import flet as ft
 from wallet.services import qr_display
 from wallet.ui.context import MIN_TOUCH, App
 from wallet.ui.i18n import Catalog
+from wallet.vc.verification import Check, Outcome
 
 # A verdict's look, in the verifier's result and in the history.
 VERDICT_STYLE = {
-    "valid": (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
-    "valid with warnings": (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
-    "invalid": (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
+    Outcome.VALID: (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
+    Outcome.WARNINGS: (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
+    Outcome.INVALID: (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
 }
 
 
@@ -53,14 +54,7 @@ def field(label: str, *, password: bool = False, multiline: bool = False) -> ft.
 
 
 def ago(t: Catalog, then: datetime, now: datetime) -> str:
-    seconds = max(0, (now - then).total_seconds())
-    if seconds < 60:
-        return t("time.just_now")
-    if seconds < 3600:
-        return t("time.minutes", n=int(seconds // 60))
-    if seconds < 86400:
-        return t("time.hours", n=int(seconds // 3600))
-    return t("time.days", n=int(seconds // 86400))
+    return t.ago((now - then).total_seconds())
 
 
 def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
@@ -124,15 +118,15 @@ def claim_label(t: Catalog, pointer: str) -> str:
     return t.get("claim." + pointer, pointer)
 
 
-def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
+def checks(t: Catalog, found: list[Check]) -> ft.Control:
     """Each check as a line: what was checked, how it went, and the verifier's reason."""
     rows = []
     for check in found:
-        topic = check["id"].rsplit(".", 1)[-1]
+        topic = check.id.rsplit(".", 1)[-1]
         title = t.get("check." + topic, topic)
-        if not check["ok"]:
+        if not check.ok:
             icon, colour, state = ft.Icons.CANCEL, ft.Colors.ERROR, t("check.failed")
-        elif check.get("warning"):
+        elif check.warning:
             icon, colour, state = ft.Icons.WARNING, ft.Colors.AMBER_800, t("check.warning")
         else:
             icon, colour, state = ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN, t("check.passed")
@@ -140,7 +134,7 @@ def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
             ft.ListTile(
                 leading=ft.Icon(icon, color=colour),
                 title=ft.Text(f"{title}: {state}"),
-                subtitle=ft.Text(check["message"]),
+                subtitle=ft.Text(t.check(check)),
             )
         )
     return ft.Column(rows, spacing=0)

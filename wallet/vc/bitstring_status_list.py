@@ -30,6 +30,7 @@ class CachedStatusList:
     delegates: frozenset[str] = (
         frozenset()
     )  # issuers whose credentials the list's issuer answers for
+    vouched_until: datetime | None = None  # a trust bundle's list: the bundle's `expires`
 
 
 @dataclass(frozen=True)

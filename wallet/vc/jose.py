@@ -44,12 +44,19 @@ _MESSAGES = {
 }
 
 
+# The refusals a learner can do something about have their own sentence (`error.<kind>`);
+# the rest read as a malformed token.
+_KINDS = {"alg-none": "token_unsigned", "alg-refused": "token_algorithm", "crit": "token_extension"}
+
+
 class JoseError(MalformedInput):
-    """A token we cannot use. `code` and `params` are what the catalogs translate."""
+    """A token we cannot use: `code` names the refusal, `kind` and `params` are what the
+    catalogs translate, and the message is the developer's detail."""
 
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(_MESSAGES[code].format(**params))
         self.code = code
+        self.kind = _KINDS.get(code, MalformedInput.kind)
         self.params = params
 
 

@@ -18,24 +18,23 @@ from wallet.vc.errors import UnusableInput
 from wallet.vc.jose import Jws, KeySource
 from wallet.vc.jwk import Jwk
 from wallet.vc.multikey import PublicKey
-from wallet.vc.verification import Check
+from wallet.vc.verification import Check, Severity
 
 # The signature and issuer checks' words, by code: the one place they are made.
-_MESSAGES = {
-    "signature-ok": "{alg} signature verified.",
-    "signature-bad": "The {alg} signature does not match the token.",
-    "signature-no-key": "No key for this token is known offline (kid {kid}).",
-    "issuer-ok": "Signed by the issuer {issuer}.",
-    "issuer-other": "Signed by {signer}, not by the named issuer {issuer}.",
-    "issuer-unbound": (
-        "The token's own key verifies it, but nothing shows that key is the issuer's ({issuer})."
-    ),
-    "issuer-none": "No valid signature from the issuer {issuer}.",
+# Each finding's catalog code (`reason.<code>`); the sentences live in the shells' catalogs.
+_CODES = {
+    "signature-ok": "token-signature.valid",
+    "signature-bad": "token-signature.invalid",
+    "signature-no-key": "token-signature.no-key",
+    "issuer-ok": "issuer.signed",
+    "issuer-other": "issuer.other-signer",
+    "issuer-unbound": "issuer.unbound-key",
+    "issuer-none": "issuer.unsigned",
 }
 
 
 def _check(check_id: str, ok: bool, code: str, **params: object) -> Check:
-    return Check(check_id, ok, _MESSAGES[code].format(**params))
+    return Check(check_id, _CODES[code], Severity.OK if ok else Severity.FAILURE, params)
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def signer_checks(jws: Jws, issuer: str | None, keys: KeySource) -> tuple[Check,
     if signer.controller is None:
         return signature, _check("issuer", False, "issuer-unbound", issuer=issuer)
     if signer.controller != issuer:
-        other = _check("issuer", False, "issuer-other", signer=signer.controller, issuer=issuer)
+        other = _check("issuer", False, "issuer-other", signers=[signer.controller], issuer=issuer)
         return signature, other
     return signature, _check("issuer", True, "issuer-ok", issuer=issuer)
 

@@ -22,7 +22,7 @@ from wallet.vc.jose import JoseError, Jws, KeySource, Signer
 from wallet.vc.jwk import Jwk, JwkError, b64url_decode_strict
 from wallet.vc.multibase import b64url_encode
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
-from wallet.vc.verification import Check, Report
+from wallet.vc.verification import Check, Report, Severity
 
 FORMAT = "dc+sd-jwt"
 TYPES = {"dc+sd-jwt", "vc+sd-jwt"}  # vc+sd-jwt: drafts before -06 of SD-JWT VC
@@ -37,21 +37,6 @@ _ENVELOPE_CLAIMS = {"iss", "nbf", "exp", "iat", "cnf", "vct", "vct#integrity", "
 
 # Each check's and error's words, by code: the one place they are made.
 _MESSAGES = {
-    "structure-ok": "Well-formed SD-JWT VC of type {vct}.",
-    "structure-bad": "Not a valid SD-JWT VC: {problems}.",
-    "disclosures-ok": "{count} disclosed claims match the issuer's digests.",
-    "disclosures-bad": "The disclosures do not match what the issuer signed: {problems}.",
-    "validity-ok": "Valid until {end:%Y-%m-%d}.",
-    "validity-open": "Valid, with no expiry date.",
-    "validity-not-yet": "Not valid until {start:%Y-%m-%d %H:%M} UTC.",
-    "validity-expired": "Expired on {end:%Y-%m-%d}.",
-    "status-none": "The issuer publishes no status: it cannot be revoked.",
-    "status-unchecked": "The issuer publishes a status list this wallet cannot read yet.",
-    "binding-none": "Not bound to a holder key: whoever holds it can show it.",
-    "binding-held": "Bound to a holder key; this copy carries no key-binding proof.",
-    "binding-missing": "The presentation carries no key-binding proof from the holder.",
-    "binding-ok": "Presented by the holder: the key-binding JWT is signed by the bound key.",
-    "binding-bad": "The key-binding JWT is not valid: {problem}.",
     "not-sd-jwt": "not an SD-JWT: expected <jwt>~<disclosure>~...~",
     "too-many": "more than {limit:,} disclosures",
     "disclosure-malformed": "a disclosure is not a base64url JSON array of 2 or 3 elements",
@@ -68,8 +53,29 @@ class SdJwtError(JoseError):
         self.params = params
 
 
+# Each check's catalog code (`reason.<code>`); the sentences live in the shells' catalogs.
+_CODES = {
+    "structure-ok": "sd-jwt.structure-ok",
+    "structure-bad": "sd-jwt.structure-bad",
+    "disclosures-ok": "disclosures.match",
+    "disclosures-bad": "disclosures.mismatch",
+    "validity-ok": "validity.until",
+    "validity-open": "validity.no-expiry",
+    "validity-not-yet": "validity.not-yet",
+    "validity-expired": "validity.expired",
+    "status-none": "status.none",
+    "status-unchecked": "status.unreadable",
+    "binding-none": "holder.unbound",
+    "binding-held": "holder.key-no-proof",
+    "binding-missing": "holder.no-key-binding",
+    "binding-ok": "holder.key-binding-valid",
+    "binding-bad": "holder.key-binding-invalid",
+}
+
+
 def _check(check_id: str, ok: bool, code: str, warning: bool = False, **params: Any) -> Check:
-    return Check(check_id, ok, _MESSAGES[code].format(**params), warning=warning)
+    severity = Severity.FAILURE if not ok else Severity.WARNING if warning else Severity.OK
+    return Check(check_id, _CODES[code], severity, params)
 
 
 def digest_of(disclosure: str) -> str:
@@ -311,7 +317,7 @@ def _structure_check(jws: Jws, payload: dict[str, Any]) -> Check:
         if claim in payload and not _is_time(payload[claim]):
             problems.append(f"{claim} must be a NumericDate")
     if problems:
-        return _check("structure", False, "structure-bad", problems="; ".join(problems))
+        return _check("structure", False, "structure-bad", problems=list(problems))
     return _check("structure", True, "structure-ok", vct=payload["vct"])
 
 
@@ -328,7 +334,7 @@ def _time(payload: dict[str, Any], claim: str) -> datetime | None:
 
 def _disclosures_check(processed: Processed) -> Check:
     if processed.problems:
-        problems = "; ".join(dict.fromkeys(processed.problems))
+        problems = list(dict.fromkeys(processed.problems))
         return _check("disclosures", False, "disclosures-bad", problems=problems)
     return _check("disclosures", True, "disclosures-ok", count=len(processed.paths))
 
@@ -336,11 +342,11 @@ def _disclosures_check(processed: Processed) -> Check:
 def _validity_check(payload: dict[str, Any], now: datetime) -> Check:
     start, end = _time(payload, "nbf"), _time(payload, "exp")
     if start is not None and now < start:
-        return _check("validity", False, "validity-not-yet", start=start)
+        return _check("validity", False, "validity-not-yet", start=start.isoformat())
     if end is not None and now > end:
-        return _check("validity", False, "validity-expired", end=end)
+        return _check("validity", False, "validity-expired", end=end.isoformat())
     if end is not None:
-        return _check("validity", True, "validity-ok", end=end)
+        return _check("validity", True, "validity-ok", end=end.isoformat())
     return _check("validity", True, "validity-open")
 
 

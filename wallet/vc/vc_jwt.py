@@ -17,18 +17,19 @@ from wallet.vc import budget, jose, jwt_keys, vc_data_model
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.jose import JoseError, Jws, KeySource, Signer
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
-from wallet.vc.verification import Check, Report, StatusLists, data_model_checks
+from wallet.vc.verification import Check, Report, Severity, StatusLists, data_model_checks
 
 FORMAT = "vc+jwt"
 VC_JOSE_TYPES = {"vc+jwt", "vc+ld+jwt"}  # vc+ld+jwt: the 2023 drafts of VC-JOSE-COSE
 OB3_TYPES = {"JWT"}  # OB 3.0 section 8.2.1: typ, if present, MUST be "JWT"
 
 # Each check's words, by code: the one place they are made (the catalogs take the codes).
-_MESSAGES = {
-    "claims-ok": "The JWT claims agree with the credential.",
-    "claims-mismatch": "The JWT claims disagree with the credential: {problems}.",
-    "claims-not-yet": "The token is not valid before {when:%Y-%m-%d %H:%M} UTC (nbf).",
-    "claims-expired": "The token expired on {when:%Y-%m-%d} (exp).",
+# Each finding's catalog code (`reason.<code>`); the sentences live in the shells' catalogs.
+_CODES = {
+    "claims-ok": "claims.agree",
+    "claims-mismatch": "claims.disagree",
+    "claims-not-yet": "claims.not-yet",
+    "claims-expired": "claims.expired",
 }
 
 # JWT claim -> the credential property it stands for (VCDM 1.1 section 6.3.1, OB 3.0 8.2.3)
@@ -36,7 +37,7 @@ _CLAIM_FIELDS = {"iss": "issuer", "jti": "id", "sub": "credentialSubject.id"}
 
 
 def _check(check_id: str, ok: bool, code: str, **params: Any) -> Check:
-    return Check(check_id, ok, _MESSAGES[code].format(**params))
+    return Check(check_id, _CODES[code], Severity.OK if ok else Severity.FAILURE, params)
 
 
 @dataclass(frozen=True)
@@ -169,13 +170,13 @@ def verify(
 
 def _claims_check(parsed: VcJwt, now: datetime) -> Check:
     if parsed.problems:
-        return _check("claims", False, "claims-mismatch", problems="; ".join(parsed.problems))
+        return _check("claims", False, "claims-mismatch", problems=list(parsed.problems))
     not_before = _numeric_date(parsed.claims.get("nbf"), "nbf")
     expires = _numeric_date(parsed.claims.get("exp"), "exp")
     if not_before is not None and now < not_before:
-        return _check("claims", False, "claims-not-yet", when=not_before)
+        return _check("claims", False, "claims-not-yet", when=not_before.isoformat())
     if expires is not None and now > expires:
-        return _check("claims", False, "claims-expired", when=expires)
+        return _check("claims", False, "claims-expired", when=expires.isoformat())
     return _check("claims", True, "claims-ok")
 
 

@@ -39,6 +39,8 @@ _AAD = b"learner-wallet organisation secrets v1"
 class OrganisationError(MalformedInput):
     """A wrong passphrase, an unreadable file, or a request the organisation cannot grant."""
 
+    kind = "organisation"
+
 
 @dataclass(frozen=True)
 class Skipped:

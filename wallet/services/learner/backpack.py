@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring
+from wallet.services import keyring, legacy_checks
 from wallet.services.learner import presenter
 from wallet.services.learner.sources import Source, file_loader, read_credential
 from wallet.services.verifier import credentials as verifier
@@ -41,8 +41,10 @@ class ImportResult:
     source: str
     status: str  # "imported" | "duplicate" | "refused"
     id: str | None = None
-    reason: str = ""
+    reason: str = ""  # a refusal's detail, for logs and the CLI
     verified: bool | None = None
+    kind: str = ""  # a refusal's error kind: the shells say `error.<kind>` with `params`
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,13 @@ class HeldCredential:
 
 
 class PresentationRefused(UnusableInput):
-    pass
+    kind = "not_yours"
 
 
 class TokenNotPresentable(PresentationRefused):
     """A VC-JWT or SD-JWT VC cannot go inside our QR presentation (not yet)."""
+
+    kind = "token_not_presentable"
 
 
 @dataclass(frozen=True)
@@ -215,10 +219,14 @@ class Backpack:
             try:
                 record_id, payload = self._record_for(read_credential(name, load()))
             except UnusableInput as error:
-                batch.append(ImportResult(name, "refused", reason=str(error)))
+                refused = ImportResult(
+                    name, "refused", reason=str(error), kind=error.kind, params=error.params
+                )
+                batch.append(refused)
                 continue
             except OSError as error:
-                batch.append(ImportResult(name, "refused", reason=f"cannot read: {error.strerror}"))
+                reason = f"cannot read: {error.strerror}"
+                batch.append(ImportResult(name, "refused", reason=reason, kind="unreadable"))
                 continue
             if record_id in seen or self.vault.has(record_id):
                 batch.append(ImportResult(name, "duplicate", record_id))
@@ -305,7 +313,7 @@ class Backpack:
         return HeldCredential(
             record_id,
             payload["credential"],
-            payload["report"],
+            legacy_checks.upgrade_checks(payload["report"]),
             payload["checked"],
             payload["tags"],
             card,

@@ -21,7 +21,7 @@ from wallet.services.issuer import signing as issuer
 from wallet.services.issuer import trainer as trainer_service
 from wallet.services.learner import sources
 from wallet.services.scanning import FrameScan, OneCode, as_source
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
@@ -61,9 +61,9 @@ def test_scan_refuses_a_code_from_another_sequence_and_keeps_what_it_read() -> N
 
 
 def test_one_code_waits_for_a_picture_that_holds_it(tmp_path: Path) -> None:
-    employer = Session(tmp_path / "employer")
+    employer = Wallet(tmp_path / "employer")
     challenge = employer.new_challenge()
-    scan = OneCode(Session.read_challenge)
+    scan = OneCode(Wallet.read_challenge)
     assert not scan.feed(NOTHING)
     assert scan.feed(camera_picture(qr_display.pngs([challenge.text])[0]))
     assert scan.result == (challenge.value, challenge.domain)
@@ -91,15 +91,15 @@ def test_a_scanned_sequence_imports_like_a_file() -> None:
 
 
 @pytest.fixture(scope="module")
-def people(tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Session, KeyPair]:
+def people(tmp_path_factory: pytest.TempPathFactory) -> tuple[Wallet, Wallet, KeyPair]:
     folder = tmp_path_factory.mktemp("people")
-    learner, employer = Session(folder / "learner"), Session(folder / "employer")
+    learner, employer = Wallet(folder / "learner"), Wallet(folder / "employer")
     learner.create("learner passphrase")
     employer.create("employer passphrase")
     return learner, employer, KeyPair.generate(KeyType.P256)
 
 
-def _answer(learner: Session, key: KeyPair, challenge: tuple[str, str] | None) -> list[str]:
+def _answer(learner: Wallet, key: KeyPair, challenge: tuple[str, str] | None) -> list[str]:
     badge = sample_badge()
     badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
     data = json.dumps(issuer.issue(badge, key, ecdsa_sd_2023.NAME)).encode()
@@ -108,7 +108,7 @@ def _answer(learner: Session, key: KeyPair, challenge: tuple[str, str] | None) -
 
 
 def test_app_accepts_an_answer_to_its_own_challenge_and_refuses_its_replay(
-    people: tuple[Session, Session, KeyPair],
+    people: tuple[Wallet, Wallet, KeyPair],
 ) -> None:
     learner, employer, key = people
     challenge = employer.new_challenge()
@@ -124,7 +124,7 @@ def test_app_accepts_an_answer_to_its_own_challenge_and_refuses_its_replay(
 
 
 def test_app_refuses_an_answer_to_another_challenge_or_none(
-    people: tuple[Session, Session, KeyPair],
+    people: tuple[Wallet, Wallet, KeyPair],
 ) -> None:
     learner, employer, key = people
     shown, other = employer.new_challenge(), employer.new_challenge()
@@ -135,7 +135,7 @@ def test_app_refuses_an_answer_to_another_challenge_or_none(
 
 
 def test_trusting_an_untrusted_issuer_from_the_verdict(
-    people: tuple[Session, Session, KeyPair],
+    people: tuple[Wallet, Wallet, KeyPair],
 ) -> None:
     learner, employer, _ = people
     key = KeyPair.generate(KeyType.P256)

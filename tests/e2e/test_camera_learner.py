@@ -14,8 +14,8 @@ from PIL import Image, ImageDraw
 from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
 from wallet.bench.app import camera_picture
 from wallet.services import qr_display
+from wallet.services import wallet as facade
 from wallet.services.issuer import trainer as trainer_service
-from wallet.services.session import Session
 
 
 def badge_picture() -> str:
@@ -34,7 +34,7 @@ def badge_picture() -> str:
 
 def issued_frames(tmp_path: Path, learner_did: str) -> list[str]:
     """A field trainer's phone (real services) issues Solar installer to the learner."""
-    trainer = Session(tmp_path / "trainer")
+    trainer = facade.Wallet(tmp_path / "trainer")
     trainer.create("trainer passphrase")
     trainer.trainer.set_up("Kampala Field School")
     template = trainer.trainer.save_template(

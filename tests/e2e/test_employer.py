@@ -10,8 +10,8 @@ from pathlib import Path
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
 from wallet.services import qr_display
+from wallet.services import wallet as facade
 from wallet.services.issuer import signing as issuer
-from wallet.services.session import Session
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
@@ -29,7 +29,7 @@ def _pictures(document: dict, directory: Path, stem: str) -> list[Path]:
 
 def _presentation(tmp_path: Path) -> tuple[dict, str]:
     """A learner's wallet (real services) shows the achievement and their name."""
-    learner = Session(tmp_path / "learner")
+    learner = facade.Wallet(tmp_path / "learner")
     learner.create("learner passphrase")
     issuer_key = KeyPair.generate(KeyType.P256)
     badge = sample_badge()

@@ -29,7 +29,7 @@ from wallet.qr import frames
 from wallet.services import qr_display
 from wallet.services.issuer import signing as issuer
 from wallet.services.scanning import FrameScan
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.vc import ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -99,7 +99,7 @@ def camera_picture(png: bytes | None) -> bytes:
 
 def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
     """The scanner's work once a code is in view: `camera.scan-to-verdict` is a learner's
-    one-way presentation from its first camera frame to the verdict (`Session.verify_texts`,
+    one-way presentation from its first camera frame to the verdict (`Wallet.verify_texts`,
     as the app runs it, history included); `camera.sequence-5-frames` reads a 5-frame
     sequence caught out of order with repeats and frames without a code."""
     with tempfile.TemporaryDirectory() as folder:
@@ -127,9 +127,9 @@ def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
     yield "camera.sequence-5-frames", _median_ms(read_sequence, runs), "ms"
 
 
-def _camera_presentation(folder: Path) -> tuple[Session, list[bytes]]:
+def _camera_presentation(folder: Path) -> tuple[Wallet, list[bytes]]:
     """An employer's open wallet, and a learner's presentation as camera frames."""
-    learner = Session(folder / "learner")
+    learner = Wallet(folder / "learner")
     learner.create("bench learner passphrase")
     badge = json.loads((assets_dir() / "samples" / "teamwork-badge.json").read_text())
     badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
@@ -137,7 +137,7 @@ def _camera_presentation(folder: Path) -> tuple[Session, list[bytes]]:
     [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
     shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
     texts, _ = qr_display.texts_for(shown)
-    employer = Session(folder / "employer")
+    employer = Wallet(folder / "employer")
     employer.create("bench employer passphrase")
     return employer, [camera_picture(png) for png in qr_display.pngs(texts)]
 

@@ -9,7 +9,7 @@ from typing import Any
 import flet as ft
 
 from wallet.services.scanning import FrameScan
-from wallet.services.session import Challenge
+from wallet.services.wallet import Challenge
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     VERDICT_STYLE,

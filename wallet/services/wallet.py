@@ -1,5 +1,6 @@
-"""One open wallet as the app sees it: create or restore it, unlock and lock it, and reach
-every role's service once it is open. The app holds a session, never a vault."""
+"""The one facade every shell opens (the app, `wallet …`): create or restore a wallet,
+unlock and lock it, and reach every role's service once it is open. A shell holds a
+`Wallet`, never a vault."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ QUIZ_WORDS = 3  # how many recovery words a new user types back
 APP_DOMAIN = "learner-wallet-app"  # the `domain` of the app's challenges (two-way mode)
 
 
-class Session:
+class Wallet:
     def __init__(
         self,
         directory: Path,
@@ -140,14 +141,10 @@ class Session:
         only while this session holds them. A wallet that existed before its words were
         confirmed could be left, by a tap elsewhere, a closed app or a reload, opening
         with a passphrase whose only fallback was never written down. So the wallet is
-        made in scratch space, only its header (the data key wrapped by the passphrase
-        and by the words) is kept in memory, and `confirm_create` writes it once the quiz
-        passes. An onboarding that stops before then leaves no wallet: the next start
+        not made yet: only its header (the data key wrapped by the passphrase and by the
+        words) is kept in memory, and `confirm_create` writes it once the quiz passes. An onboarding that stops before then leaves no wallet: the next start
         offers onboarding again, with new words, and the old ones open nothing."""
-        with tempfile.TemporaryDirectory() as scratch:
-            vault, words = Vault.create(Path(scratch), passphrase, clock=self._clock)
-            self._pending_header = vault.header()
-            vault.close()
+        self._pending_header, words = Vault.new_header(passphrase)
         return words
 
     def confirm_create(self, words: str, answers: dict[int, str], language: str) -> bool:

@@ -13,7 +13,7 @@ from tests.e2e.conftest import Wallet, write_mjpeg
 from tests.e2e.test_camera_employer import presentation_video
 from wallet.bench.app import camera_picture
 from wallet.qr import challenge as challenge_qr
-from wallet.services import qr_display
+from wallet.qr import images
 from wallet.services import wallet as facade
 from wallet.services.issuer import signing as issuer
 from wallet.store.verifier_store import VerifierStore
@@ -78,7 +78,7 @@ def test_camera_learner_scans_the_employers_challenge_and_answers_it(
     challenge = employer.new_challenge()
     video = tmp_path / "challenge.mjpeg"
     write_mjpeg(
-        video, [camera_picture(None), *map(camera_picture, qr_display.pngs([challenge.text]))]
+        video, [camera_picture(None), *map(camera_picture, images.render_pngs([challenge.text]))]
     )
     wallet = camera_wallet(video)
     wallet.create_wallet()

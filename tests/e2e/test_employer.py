@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
-from wallet.services import qr_display
+from wallet.qr import frames, images
 from wallet.services import wallet as facade
 from wallet.services.issuer import signing as issuer
 from wallet.store.verifier_store import VerifierStore
@@ -18,9 +18,9 @@ from wallet.vc.multikey import KeyPair, KeyType
 
 
 def _pictures(document: dict, directory: Path, stem: str) -> list[Path]:
-    texts, _ = qr_display.texts_for(document)
+    texts, _ = frames.texts_for(document)
     paths = []
-    for number, png in enumerate(qr_display.pngs(texts), start=1):
+    for number, png in enumerate(images.render_pngs(texts), start=1):
         path = directory / f"{stem}-{number}.png"
         path.write_bytes(png)
         paths.append(path)

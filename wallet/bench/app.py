@@ -25,8 +25,7 @@ from typing import IO
 from PIL import Image, ImageFilter
 
 from wallet.assets import assets_dir
-from wallet.qr import frames
-from wallet.services import qr_display
+from wallet.qr import frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.scanning import FrameScan
 from wallet.services.wallet import Wallet
@@ -113,10 +112,10 @@ def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
             verifier.verify_texts(scan.result)
 
         yield "camera.scan-to-verdict", _median_ms(scan_to_verdict, runs), "ms"
-    per_frame = frames.alphanumeric_capacity(qr_display.MAX_VERSION) * 2 // 3 - 12
-    texts = frames.split(os.urandom(per_frame * 9 // 2), qr_display.MAX_VERSION)
+    per_frame = frames.alphanumeric_capacity(frames.MAX_VERSION) * 2 // 3 - 12
+    texts = frames.split(os.urandom(per_frame * 9 // 2), frames.MAX_VERSION)
     assert len(texts) == 5, len(texts)
-    seen = [camera_picture(png) for png in qr_display.pngs(texts)]
+    seen = [camera_picture(png) for png in images.render_pngs(texts)]
     video = [seen[2], seen[0], camera_picture(None), seen[2], seen[4], seen[0], seen[1], seen[3]]
 
     def read_sequence() -> None:
@@ -136,10 +135,10 @@ def _camera_presentation(folder: Path) -> tuple[Wallet, list[bytes]]:
     signed = json.dumps(issuer.issue(badge, KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME))
     [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
     shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
-    texts, _ = qr_display.texts_for(shown)
+    texts, _ = frames.texts_for(shown)
     employer = Wallet(folder / "employer")
     employer.create("bench employer passphrase")
-    return employer, [camera_picture(png) for png in qr_display.pngs(texts)]
+    return employer, [camera_picture(png) for png in images.render_pngs(texts)]
 
 
 def _median_ms(operation: Callable[[], object], runs: int) -> float:

@@ -27,14 +27,12 @@ from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
 from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
-from wallet.services import holder
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
 from wallet.services.learner.backpack import Backpack
-from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
-from wallet.vc import did_key
+from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.data_integrity import resolve_offline, split_proofs
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.proofs import verify_proof
@@ -57,7 +55,7 @@ def _median_ms(operation: Callable[[], object], runs: int) -> float:
 
 def _verified(document: dict) -> Callable[[], object]:
     def run() -> object:
-        report = verifier.verify(document, now=_NOW)
+        report = verify_credential(document, now=_NOW)
         if not report.verified:
             raise AssertionError(f"bench credential failed to verify: {report.to_json()}")
         return report
@@ -79,7 +77,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
 
     base = issuer.issue(sample, p256_key, "ecdsa-sd-2023")
     reveal = ["/credentialSubject/name"]
-    derived = holder.derive(base, reveal)
+    derived = ecdsa_sd_2023.derive(base, reveal)
     yield "verify.ob3.ecdsa-sd-2023-derived", _median_ms(_verified(derived), runs), "ms"
     yield from hostile_bench.run(eddsa)
 
@@ -96,7 +94,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     )
     yield (
         "derive.ob3.ecdsa-sd-2023",
-        _median_ms(lambda: holder.derive(base, reveal), slow_runs),
+        _median_ms(lambda: ecdsa_sd_2023.derive(base, reveal), slow_runs),
         "ms",
     )
     compact = json.dumps(derived, separators=(",", ":"))
@@ -273,7 +271,7 @@ def _presentation_figures(
     badge = copy.deepcopy(sample)
     badge["credentialSubject"]["id"] = did_key.did_for(holder_key.public)
     base = issuer.issue(badge, issuer_key, "ecdsa-sd-2023")
-    derived = holder.derive(
+    derived = ecdsa_sd_2023.derive(
         base, ["/credentialSubject/achievement/name", "/credentialSubject/name"]
     )
     challenge = presenter.new_challenge()

@@ -14,22 +14,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring
 from wallet.services.learner import presenter
-from wallet.services.learner.sources import Source, file_loader, parse_source
-from wallet.services.verifier import credentials as verifier
+from wallet.services.learner.sources import Source, parse_source
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
-from wallet.vc import vc_data_model
+from wallet.vc import did_key, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.errors import MalformedInput, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import verify_credential
 
 CREDENTIAL = "credential"
 STATUS_LIST = "status_list"
+HOLDER_KEY = "holder_key"  # one per credential; the trainer's issuer key is kept the same way
 BATCH_SIZE = 50
 IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
@@ -222,9 +222,6 @@ class Backpack:
             else:
                 yield item
 
-    def import_files(self, paths: Iterable[Path]) -> Iterator[ImportResult]:
-        return self.import_sources((str(path), file_loader(path)) for path in paths)
-
     # --- browse -----------------------------------------------------------------------------
 
     def list(
@@ -340,11 +337,11 @@ class Backpack:
     def new_holder_key(self) -> str:
         """A fresh did:key per credential, so separate badges cannot be linked by DID."""
         self._active()
-        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(KeyType.ED25519))
+        return store_key(self.vault, HOLDER_KEY, KeyPair.generate(KeyType.ED25519))
 
     def holder_key(self, did: str) -> KeyPair:
         self._active()
-        return keyring.load(self.vault, keyring.HOLDER_KEY, did)
+        return load_key(self.vault, HOLDER_KEY, did)
 
     def _status_list_id(self, url: str) -> str:
         return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
@@ -367,7 +364,7 @@ class Backpack:
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 
     def _verify(self, document: dict[str, Any]) -> dict[str, Any]:
-        report = verifier.verify(document, now=self._now(), status_lists=self.cached_status_list)
+        report = verify_credential(document, now=self._now(), status_lists=self.cached_status_list)
         return report.to_json()
 
     # --- presenting -------------------------------------------------------------------------
@@ -378,7 +375,7 @@ class Backpack:
         if subject_id is None:
             return KeyPair.generate(KeyType.ED25519)  # a bearer credential: any key will do
         try:
-            return keyring.load(self.vault, keyring.HOLDER_KEY, subject_id)
+            return load_key(self.vault, HOLDER_KEY, subject_id)
         except RecordNotFound:
             raise PresentationRefused(
                 f"this credential was issued to {subject_id}, a DID this wallet does not hold, "
@@ -455,3 +452,16 @@ def restore(
             vault.change_passphrase(new_passphrase, kdf_params)
 
     return Backpack(backup_file.restore_backup(data, directory, unlock, finish))
+
+
+def store_key(vault: Vault, kind: str, key: KeyPair) -> str:
+    """Keep a key sealed in the vault under its did:key, which it returns; it never leaves
+    the vault unencrypted."""
+    did = did_key.did_for(key.public)
+    with vault.transaction():
+        vault.put(did, kind, {"secretKeyMultibase": key.secret_multikey()})
+    return did
+
+
+def load_key(vault: Vault, kind: str, did: str) -> KeyPair:
+    return KeyPair.from_secret_multikey(vault.get(did, kind).payload["secretKeyMultibase"])

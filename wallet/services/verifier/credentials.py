@@ -1,16 +1,15 @@
-"""Verify credentials offline, with whatever status lists this device has cached."""
+"""Status lists a verifier was handed as files (`wallet verify|scan --status-list`)."""
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from wallet.services.documents import read_json_file
+from wallet.services.learner.sources import read_json_file
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.errors import MalformedInput
-from wallet.vc.verification import Report, StatusLists, verify_credential
+from wallet.vc.verification import StatusLists
 
 
 def status_lists_from_files(paths: list[Path]) -> StatusLists:
@@ -25,12 +24,3 @@ def status_lists_from_files(paths: list[Path]) -> StatusLists:
         fetched = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
         cache[list_id] = CachedStatusList(credential, fetched)
     return cache.get
-
-
-def verify(
-    document: dict[str, Any],
-    *,
-    now: datetime | None = None,
-    status_lists: StatusLists | None = None,
-) -> Report:
-    return verify_credential(document, now=now or datetime.now(UTC), status_lists=status_lists)

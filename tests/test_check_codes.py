@@ -20,9 +20,9 @@ from wallet.protocol import issuance_log, sync
 from wallet.qr import errors as qr_errors
 from wallet.services.issuer import organisation
 from wallet.services.learner import backpack
-from wallet.services.session import Session
 from wallet.services.verifier import presentations
 from wallet.services.verifier.history import VERIFICATION
+from wallet.services.wallet import Wallet
 from wallet.store import errors as store_errors
 from wallet.store.schema import LEGACY_CHECKS
 from wallet.ui.i18n import LANGUAGES, Catalog
@@ -259,7 +259,7 @@ def _old_verdict() -> dict[str, Any]:
 
 
 def test_history_stored_before_the_migration_renders_in_spanish_after_it(tmp_path: Path) -> None:
-    session = Session(tmp_path)
+    session = Wallet(tmp_path)
     session.create(PASSPHRASE)
     vault = session.backpack.vault
     with vault.transaction():
@@ -267,7 +267,7 @@ def test_history_stored_before_the_migration_renders_in_spanish_after_it(tmp_pat
     vault.db.execute("PRAGMA user_version = 4")  # as the wallet was before migration 5
     session.lock()
 
-    again = Session(tmp_path)
+    again = Wallet(tmp_path)
     again.unlock(PASSPHRASE)  # migration 5 notes the work; the unlock does it
     stored = again.backpack.vault.get("old-verification", VERIFICATION)
     assert all("code" in c and "message" not in c for c in stored.payload["checks"])

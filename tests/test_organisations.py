@@ -31,10 +31,10 @@ from tests.support import (
 )
 from tests.support import ORGANISATION_NOW as NOW
 from wallet.protocol import issuance_log
-from wallet.services import keyring
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.organisation import Organisation, OrganisationError
-from wallet.services.issuer.trainer import Template, Trainer, open_badge
+from wallet.services.issuer.trainer import ISSUER_KEY, Template, Trainer, open_badge
+from wallet.services.learner.backpack import load_key
 from wallet.store import kdf
 from wallet.vc import did_key, ecdsa_sd_2023, trust_bundle
 from wallet.vc.errors import MalformedInput
@@ -84,7 +84,7 @@ def signed_by(trainer: Trainer, achievement: str, valid_from: datetime) -> dict[
         recipient="Learner",
         now=valid_from,
     )
-    key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
+    key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     return issuer.issue(document, key, ecdsa_sd_2023.NAME, created=valid_from)
 
 
@@ -292,14 +292,13 @@ def test_a_verifier_sync_brings_a_whole_bundle_compressed(
 
 
 def test_an_authorisation_arrives_as_qr_pictures_face_to_face(field: Field, tmp_path: Path) -> None:
-    from wallet.qr import images
-    from wallet.services import qr_display
+    from wallet.qr import frames, images
 
     newcomer = trainer_in(tmp_path / "newcomer", field.clock, "Newcomer")
     granted = field.organisation.authorize(
         newcomer.profile()["did"], [PUMP, LATRINE], NOW + timedelta(days=10), NOW
     )
-    [texts] = qr_display.texts_for(granted)[:1]
+    [texts] = frames.texts_for(granted)[:1]
     pictures = [(f"frame{n}.png", images.render_png(text)[0]) for n, text in enumerate(texts)]
     accepted = newcomer.accept_authorization_files(pictures)
     assert accepted.achievements == {PUMP, LATRINE}

@@ -24,6 +24,7 @@ from sd_jwt.verifier import SDJWTVerifier
 
 from tests.conftest import NOW
 from tests.support import Clock, english, new_backpack
+from wallet.services.learner import sources
 from wallet.services.learner.backpack import PresentationRefused
 from wallet.services.verifier import credentials as verifier
 from wallet.vc import did_jwk, did_key, jose, sd_jwt_vc
@@ -381,7 +382,9 @@ def test_the_backpack_imports_shows_and_presents_an_sd_jwt_vc(tmp_path: Path) ->
         holder=Jwk.from_public_key(holder.public),
     )
     (tmp_path / "learning.sd-jwt").write_text(issuance + "\n")
-    [result] = pack.import_files([tmp_path / "learning.sd-jwt"])
+    [result] = list(
+        pack.import_sources(sources.file_sources([tmp_path / "learning.sd-jwt"], "QR frames"))
+    )
     assert (result.status, result.verified) == ("imported", True), result
     [card] = pack.list().cards
     assert card["name"] == "Water-point repair"
@@ -392,7 +395,9 @@ def test_the_backpack_imports_shows_and_presents_an_sd_jwt_vc(tmp_path: Path) ->
     assert held.format == "dc+sd-jwt" and held.token == issuance
     assert held.credential["credentialSubject"]["given_name"] == "Amina"
     assert pack.reverify_all() == (1, 0)
-    [again] = pack.import_files([tmp_path / "learning.sd-jwt"])
+    [again] = list(
+        pack.import_sources(sources.file_sources([tmp_path / "learning.sd-jwt"], "QR frames"))
+    )
     assert again.status == "duplicate"
 
     presented = pack.present_sd_jwt(result.id, ["/given_name"], nonce=NONCE, audience=AUDIENCE)
@@ -407,7 +412,9 @@ def test_the_backpack_imports_shows_and_presents_an_sd_jwt_vc(tmp_path: Path) ->
 def test_an_sd_jwt_vc_bound_to_another_key_cannot_be_presented(tmp_path: Path) -> None:
     pack, _ = new_backpack(tmp_path / "w")
     (tmp_path / "theirs.txt").write_text(token())
-    [result] = pack.import_files([tmp_path / "theirs.txt"])
+    [result] = list(
+        pack.import_sources(sources.file_sources([tmp_path / "theirs.txt"], "QR frames"))
+    )
     assert result.status == "imported"
     assert pack.show(result.id).card["holder"] is None
     with pytest.raises(PresentationRefused):

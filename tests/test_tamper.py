@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import NOW, sample_badge
 from tests.support import english
-from wallet.services import holder
 from wallet.services.issuer import signing as issuer
+from wallet.vc import ecdsa_sd_2023
 from wallet.vc.data_integrity import canonical, split_proofs
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
@@ -38,7 +38,9 @@ def signed(kind: str) -> dict[str, Any]:
     base = issuer.issue(badge, KeyPair.generate(KeyType.P256), "ecdsa-sd-2023")
     if kind == "ecdsa-sd-2023-base":
         return base
-    return holder.derive(base, ["/credentialSubject/name", "/credentialSubject/achievement/name"])
+    return ecdsa_sd_2023.derive(
+        base, ["/credentialSubject/name", "/credentialSubject/achievement/name"]
+    )
 
 
 KINDS = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019", "ecdsa-sd-2023-base", "ecdsa-sd-2023-derived"]

@@ -32,11 +32,11 @@ from tests.support import ORGANISATION_NOW as NOW
 from wallet import cli
 from wallet.protocol import issuance_log
 from wallet.qr import compact, frames
-from wallet.services import keyring
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.organisation import Organisation, OrganisationError
-from wallet.services.issuer.trainer import Trainer
+from wallet.services.issuer.trainer import ISSUER_KEY, Trainer
 from wallet.services.learner import presenter
+from wallet.services.learner.backpack import load_key
 from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store import kdf
 from wallet.vc import bitstring_status_list, did_key, eddsa_rdfc_2022, trust_bundle
@@ -92,7 +92,7 @@ def two(tmp_path: Path) -> Two:
 def rogue_entry(trainer: Trainer, **fields: Any) -> list[dict[str, Any]]:
     """The trainer's whole chain plus one more entry it signs: what a tampered device can
     upload, since the chain only proves who said it."""
-    key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
+    key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     entries = trainer.chain_after(0)
     values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.REVOKED, "sealed": "x"}
     values.update(fields)
@@ -249,7 +249,7 @@ def with_status(credential: dict[str, Any], status_list: str, index: int) -> dic
 def resigned(trainer: Trainer, document: dict[str, Any]) -> dict[str, Any]:
     from wallet.vc import ecdsa_sd_2023
 
-    key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
+    key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     return issuer.issue(unsigned, key, ecdsa_sd_2023.NAME, created=NOW)
 

@@ -344,16 +344,16 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
 
 
 def test_issuer_keys_and_settings(tmp_path: Path) -> None:
-    from wallet.services import keyring
+    from wallet.services.issuer.trainer import ISSUER_KEY
     from wallet.services.learner.settings import Settings
 
     clock = Clock()
     pack, _ = new_backpack(tmp_path / "w", clock)
     key = KeyPair.generate(KeyType.P256)
-    did = keyring.store(pack.vault, keyring.ISSUER_KEY, key)
-    assert keyring.load(pack.vault, keyring.ISSUER_KEY, did).public == key.public
+    did = backpack.store_key(pack.vault, ISSUER_KEY, key)
+    assert backpack.load_key(pack.vault, ISSUER_KEY, did).public == key.public
     with pytest.raises(RecordNotFound):
-        keyring.load(pack.vault, keyring.HOLDER_KEY, did)  # kinds do not mix
+        backpack.load_key(pack.vault, backpack.HOLDER_KEY, did)  # kinds do not mix
     settings = Settings(pack.vault, clock)
     assert settings.get("theme", "system") == "system"
     settings.set("theme", "dark")

@@ -35,8 +35,8 @@ from wallet.cli import main
 from wallet.services.learner import backpack
 from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.services.learner.settings import Settings
-from wallet.services.session import Session
 from wallet.services.sync import client as sync
+from wallet.services.wallet import Wallet
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.errors import (
@@ -361,14 +361,14 @@ def test_l7_empty_passphrase_is_refused_everywhere(tmp_path: Path) -> None:
         backpack.restore(data, tmp_path / "c", lambda v: v.unlock_with_recovery(words), "")
     assert not Vault.exists(tmp_path / "c")
 
-    session = Session(tmp_path / "d")
+    session = Wallet(tmp_path / "d")
     with pytest.raises(EmptyPassphrase):
         session.create("")
     with pytest.raises(EmptyPassphrase):
         session.restore(words, data, "")
     assert not session.exists
     with pytest.raises(EmptyPassphrase):
-        Session(tmp_path / "b").change_passphrase(PASSPHRASE, "")
+        Wallet(tmp_path / "b").change_passphrase(PASSPHRASE, "")
 
     result = cli(tmp_path / "e", "init", passphrase="")
     assert result.returncode == 2

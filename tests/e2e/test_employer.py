@@ -9,18 +9,18 @@ from pathlib import Path
 
 from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
-from wallet.services import qr_display
+from wallet.qr import frames, images
+from wallet.services import wallet as facade
 from wallet.services.issuer import signing as issuer
-from wallet.services.session import Session
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 
 
 def _pictures(document: dict, directory: Path, stem: str) -> list[Path]:
-    texts, _ = qr_display.texts_for(document)
+    texts, _ = frames.texts_for(document)
     paths = []
-    for number, png in enumerate(qr_display.pngs(texts), start=1):
+    for number, png in enumerate(images.render_pngs(texts), start=1):
         path = directory / f"{stem}-{number}.png"
         path.write_bytes(png)
         paths.append(path)
@@ -29,7 +29,7 @@ def _pictures(document: dict, directory: Path, stem: str) -> list[Path]:
 
 def _presentation(tmp_path: Path) -> tuple[dict, str]:
     """A learner's wallet (real services) shows the achievement and their name."""
-    learner = Session(tmp_path / "learner")
+    learner = facade.Wallet(tmp_path / "learner")
     learner.create("learner passphrase")
     issuer_key = KeyPair.generate(KeyType.P256)
     badge = sample_badge()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import qrcode.constants
 import qrcode.util
@@ -21,6 +22,7 @@ FRAME_PREFIX = "LWF"
 _ID_BYTES = 8
 _HEADER_BYTES = _ID_BYTES + 2
 MAX_FRAMES = 255
+MAX_VERSION = 15  # the largest a cheap phone camera reads at arm's length
 
 
 def alphanumeric_capacity(version: int) -> int:
@@ -50,6 +52,13 @@ def split(payload: bytes, max_version: int) -> list[str]:
         + base45.encode(message_id + bytes([i, total]) + payload[i * chunk : (i + 1) * chunk])
         for i in range(total)
     ]
+
+
+def texts_for(document: dict[str, Any], max_version: int = MAX_VERSION) -> tuple[list[str], int]:
+    """A document as the QR texts a screen shows (one code, or frames shown in turn) and
+    its compact payload's size in bytes."""
+    payload = compact.encode(document)
+    return split(payload, max_version), len(payload)
 
 
 @dataclass

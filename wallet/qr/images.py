@@ -36,6 +36,12 @@ def render_png(text: str, *, box_size: int = 8) -> tuple[bytes, int]:
     return out.getvalue(), code.version
 
 
+def render_pngs(texts: list[str]) -> list[bytes]:
+    """The codes a screen shows: dark modules on white whatever the theme, so they scan
+    in dark mode too."""
+    return [render_png(text, box_size=6)[0] for text in texts]
+
+
 _ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 

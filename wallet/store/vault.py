@@ -263,6 +263,17 @@ class Vault:
         vault._remember_account(secret)
         return vault, recovery.to_words(secret)
 
+    @staticmethod
+    def new_header(
+        passphrase: str, *, kdf_params: kdf.KdfParams | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """The header of a wallet not written yet (a new data key wrapped by the passphrase
+        and by new recovery words) and those words; `from_header` makes the vault later."""
+        require_passphrase(passphrase)
+        secret = recovery.new_secret()
+        header = _new_header(os.urandom(32), passphrase, kdf_params or kdf.calibrate(), secret)
+        return header, recovery.to_words(secret)
+
     @classmethod
     def from_header(
         cls, directory: Path, header: dict[str, Any], *, clock: Clock = time.time

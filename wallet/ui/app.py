@@ -12,7 +12,7 @@ from pathlib import Path
 import flet as ft
 
 from wallet.protocol.sync import SyncError
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.ui import device_language
 from wallet.ui.context import App
 from wallet.ui.i18n import Catalog
@@ -28,7 +28,7 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         page.title = "Learner Wallet"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
-        app = App(page, Session(directory), Router())
+        app = App(page, Wallet(directory), Router())
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
         app.start(page.route)  # a deep link, or the lock screen, or the first run
         language = await device_language.recall()

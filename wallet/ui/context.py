@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import flet as ft
 
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.store.errors import RecordNotFound, VaultLocked
 from wallet.ui import errors
 from wallet.ui.i18n import Catalog
@@ -39,7 +39,7 @@ class Router(Protocol):
 
 
 class App:
-    def __init__(self, page: ft.Page, session: Session, router: Router) -> None:
+    def __init__(self, page: ft.Page, session: Wallet, router: Router) -> None:
         self.page = page
         self.session = session
         self.router = router

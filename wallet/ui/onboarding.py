@@ -2,7 +2,7 @@
 quiz) or restore one from the recovery words, with a backup file or a sync server.
 
 From the words screen until the quiz passes there is no way to a tab: the wallet does not
-exist yet (`Session.begin_create`), so the app shows no navigation bar, and the screens
+exist yet (`Wallet.begin_create`), so the app shows no navigation bar, and the screens
 offer only the words and the quiz."""
 
 from __future__ import annotations

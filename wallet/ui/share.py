@@ -7,7 +7,7 @@ import flet as ft
 
 from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
-from wallet.services.session import SharedQr
+from wallet.services.wallet import SharedQr
 from wallet.ui.context import App
 from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 import flet as ft
 
 from wallet.services.scanning import FrameScan
-from wallet.services.session import Challenge
 from wallet.services.verifier.presentations import UntrustedIssuer, Verdict
+from wallet.services.wallet import Challenge
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     VERDICT_STYLE,

@@ -9,7 +9,7 @@ from typing import Any
 
 import flet as ft
 
-from wallet.services import qr_display
+from wallet.qr.images import render_pngs
 from wallet.ui.context import MIN_TOUCH, App
 from wallet.ui.i18n import Catalog
 from wallet.vc.verification import Check, Outcome
@@ -73,7 +73,7 @@ def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:
     """The codes large, dark on white; a sequence cycles until the screen changes, and
     `on_tick` runs each second (for countdowns)."""
-    images = qr_display.pngs(texts)
+    images = render_pngs(texts)
     picture = ft.Image(src=images[0], width=340, height=340, fit=ft.BoxFit.CONTAIN)
     counter = ft.Text(app.t("qr.frame", n=1, total=len(images)), visible=len(images) > 1, size=16)
     generation = app.generation

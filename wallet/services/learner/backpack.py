@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring, legacy_checks
+from wallet.services import legacy_checks
 from wallet.services.learner import presenter
-from wallet.services.learner.sources import Source, file_loader, read_credential
+from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
@@ -31,6 +31,7 @@ from wallet.vc.multikey import KeyPair, KeyType
 
 CREDENTIAL = "credential"
 STATUS_LIST = "status_list"
+HOLDER_KEY = "holder_key"  # one per credential; the trainer's issuer key is kept the same way
 BATCH_SIZE = 50
 IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
@@ -254,9 +255,6 @@ class Backpack:
             else:
                 yield item
 
-    def import_files(self, paths: Iterable[Path]) -> Iterator[ImportResult]:
-        return self.import_sources((str(path), file_loader(path)) for path in paths)
-
     # --- browse -----------------------------------------------------------------------------
 
     def list(
@@ -379,11 +377,11 @@ class Backpack:
         """A fresh did:key per credential, so separate badges cannot be linked by DID.
         P-256 for issuers that bind an SD-JWT VC to an ES256 key (most SD-JWT VC issuers)."""
         self._active()
-        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(key_type))
+        return store_key(self.vault, HOLDER_KEY, KeyPair.generate(key_type))
 
     def holder_key(self, did: str) -> KeyPair:
         self._active()
-        return keyring.load(self.vault, keyring.HOLDER_KEY, did)
+        return load_key(self.vault, HOLDER_KEY, did)
 
     def _status_list_id(self, url: str) -> str:
         return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
@@ -420,7 +418,7 @@ class Backpack:
         if subject_id is None:
             return KeyPair.generate(KeyType.ED25519)  # a bearer credential: any key will do
         try:
-            return keyring.load(self.vault, keyring.HOLDER_KEY, subject_id)
+            return load_key(self.vault, HOLDER_KEY, subject_id)
         except RecordNotFound:
             raise PresentationRefused(
                 f"this credential was issued to {subject_id}, a DID this wallet does not hold, "
@@ -469,7 +467,7 @@ class Backpack:
         if did is None:
             raise PresentationRefused("this SD-JWT VC binds no holder key that can sign")
         try:
-            key = keyring.load(self.vault, keyring.HOLDER_KEY, did)
+            key = load_key(self.vault, HOLDER_KEY, did)
         except RecordNotFound:
             raise PresentationRefused(
                 "this SD-JWT VC is bound to a key this wallet does not hold, so it cannot "
@@ -550,3 +548,16 @@ def restore(
             vault.change_passphrase(new_passphrase, kdf_params)
 
     return Backpack(backup_file.restore_backup(data, directory, unlock, finish))
+
+
+def store_key(vault: Vault, kind: str, key: KeyPair) -> str:
+    """Keep a key sealed in the vault under its did:key, which it returns; it never leaves
+    the vault unencrypted."""
+    did = did_key.did_for(key.public)
+    with vault.transaction():
+        vault.put(did, kind, {"secretKeyMultibase": key.secret_multikey()})
+    return did
+
+
+def load_key(vault: Vault, kind: str, did: str) -> KeyPair:
+    return KeyPair.from_secret_multikey(vault.get(did, kind).payload["secretKeyMultibase"])

@@ -18,6 +18,7 @@ from wallet.vc.errors import InputTooLarge, MalformedInput
 
 Source = Callable[[], bytes]
 _MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
+_PICTURES = (".png", ".jpg", ".jpeg")
 
 
 def file_loader(path: Path) -> Source:
@@ -102,9 +103,24 @@ def combine_frames(pictures: list[bytes]) -> bytes | None:
     return "\n".join(texts).encode("ascii") if texts else None
 
 
+def _sequence(pictures: list[bytes]) -> bytes | None:
+    return combine_frames(pictures) if len(pictures) > 1 else None
+
+
 def as_sources(files: list[tuple[str, bytes]], sequence_name: str) -> list[tuple[str, bytes]]:
     """Several pictures of one QR sequence, a frame each, become one source named
     `sequence_name`; anything else stays as given, one source per file."""
-    if len(files) > 1 and (combined := combine_frames([data for _, data in files])):
+    if combined := _sequence([data for _, data in files]):
         return [(sequence_name, combined)]
     return files
+
+
+def file_sources(paths: list[Path], sequence_name: str) -> list[tuple[str, Source]]:
+    """`as_sources` for files on disk. Only pictures are read up front (to see whether
+    they are one sequence); anything else is read when its turn comes, so a folder of
+    thousands of badges is never in memory at once."""
+    if all(path.suffix.lower() in _PICTURES for path in paths) and (
+        combined := _sequence([file_loader(path)() for path in paths])
+    ):
+        return [(sequence_name, lambda: combined)]
+    return [(str(path), file_loader(path)) for path in paths]

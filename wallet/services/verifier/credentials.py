@@ -1,4 +1,5 @@
-"""Verify credentials offline, with whatever status lists this device has cached."""
+"""What a verifier does with credentials handed to it as files: read one in any format we
+hold, verify it by its format, and the status lists given beside it (`--status-list`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services.documents import read_json_file
 from wallet.vc import envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput
 from wallet.vc.jose import KeySource, no_keys
+from wallet.vc.json_document import read_json_file
 from wallet.vc.verification import Report, StatusLists, verify_credential
 
 

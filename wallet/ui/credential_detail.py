@@ -8,9 +8,12 @@ import flet as ft
 from wallet.services.learner import presenter
 from wallet.ui.context import App
 from wallet.ui.widgets import (
+    all_checks,
     button,
-    checks,
+    check_reasons,
     claim_label,
+    confirm,
+    destructive_button,
     format_value,
     header,
     verification_chip,
@@ -40,27 +43,25 @@ def view(app: App, record_id: str) -> ft.Control:
             app.tell(t("detail.tags_saved"))
 
     def delete(_: ft.ControlEvent) -> None:
-        def confirmed(_: ft.ControlEvent) -> None:
-            app.page.pop_dialog()
+        def confirmed() -> None:
             app.session.backpack.delete(record_id)
             app.tell(t("detail.deleted"))
             app.go("/backpack")
 
-        app.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text(t("detail.delete_title")),
-                content=ft.Text(t("detail.delete_help")),
-                actions=[
-                    ft.TextButton(t("common.cancel"), on_click=lambda _: app.page.pop_dialog()),
-                    ft.TextButton(t("detail.delete"), on_click=confirmed),
-                ],
-            )
+        confirm(
+            app, t("detail.delete_title"), t("detail.delete_help"), t("detail.delete"), confirmed
         )
+
+    share = button(
+        t("detail.share"),
+        lambda _: app.go("/share/{record_id}", record_id=record_id),
+        icon=ft.Icons.SHARE,
+    )
 
     return ft.Column(
         [
             header(app, held.card["name"], lambda: app.back("/backpack")),
-            verification_chip(app, held.card),
+            ft.Row([verification_chip(app, held.card), share], wrap=True),
             *[
                 ft.Column(
                     [
@@ -72,24 +73,15 @@ def view(app: App, record_id: str) -> ft.Control:
                 for label, value in lines
             ],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, held.report["checks"]),
+            *check_reasons(t, held.report["checks"]),
+            all_checks(t, held.report["checks"]),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),
                     button(t("detail.save_tags"), save_tags, primary=False),
                 ]
             ),
-            ft.Row(
-                [
-                    button(
-                        t("detail.share"),
-                        lambda _: app.go("/share/{record_id}", record_id=record_id),
-                        icon=ft.Icons.SHARE,
-                    ),
-                    button(t("detail.delete"), delete, icon=ft.Icons.DELETE, primary=False),
-                ],
-                wrap=True,
-            ),
+            destructive_button(t("detail.delete"), delete, icon=ft.Icons.DELETE),
         ],
         spacing=12,
         scroll=ft.ScrollMode.AUTO,

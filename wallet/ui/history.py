@@ -1,22 +1,32 @@
-"""Past verifications on this device, newest first, each reopening its verdict."""
+"""Past verifications on this device, newest first, each reopening its verdict: what was
+shown, by whom (when the learner revealed their name) and when."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import flet as ft
 
 from wallet.ui.context import App
+from wallet.ui.i18n import moment
 from wallet.ui.widgets import VERDICT_STYLE, format_value, header
+
+NAME = "/credentialSubject/name"
+ACHIEVEMENT = "/credentialSubject/achievement/name"
 
 
 def _row(app: App, entry: dict[str, Any]) -> ft.Control:
     icon, colour, verdict = VERDICT_STYLE[entry["verdict"]]
-    claims = entry["claims"]
+    claims = {c["pointer"]: format_value(c["value"]) for c in entry["claims"]}
+    title = claims.get(ACHIEVEMENT) or next(iter(claims.values()), app.t("history.no_claims"))
+    when = moment(app.t, datetime.fromisoformat(entry["at"]))
+    lines: list[ft.Control] = [ft.Text(claims[NAME])] if NAME in claims else []
+    lines.append(ft.Text(f"{app.t(verdict)} · {when}"))
     return ft.ListTile(
         leading=ft.Icon(icon, color=colour),
-        title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
-        subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
+        title=ft.Text(title),
+        subtitle=ft.Column(lines, spacing=0),
         on_click=lambda _: app.go("/verify/result", verdict=entry, back="/history"),
     )
 

@@ -4,6 +4,7 @@ translation falls back to English, so a new string never shows up blank."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 
 from wallet.assets import assets_dir
@@ -29,3 +30,11 @@ class Catalog:
     def get(self, key: str, fallback: str) -> str:
         """For keys built from data (a claim's pointer, a check's id) that may have no text."""
         return self(key) if key in _messages(DEFAULT) else fallback
+
+
+def moment(t: Catalog, when: datetime) -> str:
+    """A date and time as people read them ("1 Dec 2026, 14:05"), in this device's time
+    zone, never an ISO string. The one place screens turn a date into text."""
+    local = when.astimezone()
+    month = t("date.months").split()[local.month - 1]
+    return t("date.moment", day=local.day, month=month, year=local.year, time=f"{local:%H:%M}")

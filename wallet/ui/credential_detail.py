@@ -13,6 +13,7 @@ from wallet.ui.widgets import (
     check_reasons,
     claim_label,
     confirm,
+    date_text,
     destructive_button,
     format_value,
     header,
@@ -32,7 +33,7 @@ def view(app: App, record_id: str) -> ft.Control:
     ]
     lines += [
         (t("detail.issuer_id"), str(issuer_id)),
-        (t("detail.valid_from"), str(credential.get("validFrom", ""))),
+        (t("detail.valid_from"), date_text(t, str(credential.get("validFrom", "")))),
         (t("detail.credential_id"), str(credential.get("id", ""))),
     ]
     tags = ft.TextField(label=t("detail.tags"), value=", ".join(held.tags))

@@ -3,14 +3,12 @@ shown, by whom (when the learner revealed their name) and when."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import flet as ft
 
 from wallet.ui.context import App
-from wallet.ui.i18n import moment
-from wallet.ui.widgets import VERDICT_STYLE, format_value, header
+from wallet.ui.widgets import VERDICT_STYLE, date_text, format_value, header
 
 NAME = "/credentialSubject/name"
 ACHIEVEMENT = "/credentialSubject/achievement/name"
@@ -20,7 +18,7 @@ def _row(app: App, entry: dict[str, Any]) -> ft.Control:
     icon, colour, verdict = VERDICT_STYLE[entry["verdict"]]
     claims = {c["pointer"]: format_value(c["value"]) for c in entry["claims"]}
     title = claims.get(ACHIEVEMENT) or next(iter(claims.values()), app.t("history.no_claims"))
-    when = moment(app.t, datetime.fromisoformat(entry["at"]))
+    when = date_text(app.t, entry["at"])
     lines: list[ft.Control] = [ft.Text(claims[NAME])] if NAME in claims else []
     lines.append(ft.Text(f"{app.t(verdict)} · {when}"))
     return ft.ListTile(

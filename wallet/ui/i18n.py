@@ -32,9 +32,14 @@ class Catalog:
         return self(key) if key in _messages(DEFAULT) else fallback
 
 
-def moment(t: Catalog, when: datetime) -> str:
-    """A date and time as people read them ("1 Dec 2026, 14:05"), in this device's time
-    zone, never an ISO string. The one place screens turn a date into text."""
+def day(t: Catalog, when: datetime) -> str:
+    """A date as people read it ("1 Dec 2026"), never an ISO string."""
     local = when.astimezone()
     month = t("date.months").split()[local.month - 1]
-    return t("date.moment", day=local.day, month=month, year=local.year, time=f"{local:%H:%M}")
+    return t("date.day", day=local.day, month=month, year=local.year)
+
+
+def moment(t: Catalog, when: datetime) -> str:
+    """A date and time ("1 Dec 2026, 14:05"), in this device's time zone. With `day`, the
+    one place screens turn a date into text."""
+    return t("date.moment", day=day(t, when), time=f"{when.astimezone():%H:%M}")

@@ -3,14 +3,11 @@ and said honestly when it cannot take effect."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import flet as ft
 
 from wallet.services.issuer.trainer import LogEntry
 from wallet.ui.context import App
-from wallet.ui.i18n import moment
-from wallet.ui.widgets import button, confirm, header, tell_only
+from wallet.ui.widgets import button, confirm, date_text, header, tell_only
 
 
 def _revoke(app: App, entry: LogEntry) -> None:
@@ -38,12 +35,12 @@ def _revoke(app: App, entry: LogEntry) -> None:
 def _row(app: App, entry: LogEntry) -> ft.Control:
     t = app.t
     if entry.revoked:
-        state = t("log.revoked", when=moment(t, datetime.fromisoformat(entry.revoked)))
+        state = t("log.revoked", when=date_text(t, entry.revoked))
     elif entry.status_list is None:
         state = t("log.not_revocable")
     else:
         state = t("log.active")
-    issued = moment(t, datetime.fromisoformat(entry.issued))
+    issued = date_text(t, entry.issued)
     actions = (
         []
         if entry.revoked

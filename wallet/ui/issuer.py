@@ -8,7 +8,7 @@ import flet as ft
 from wallet.services.issuer import trainer as trainer_service
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui.context import PICTURES, App
-from wallet.ui.widgets import button, field, header, qr_codes
+from wallet.ui.widgets import button, date_text, field, header, qr_codes
 
 
 def view(app: App) -> ft.Control:
@@ -129,7 +129,7 @@ def _authorization_summary(app: App) -> str:
     return app.t(
         "issuer.authorised_by",
         org=latest["issuer"].get("name", ""),
-        until=latest["validUntil"][:10],
+        until=date_text(app.t, latest["validUntil"]),
         count=len(latest["credentialSubject"]["mayIssue"]),
     )
 

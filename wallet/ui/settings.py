@@ -9,7 +9,7 @@ import flet as ft
 from wallet import __version__
 from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
-from wallet.ui.i18n import LANGUAGES
+from wallet.ui.i18n import LANGUAGES, day
 from wallet.ui.onboarding import MIN_PASSPHRASE
 from wallet.ui.widgets import ago, button, confirm, field, header
 
@@ -170,7 +170,7 @@ def _bundles(app: App) -> list[ft.Control]:
                 name=bundle.name,
                 version=bundle.sequence,
                 when=ago(app.t, bundle.issued, now),
-                until=f"{bundle.expires:%Y-%m-%d}",
+                until=day(app.t, bundle.expires),
             )
         )
         for bundle in held

@@ -11,7 +11,7 @@ import flet as ft
 
 from wallet.services import qr_display
 from wallet.ui.context import MIN_TOUCH, App
-from wallet.ui.i18n import Catalog
+from wallet.ui.i18n import Catalog, moment
 
 # A verdict's look, in the verifier's result and in the history.
 VERDICT_STYLE = {
@@ -168,6 +168,15 @@ def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = No
         ],
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,
     )
+
+
+def date_text(t: Catalog, value: str) -> str:
+    """A credential's date field ("2026-12-01T12:35:09Z") as people read it; a value that
+    is not a date shows as it is (a credential can hold anything)."""
+    try:
+        return moment(t, datetime.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def format_value(value: Any) -> str:

@@ -65,7 +65,7 @@ def _open_share(wallet: Wallet) -> None:
 
 def _claims_stay_clear(wallet: Wallet, name: str, *, rtl: bool = False) -> None:
     """Every claim's box on screen and clear of its lock icon; nothing painted in the
-    margin on the far side from where the text starts (a label running off the edge is)."""
+    margins either side of the claims (a label or box pushed off the edge is)."""
     size = wallet.page.viewport_size
     claims = wallet.page.get_by_role("checkbox")
     boxes = [_inside(wallet, claims.nth(n)) for n in range(claims.count())]
@@ -74,14 +74,15 @@ def _claims_stay_clear(wallet: Wallet, name: str, *, rtl: bool = False) -> None:
     locked = next(b for b in boxes if b["y"] <= lock["y"] <= b["y"] + b["height"])
     if rtl:
         assert lock["x"] + lock["width"] <= locked["x"], (locked, lock)
-        edge = (0, int(min(b["x"] for b in boxes)) - 2)
     else:
         assert locked["x"] + locked["width"] <= lock["x"], (locked, lock)
-        edge = (int(max(b["x"] + b["width"] for b in boxes)) + 2, size["width"])
     top, bottom = int(boxes[0]["y"]), int(boxes[-1]["y"] + boxes[-1]["height"])
-    margin = wallet.screenshot(name).convert("L").crop((edge[0], top, edge[1], bottom))
-    low, high = margin.getextrema()
-    assert high - low < 40, f"text painted in the margin at {size['width']} px"
+    picture = wallet.screenshot(name).convert("L")
+    left = int(min(b["x"] for b in boxes)) - 2
+    right = int(max(b["x"] + b["width"] for b in boxes)) + 2
+    for side, edges in (("left", (0, left)), ("right", (right, size["width"]))):
+        low, high = picture.crop((edges[0], top, edges[1], bottom)).getextrema()
+        assert high - low < 40, f"painted in the {side} margin at {size['width']} px"
 
 
 def test_share_labels_stay_on_screen_beside_the_lock(wallet: Wallet) -> None:

@@ -226,3 +226,29 @@ def test_change_passphrase_asks_twice_and_backup_names_the_words(wallet: Wallet)
     wallet.click("Lock now")  # the old passphrase still opens the wallet
     unlock(wallet)
     wallet.see("My backpack")
+
+
+def test_spanish_and_dark_at_360(wallet: Wallet, tmp_path: Path) -> None:
+    """The decision screens in Spanish and the dark theme at a phone's width: the longer
+    Spanish verdict wraps too, and the reason still comes first (docs/screens.md)."""
+    presentation, _ = employer_presentation(tmp_path)
+    wallet.create_wallet()
+    wallet.click("Try with sample badges")
+    wallet.see("Showing 3 of 3")
+    wallet.page.set_viewport_size(PHONE)
+    wallet.tab("Settings")
+    wallet.page.get_by_role("radio", name="Español").click()
+    wallet.see("Idioma")
+    wallet.page.get_by_role("radio", name="Oscuro").click()
+    wallet.page.wait_for_timeout(500)
+    wallet.screenshot("settings-dark-es")
+    wallet.tab("Mochila")
+    wallet.see("Mostrando 3 de 3")
+    wallet.screenshot("backpack-dark-es")
+    wallet.tab("Verificar")
+    wallet.choose_files("Abrir imagen QR", *qr_pictures(presentation, tmp_path, "es"))
+    wallet.see("Válida, con avisos", exact=True)
+    banner = _inside(wallet, wallet.page.get_by_text("Válida, con avisos", exact=True).first)
+    assert banner["height"] > 60, banner
+    _inside(wallet, wallet.page.get_by_text("Emisor de confianza: aviso").first)
+    wallet.screenshot("verdict-warnings-dark-es")

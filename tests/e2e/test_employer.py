@@ -41,5 +41,6 @@ def test_employer_sees_valid_then_invalid_with_the_reason(wallet: Wallet, tmp_pa
     wallet.click("Back")
     wallet.click("Past verifications")
     wallet.see("Valid · ", timeout=10_000)
+    wallet.see("Someone Else (not verified)")  # a tampered name is not shown as fact
     wallet.see("Not valid · ")
     wallet.screenshot("verify-history")

@@ -19,7 +19,11 @@ def _row(app: App, entry: dict[str, Any]) -> ft.Control:
     claims = {c["pointer"]: format_value(c["value"]) for c in entry["claims"]}
     title = claims.get(ACHIEVEMENT) or next(iter(claims.values()), app.t("history.no_claims"))
     when = date_text(app.t, entry["at"])
-    lines: list[ft.Control] = [ft.Text(claims[NAME])] if NAME in claims else []
+    lines: list[ft.Control] = []
+    if NAME in claims:  # under "Not valid" the name is only what the QR claimed
+        invalid = entry["verdict"] == "invalid"
+        name = app.t("history.name_unverified", name=claims[NAME]) if invalid else claims[NAME]
+        lines.append(ft.Text(name))
     lines.append(ft.Text(f"{app.t(verdict)} · {when}"))
     return ft.ListTile(
         leading=ft.Icon(icon, color=colour),

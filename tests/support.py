@@ -29,18 +29,19 @@ from wallet.bench import hostile as hostile_bench
 from wallet.bench.app import free_port
 from wallet.protocol import issuance_log
 from wallet.protocol import sync as protocol
-from wallet.qr import base45
+from wallet.qr import base45, frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.services.sync import client as sync
 from wallet.services.verifier.presentations import PresentationVerifier
+from wallet.services.wallet import Wallet
 from wallet.store import kdf
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
 from wallet.ui.i18n import Catalog
 from wallet.vc import bitstring_status_list as bsl
-from wallet.vc import did_key, multibase
+from wallet.vc import did_key, ecdsa_sd_2023, multibase
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
@@ -489,3 +490,28 @@ ztxt_bomb = hostile_bench.text_chunk_bomb
 
 def signed_badge() -> dict[str, Any]:
     return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")
+
+
+def qr_pictures(document: dict, directory: Path, stem: str) -> list[Path]:
+    texts, _ = frames.texts_for(document)
+    paths = []
+    for number, png in enumerate(images.render_pngs(texts), start=1):
+        path = directory / f"{stem}-{number}.png"
+        path.write_bytes(png)
+        paths.append(path)
+    return paths
+
+
+def employer_presentation(tmp_path: Path) -> tuple[dict, str]:
+    """A presentation, as the e2e employer scans it: a learner's wallet (real services)
+    shows the achievement and their name."""
+    learner = Wallet(tmp_path / "learner")
+    learner.create("learner passphrase")
+    issuer_key = KeyPair.generate(KeyType.P256)
+    badge = sample_badge()
+    badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
+    signed = issuer.issue(badge, issuer_key, ecdsa_sd_2023.NAME)
+    data = json.dumps(signed).encode()
+    [result] = list(learner.backpack.import_sources([("badge.json", lambda: data)]))
+    shared = learner.backpack.present([result.id], ["/credentialSubject/name"])
+    return shared.document, did_key.did_for(issuer_key.public)

@@ -30,6 +30,7 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
         app = App(page, Wallet(directory), Router())
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
+        page.on_resize = lambda _: app.resized()
         app.start(page.route)  # a deep link, or the lock screen, or the first run
         language = await device_language.recall()
         if language and language != app.t.language:

@@ -21,6 +21,7 @@ from wallet.ui.i18n import Catalog
 T = TypeVar("T")
 CAMERA_CALL_WAITS = 250  # 20 ms apart: a permission prompt may hold a call for a while
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
+WIDE = 840  # dp: Material's "expanded" window width, where a rail and two panes fit
 PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
@@ -52,6 +53,7 @@ class App:
         self.generation = 0  # bumps on every navigation; animations stop when it moves on
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
         self.camera_calls = 0  # the scanner's camera method calls still awaiting a reply
+        self.laid_out_wide = False  # whether the shown screen was laid out for a wide window
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
         # Camera pictures are decoded beside the worker, never on the UI thread; decoding
@@ -156,11 +158,22 @@ class App:
             self._open(self.router.home(self), push=True)
             return
         *under, shown = views
+        self.laid_out_wide = self.wide
         self.top.route = shown.route
         self.top.controls = shown.controls
         self.top.navigation_bar = shown.navigation_bar
         self.page.views[:] = [*under, self.top]
         self.page.update()
+
+    @property
+    def wide(self) -> bool:
+        """A desktop-wide window: navigation rail and two panes instead of a phone's bar."""
+        return (self.page.width or 0) >= WIDE
+
+    def resized(self) -> None:
+        """Lay the screen out again when the window crosses the phone/desktop width."""
+        if self.wide != self.laid_out_wide:
+            self.refresh()
 
     def apply_preferences(self) -> None:
         """Language and theme live in the wallet, so they follow it to every device."""

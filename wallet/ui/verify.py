@@ -14,8 +14,9 @@ from wallet.services.wallet import Challenge
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     VERDICT_STYLE,
+    all_checks,
     button,
-    checks,
+    check_reasons,
     claim_label,
     format_value,
     header,
@@ -108,12 +109,20 @@ def _reading(
 
 
 def banner(app: App, verdict: Outcome) -> ft.Control:
+    """The verdict in a word or three, wrapping rather than cut at 360 px ("Valide, avec
+    avertissements" is wider than a phone at this size)."""
     icon, colour, key = VERDICT_STYLE[verdict]
     return ft.Container(
         ft.Row(
             [
                 ft.Icon(icon, color=ft.Colors.WHITE, size=48),
-                ft.Text(app.t(key), size=28, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                ft.Text(
+                    app.t(key),
+                    size=28,
+                    color=ft.Colors.WHITE,
+                    weight=ft.FontWeight.BOLD,
+                    expand=True,
+                ),
             ],
         ),
         bgcolor=colour,
@@ -122,9 +131,11 @@ def banner(app: App, verdict: Outcome) -> ft.Control:
     )
 
 
-def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
+def _claims(app: App, verdict: Verdict) -> list[ft.Control]:
+    """What the learner shared; under a "Not valid" verdict, dimmed and labelled: nothing
+    vouches for these values."""
     t = app.t
-    claims = [
+    rows: list[ft.Control] = [
         ft.Column(
             [
                 ft.Text(claim_label(t, c.pointer), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -134,15 +145,28 @@ def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
         )
         for c in verdict.claims
     ]
+    title = ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD)
+    if verdict.verdict is not Outcome.INVALID:
+        return [title, *rows]
+    label = ft.Row(
+        [
+            ft.Icon(ft.Icons.REPORT, color=ft.Colors.ERROR),
+            ft.Text(t("verify.claims_not_verified"), color=ft.Colors.ERROR, expand=True),
+        ]
+    )
+    return [title, label, ft.Container(ft.Column(rows, spacing=8), opacity=0.5)]
+
+
+def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
+    t = app.t
     return ft.Column(
         [
             header(app, t("verify.result_title"), lambda: app.back(back)),
             banner(app, verdict.verdict),
-            ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
-            *claims,
-            ft.Text(t("verify.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, verdict.checks),
+            *check_reasons(t, verdict.checks),
+            *_claims(app, verdict),
             *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.untrusted],
+            all_checks(t, verdict.checks),
             ft.Text(t("verify.trust_note"), italic=True),
         ],
         spacing=8,

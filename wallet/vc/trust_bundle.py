@@ -18,7 +18,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
@@ -132,11 +132,16 @@ def verify_header(header: dict[str, Any], publisher: str) -> None:
     result = eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
     if not result.ok:
         raise BundleError("the bundle's signature does not verify")
-    if (
-        parse_datetime(header.get("issued")) is None
-        or parse_datetime(header.get("expires")) is None
-    ):
+    header_date(header, "issued")
+    header_date(header, "expires")
+
+
+def header_date(header: dict[str, Any], name: str) -> datetime:
+    """The header's `issued` or `expires`, which a bundle must carry as dates."""
+    moment = parse_datetime(header.get(name))
+    if moment is None:
         raise BundleError("the bundle's issued and expires must be dates")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,7 @@ class Authorization:
         return False
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -225,7 +230,7 @@ class TrustCode(StrEnum):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class TrustDecision:
     """The bundle's answer about one credential's issuer."""
 
     ok: bool
@@ -242,6 +247,8 @@ class TrustBundle:
     checked before it counts; one that fails is ignored, as if it were absent."""
 
     document: dict[str, Any]
+    issued: datetime
+    expires: datetime
     organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
     authorizations: list[Authorization] = field(default_factory=list)
     status_lists: dict[str, CachedStatusList] = field(default_factory=dict)
@@ -261,8 +268,8 @@ class TrustBundle:
     @classmethod
     def _read(cls, document: dict[str, Any]) -> TrustBundle:
         header = document["header"]
-        issued = parse_datetime(header["issued"])
-        bundle = cls(document)
+        issued = header_date(header, "issued")
+        bundle = cls(document, issued, header_date(header, "expires"))
         delegates: dict[str, set[str]] = {}
         for key, entry in document["entries"].items():
             kind = key.split(":", 1)[0]
@@ -293,14 +300,6 @@ class TrustBundle:
     def publisher(self) -> str:
         return self.document["header"]["publisher"]
 
-    @property
-    def issued(self) -> datetime:
-        return parse_datetime(self.document["header"]["issued"])
-
-    @property
-    def expires(self) -> datetime:
-        return parse_datetime(self.document["header"]["expires"])
-
     def context_hashes(self) -> dict[str, str]:
         prefix = CONTEXT + ":"
         return {
@@ -315,7 +314,7 @@ class TrustBundle:
             return f"{age}, expired {describe_age(now - self.expires)}"
         return age
 
-    def judge(self, credential: dict[str, Any], now: datetime) -> Verdict | None:
+    def judge(self, credential: dict[str, Any], now: datetime) -> TrustDecision | None:
         """Whether the credential's issuer is trusted by this bundle; None when the bundle
         has nothing to say about it (neither the issuer nor the name it claims)."""
         issuer = vc_data_model.issuer_id(credential)
@@ -326,7 +325,9 @@ class TrustBundle:
             name = self.organisations[issuer].get("name", issuer)
             if not _named(claimed, name):
                 return _misnamed(claimed, name, age)
-            return Verdict(True, f"Issued by {name}, in your {age}.", TrustCode.TRUSTED, expired)
+            return TrustDecision(
+                True, f"Issued by {name}, in your {age}.", TrustCode.TRUSTED, expired
+            )
         granted = [a for a in self.authorizations if a.trainer == issuer]
         if not granted:
             for organisation in self.organisations.values():
@@ -334,7 +335,7 @@ class TrustBundle:
                     (c for c in claimed if _named([c], organisation.get("name"))), None
                 )
                 if pretended is not None:
-                    return Verdict(
+                    return TrustDecision(
                         False,
                         f"Claims to be from {pretended}, but {organisation.get('name')} never "
                         f"authorised the key {issuer} ({age}).",
@@ -345,7 +346,7 @@ class TrustBundle:
         issued_at = parse_datetime(credential.get("validFrom"))
         in_scope = [a for a in granted if achievement in a.achievements]
         if not in_scope:
-            return Verdict(
+            return TrustDecision(
                 False,
                 f"The trainer is not authorised to issue the achievement {achievement}.",
                 TrustCode.OUT_OF_SCOPE,
@@ -354,13 +355,13 @@ class TrustBundle:
         if not in_dates:
             last = max(a.valid_until for a in in_scope)
             if issued_at and issued_at > last:
-                return Verdict(
+                return TrustDecision(
                     False,
                     f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
                     f"({last:%Y-%m-%d}).",
                     TrustCode.AFTER_AUTHORISATION,
                 )
-            return Verdict(
+            return TrustDecision(
                 False,
                 "Issued outside the dates of the trainer's authorisation.",
                 TrustCode.OUTSIDE_AUTHORISATION,
@@ -370,7 +371,7 @@ class TrustBundle:
             return _misnamed(claimed, self._name_of(in_dates[0]), age)
         for authorization in named:
             if authorization.covers_status(credential):
-                return Verdict(
+                return TrustDecision(
                     True,
                     f"Issued by a trainer {self._name_of(authorization)} authorised until "
                     f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
@@ -379,14 +380,14 @@ class TrustBundle:
                 )
         name = self._name_of(named[0])
         if credential.get("credentialStatus") is None:
-            return Verdict(
+            return TrustDecision(
                 False,
                 f"Issued by a trainer {name} authorised, but without a revocation status: "
                 f"{name} could never revoke it.",
                 TrustCode.NOT_REVOCABLE,
                 check="revocable",
             )
-        return Verdict(
+        return TrustDecision(
             False,
             f"Its revocation status is outside the indexes {name} reserved for this trainer: "
             f"{name} could never revoke it.",
@@ -417,9 +418,9 @@ def _named(claimed: list[str], name: Any) -> bool:
     return all(comparable(c) == expected for c in claimed)
 
 
-def _misnamed(claimed: list[str], name: str, age: str) -> Verdict:
+def _misnamed(claimed: list[str], name: str, age: str) -> TrustDecision:
     other = next(c for c in claimed if not _named([c], name))
-    return Verdict(
+    return TrustDecision(
         False,
         f"Claims to be from {other}, but the key belongs to {name} ({age}).",
         TrustCode.NAME_MISMATCH,

@@ -141,7 +141,7 @@ class PresentationVerifier:
 
     def _judge(
         self, credential: dict[str, Any], now: datetime
-    ) -> tuple[TrustBundle | None, trust_bundle.Verdict | None]:
+    ) -> tuple[TrustBundle | None, trust_bundle.TrustDecision | None]:
         """The first pinned bundle that knows the issuer (or the name it claims)."""
         for bundle in self._bundles:
             verdict = bundle.judge(credential, now)
@@ -150,7 +150,7 @@ class PresentationVerifier:
         return None, None
 
     def _trust(
-        self, prefix: str, credential: dict[str, Any], judged: trust_bundle.Verdict | None
+        self, prefix: str, credential: dict[str, Any], judged: trust_bundle.TrustDecision | None
     ) -> Check:
         if judged is not None:
             return Check(f"{prefix}.{judged.check}", judged.ok, judged.message, judged.warning)

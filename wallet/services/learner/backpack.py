@@ -6,11 +6,13 @@ durable, so an interrupted import never claims more than it kept.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,16 @@ IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
 
 
+class ImportStatus(StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"  # held already: the same document, byte for byte in JSON
+    REFUSED = "refused"  # unreadable or not a credential; `reason` says why
+
+
 @dataclass(frozen=True)
 class ImportResult:
     source: str
-    status: str  # "imported" | "duplicate" | "refused"
+    status: ImportStatus
     id: str | None = None
     reason: str = ""
     verified: bool | None = None
@@ -86,7 +94,8 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
     credential = payload["credential"]
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
     issuer = credential.get("issuer")
     issuer_name = (
         _first_text(issuer.get("name"), issuer.get("id"))
@@ -172,7 +181,7 @@ class Backpack:
         subject = document.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         ours = isinstance(subject_id, str) and self.vault.has(subject_id)
-        payload = {
+        payload: dict[str, Any] = {
             "credential": document,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
             "report": self._verify(document),
@@ -191,13 +200,17 @@ class Backpack:
             try:
                 record_id, payload = self._record_for(parse_source(name, load()))
             except UnusableInput as error:
-                batch.append(ImportResult(name, "refused", reason=str(error)))
+                batch.append(ImportResult(name, ImportStatus.REFUSED, reason=str(error)))
                 continue
             except OSError as error:
-                batch.append(ImportResult(name, "refused", reason=f"cannot read: {error.strerror}"))
+                batch.append(
+                    ImportResult(
+                        name, ImportStatus.REFUSED, reason=f"cannot read: {error.strerror}"
+                    )
+                )
                 continue
             if record_id in seen or self.vault.has(record_id):
-                batch.append(ImportResult(name, "duplicate", record_id))
+                batch.append(ImportResult(name, ImportStatus.DUPLICATE, record_id))
                 continue
             seen.add(record_id)
             batch.append(_Pending(name, record_id, payload))
@@ -215,12 +228,14 @@ class Backpack:
                     version = self.vault.put(item.record_id, CREDENTIAL, item.payload)
                     entries.append(card_for(item.record_id, version, item.payload))
                 self.index.upsert(entries)
-        for item in batch:
-            if isinstance(item, _Pending):
-                verified = item.payload["report"]["verified"]
-                yield ImportResult(item.source, "imported", item.record_id, verified=verified)
+        for done in batch:
+            if isinstance(done, _Pending):
+                verified = done.payload["report"]["verified"]
+                yield ImportResult(
+                    done.source, ImportStatus.IMPORTED, done.record_id, verified=verified
+                )
             else:
-                yield item
+                yield done
 
     def import_files(self, paths: Iterable[Path]) -> Iterator[ImportResult]:
         return self.import_sources((str(path), file_loader(path)) for path in paths)
@@ -247,7 +262,8 @@ class Backpack:
         matches.sort(key=key, reverse=sort != "name")
         return Page(matches[page * page_size : (page + 1) * page_size], len(matches))
 
-    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    # `list` names the method above from here to the end of the class: builtins.list is the type
+    def search(self, text: str, *, limit: int = 50) -> builtins.list[dict[str, Any]]:
         self._active()
         found = []
         for _, _, card in self.index.search(text.split()):
@@ -299,7 +315,7 @@ class Backpack:
         version = self.vault.put(record_id, CREDENTIAL, payload)
         self.index.upsert([card_for(record_id, version, payload)])
 
-    def set_tags(self, record_id: str, tags: list[str]) -> None:
+    def set_tags(self, record_id: str, tags: builtins.list[str]) -> None:
         self._active()
         clean = sorted({t.strip() for t in tags if t.strip()})
 
@@ -387,8 +403,8 @@ class Backpack:
 
     def present(
         self,
-        record_ids: list[str],
-        reveal: list[str],
+        record_ids: builtins.list[str],
+        reveal: builtins.list[str],
         *,
         challenge: str | None = None,
         domain: str | None = None,
@@ -428,12 +444,11 @@ class Backpack:
         """Derive the card index again from the records (after a restore)."""
         self._active()
         with self.vault.transaction():
-            self.index.clear()
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
                 entries.append(card_for(record_id, record.version, record.payload))
-            self.index.upsert(entries)
+            self.index.rebuild(entries)
 
 
 def restore(

@@ -40,7 +40,7 @@ def view(app: App, record_id: str) -> ft.Control:
             app.tell(t("detail.tags_saved"))
 
     def delete(_: ft.ControlEvent) -> None:
-        def confirmed(_: ft.ControlEvent) -> None:
+        def confirmed(_: ft.Event[ft.TextButton]) -> None:
             app.page.pop_dialog()
             app.session.backpack.delete(record_id)
             app.tell(t("detail.deleted"))

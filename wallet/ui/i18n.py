@@ -19,7 +19,7 @@ def _messages(language: str) -> dict[str, str]:
 
 
 class Catalog:
-    def __init__(self, language: str = DEFAULT) -> None:
+    def __init__(self, language: str | None = DEFAULT) -> None:
         self.language = language if language in LANGUAGES else DEFAULT
 
     def __call__(self, key: str, **values: object) -> str:

@@ -38,7 +38,7 @@ def bar(app: App, tab_route: str) -> ft.NavigationBar:
     shown = tabs(app)
     app.tab = next((n for n, tab in enumerate(shown) if tab[2] == tab_route), app.tab)
 
-    def change(event: ft.ControlEvent) -> None:
+    def change(event: ft.Event[ft.NavigationBar]) -> None:
         app.go(shown[int(event.control.selected_index)][2])
 
     return ft.NavigationBar(

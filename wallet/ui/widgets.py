@@ -126,7 +126,7 @@ def claim_label(t: Catalog, pointer: str) -> str:
 
 def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
     """Each check as a line: what was checked, how it went, and the verifier's reason."""
-    rows = []
+    rows: list[ft.Control] = []
     for check in found:
         topic = check["id"].rsplit(".", 1)[-1]
         title = t.get("check." + topic, topic)

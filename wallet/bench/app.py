@@ -135,6 +135,8 @@ def _camera_presentation(folder: Path) -> tuple[Session, list[bytes]]:
     badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
     signed = json.dumps(issuer.issue(badge, KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME))
     [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
+    if held.id is None:
+        raise AssertionError(f"the bench badge was refused: {held.reason}")
     shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
     texts, _ = qr_display.texts_for(shown)
     employer = Session(folder / "employer")

@@ -458,13 +458,7 @@ def status_list(
 
 def badge(index: int, purpose: str = "revocation") -> dict[str, Any]:
     unsigned = sample_badge()
-    unsigned["credentialStatus"] = {
-        "id": f"{LIST_URL}#{index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": purpose,
-        "statusListIndex": str(index),
-        "statusListCredential": LIST_URL,
-    }
+    unsigned["credentialStatus"] = bsl.StatusEntry(purpose, index, 1, LIST_URL).to_json()
     return issuer.issue(unsigned, KEY, "eddsa-rdfc-2022")
 
 

@@ -235,14 +235,12 @@ def without_status(credential: dict[str, Any]) -> dict[str, Any]:
 
 def with_status(credential: dict[str, Any], status_list: str, index: int) -> dict[str, Any]:
     document = {k: v for k, v in credential.items() if k != "proof"}
-    document["credentialStatus"] = {
-        "id": f"{status_list}#{index}",
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(index),
-        "statusListCredential": status_list,
-    }
+    document["credentialStatus"] = revocation_entry(status_list, index)
     return document
+
+
+def revocation_entry(status_list: str, index: int) -> dict[str, Any]:
+    return bitstring_status_list.StatusEntry("revocation", index, 1, status_list).to_json()
 
 
 def resigned(trainer: Trainer, document: dict[str, Any]) -> dict[str, Any]:
@@ -544,12 +542,10 @@ def test_l3_l4_property_disguises_never_get_past_the_impostor_check(
     assert impostor.code == "impostor"
     trainer = registry.ours.profile()["did"]
     misnamed = claiming(theirs, trainer)
-    misnamed["credentialStatus"] = {
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(registry.ours_allocation["statusListIndexStart"]),
-        "statusListCredential": registry.ours_allocation["statusListCredential"],
-    }
+    misnamed["credentialStatus"] = revocation_entry(
+        registry.ours_allocation["statusListCredential"],
+        registry.ours_allocation["statusListIndexStart"],
+    )
     verdict = registry.bundle.judge(misnamed, NOW)
     assert verdict is not None and not verdict.ok
     assert verdict.code == "name-mismatch"

@@ -240,15 +240,13 @@ class Trainer:
         problems = open_badges.structure_problems(document)
         if problems:  # never sign a badge a verifier would refuse; say what to fill in
             raise MalformedInput("complete the template first: " + "; ".join(problems))
-        status_list, index = self._status_entry(authorization) if authorization else (None, None)
-        if status_list is not None:
-            document["credentialStatus"] = {
-                "id": f"{status_list}#{index}",
-                "type": bitstring_status_list.ENTRY_TYPE,
-                "statusPurpose": "revocation",
-                "statusListIndex": str(index),
-                "statusListCredential": status_list,
-            }
+        status_list: str | None = None
+        index: int | None = None
+        if authorization:
+            status_list, index = self._status_entry(authorization)
+            document["credentialStatus"] = bitstring_status_list.StatusEntry(
+                "revocation", index, 1, status_list
+            ).to_json()
         key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
         credential = issuer.issue(document, key, ecdsa_sd_2023.NAME, created=now)
         entry = LogEntry(

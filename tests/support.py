@@ -414,7 +414,7 @@ def chain(key: KeyPair, length: int, at: str = "2026-11-01T09:00:00Z") -> list[d
                 entries[-1] if entries else None,
                 key,
                 at=at,
-                kind=issuance_log.ISSUED,
+                kind=issuance_log.EntryKind.ISSUED,
                 status_list="urn:uuid:list",
                 status_index=number,
                 sealed="opaque",

@@ -93,7 +93,7 @@ def rogue_entry(trainer: Trainer, **fields: Any) -> list[dict[str, Any]]:
     upload, since the chain only proves who said it."""
     key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
     entries = trainer.chain_after(0)
-    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.REVOKED, "sealed": "x"}
+    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.EntryKind.REVOKED, "sealed": "x"}
     values.update(fields)
     entries.append(issuance_log.append(entries[-1] if entries else None, key, **values))
     return entries
@@ -159,7 +159,7 @@ def test_h3_a_trainer_cannot_take_over_another_trainers_credential(two: Two) -> 
     )
     entries = rogue_entry(
         two.rogue,
-        kind=issuance_log.ISSUED,
+        kind=issuance_log.EntryKind.ISSUED,
         status_list=allocation["statusListCredential"],
         status_index=allocation["statusListIndexStart"],
         sealed=sealed,

@@ -261,7 +261,7 @@ class Trainer:
         with self.vault.transaction():
             self.vault.put(entry.id, ISSUANCE, asdict(entry))
             if authorization:
-                self._chain(key, authorization, issuance_log.ISSUED, entry, now)
+                self._chain(key, authorization, issuance_log.EntryKind.ISSUED, entry, now)
         return Issued(credential, qr_display.texts_for(credential)[0], entry)
 
     def _status_entry(self, authorization: dict[str, Any]) -> tuple[str, int]:
@@ -280,7 +280,7 @@ class Trainer:
         self,
         key: KeyPair,
         authorization: dict[str, Any],
-        kind: str,
+        kind: issuance_log.EntryKind,
         entry: LogEntry,
         now: datetime,
     ) -> None:
@@ -344,7 +344,7 @@ class Trainer:
             if authorization and entry.status_list:
                 profile = self.profile() or {}
                 key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
-                self._chain(key, authorization, issuance_log.REVOKED, revoked, now)
+                self._chain(key, authorization, issuance_log.EntryKind.REVOKED, revoked, now)
         return revoked
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import socket
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support import CuttingProxy, Server
+from tests.support import Proxy, Server
 from wallet.protocol.sync import SyncError
 from wallet.services.learner import demo, device_unlock
 from wallet.services.wallet import Wallet
@@ -140,27 +139,12 @@ def test_join_from_a_sync_server_with_the_words_alone(tmp_path: Path, server: st
     Wallet(tmp_path / "phone").unlock(NEW_PASSPHRASE)
 
 
-class CoverageLostAfterTheHeader(CuttingProxy):
+class CoverageLostAfterTheHeader(Proxy):
     """Forwards the first connection (registering, the wallet's header) and drops every
     later one (the pull): coverage gone in the middle of a join."""
 
-    def _accept(self) -> None:
-        accepted = 0
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            accepted += 1
-            if accepted > 1:
-                client.close()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            budget: list[int | None] = [None]
-            for ends, answers in (((client, upstream), False), ((upstream, client), True)):
-                threading.Thread(
-                    target=self._pipe, args=(*ends, budget, answers), daemon=True
-                ).start()
+    def _upstream(self) -> socket.socket | None:
+        return super()._upstream() if self.connections == 1 else None
 
 
 def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(

@@ -253,6 +253,15 @@ def test_bundle_updates_are_small_deltas_from_the_server(field: Field, server: s
     assert post(f"{server}/v1/bundles/{forged['header']['publisher']}", forged, "PUT")[0] == 400
 
 
+def test_a_held_bundle_without_dates_is_refused_when_read(field: Field) -> None:
+    """mypy: TrustBundle.issued and .expires returned None for a header without dates,
+    typed as datetimes, and judging a badge then failed with a TypeError."""
+    held = trust_bundle.apply(None, field.organisation.publish(NOW), field.organisation.did)
+    held["header"]["expires"] = "next year"  # the verifier's stored copy, changed on disk
+    with pytest.raises(trust_bundle.BundleError, match="must be dates"):
+        trust_bundle.TrustBundle.read(held)
+
+
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_any_change_to_a_bundle_or_its_header_is_refused(field: Field, data: st.DataObject) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import NOW
 from tests.support import LIST_URL, badge, english, status_list, wallet
@@ -111,3 +113,16 @@ def test_cli_status_list_file(tmp_path: Path) -> None:
     result = wallet("verify", "--now", NOW.isoformat(), document, check=False)
     assert result.returncode == 0
     assert "warn  status" in result.stdout
+
+
+@given(
+    st.sampled_from(["revocation", "suspension", "message"]),
+    st.integers(0, 10**18 - 1),
+    st.integers(1, 8),
+    st.text(min_size=1, max_size=40),
+)
+def test_a_status_entry_written_reads_back_the_same(
+    purpose: str, index: int, size: int, url: str
+) -> None:
+    entry = StatusEntry(purpose, index, size, url)
+    assert StatusEntry.parse(entry.to_json()) == entry

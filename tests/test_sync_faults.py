@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support import (
-    CuttingProxy,
+    Proxy,
     Server,
     as_source,
     distinctive_badge,
@@ -32,7 +32,7 @@ ROUNDS = 9
 def sync_with_faults(
     pack: Backpack,
     url: str,
-    proxy: CuttingProxy,
+    proxy: Proxy,
     server: Server,
     rng: random.Random,
     prepare: Callable[[int], None],
@@ -67,7 +67,7 @@ def test_cuts_and_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     rng = random.Random(20261123)
     server = Server(tmp_path / "server")
     server.start()
-    proxy = CuttingProxy(server.port)
+    proxy = Proxy(server.port)
     url = f"http://127.0.0.1:{proxy.port}"
     laptop, words = new_backpack(tmp_path / "laptop")
 
@@ -105,7 +105,7 @@ def test_a_lost_answer_costs_exactly_one_batch(tmp_path: Path) -> None:
     """The worst case: the server commits a batch and the answer never arrives."""
     server = Server(tmp_path / "server")
     server.start()
-    proxy = CuttingProxy(server.port)
+    proxy = Proxy(server.port)
     url = f"http://127.0.0.1:{proxy.port}"
     laptop, _ = new_backpack(tmp_path / "laptop")
     sync.SyncClient(laptop, url).sync()  # registered, header uploaded

@@ -94,7 +94,7 @@ def rogue_entry(trainer: Trainer, **fields: Any) -> list[dict[str, Any]]:
     upload, since the chain only proves who said it."""
     key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     entries = trainer.chain_after(0)
-    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.REVOKED, "sealed": "x"}
+    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.EntryKind.REVOKED, "sealed": "x"}
     values.update(fields)
     entries.append(issuance_log.append(entries[-1] if entries else None, key, **values))
     return entries
@@ -160,7 +160,7 @@ def test_h3_a_trainer_cannot_take_over_another_trainers_credential(two: Two) -> 
     )
     entries = rogue_entry(
         two.rogue,
-        kind=issuance_log.ISSUED,
+        kind=issuance_log.EntryKind.ISSUED,
         status_list=allocation["statusListCredential"],
         status_index=allocation["statusListIndexStart"],
         sealed=sealed,
@@ -236,14 +236,12 @@ def without_status(credential: dict[str, Any]) -> dict[str, Any]:
 
 def with_status(credential: dict[str, Any], status_list: str, index: int) -> dict[str, Any]:
     document = {k: v for k, v in credential.items() if k != "proof"}
-    document["credentialStatus"] = {
-        "id": f"{status_list}#{index}",
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(index),
-        "statusListCredential": status_list,
-    }
+    document["credentialStatus"] = revocation_entry(status_list, index)
     return document
+
+
+def revocation_entry(status_list: str, index: int) -> dict[str, Any]:
+    return bitstring_status_list.StatusEntry("revocation", index, 1, status_list).to_json()
 
 
 def resigned(trainer: Trainer, document: dict[str, Any]) -> dict[str, Any]:
@@ -545,12 +543,10 @@ def test_l3_l4_property_disguises_never_get_past_the_impostor_check(
     assert impostor.code == "impostor"
     trainer = registry.ours.profile()["did"]
     misnamed = claiming(theirs, trainer)
-    misnamed["credentialStatus"] = {
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(registry.ours_allocation["statusListIndexStart"]),
-        "statusListCredential": registry.ours_allocation["statusListCredential"],
-    }
+    misnamed["credentialStatus"] = revocation_entry(
+        registry.ours_allocation["statusListCredential"],
+        registry.ours_allocation["statusListIndexStart"],
+    )
     verdict = registry.bundle.judge(misnamed, NOW)
     assert verdict is not None and not verdict.ok
     assert verdict.code == "name-mismatch"

@@ -134,6 +134,8 @@ def _camera_presentation(folder: Path) -> tuple[Wallet, list[bytes]]:
     badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
     signed = json.dumps(issuer.issue(badge, KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME))
     [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
+    if held.id is None:
+        raise AssertionError(f"the bench badge was refused: {held.reason}")
     shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
     texts, _ = frames.texts_for(shown)
     employer = Wallet(folder / "employer")

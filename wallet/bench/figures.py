@@ -30,7 +30,8 @@ from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
-from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack, ImportStatus
+from wallet.services.learner.sources import in_memory
 from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
@@ -443,12 +444,18 @@ def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, 
         pack = Backpack(vault)
         first = _badges(sample, key, 1_000, 0)
         start = time.perf_counter()
-        imported = sum(r.status == "imported" for r in pack.import_sources(_sources(first)))
+        imported = sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(first))
+        )
         yield "vault.import-1000-verified", time.perf_counter() - start, "s"
         rest = _badges(sample, key, 9_000, 1_000)
-        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest[:4_000])))
+        imported += sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(rest[:4_000]))
+        )
         yield from _big_sync_figures(vault, words)  # half way: 5,000 made and imported once
-        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest[4_000:])))
+        imported += sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(rest[4_000:]))
+        )
         if imported != 10_000:
             raise AssertionError(f"bench vault holds {imported} credentials, not 10,000")
         vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -480,7 +487,7 @@ def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, 
 
 def _sources(items: list[bytes]) -> Iterator[tuple[str, Callable[[], bytes]]]:
     for number, data in enumerate(items):
-        yield f"bench-{number}.json", (lambda data=data: data)
+        yield f"bench-{number}.json", in_memory(data)
 
 
 def _timed_ms(operation: Callable[[str], object], argument: str) -> float:

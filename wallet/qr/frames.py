@@ -28,7 +28,9 @@ MAX_VERSION = 15  # the largest a cheap phone camera reads at arm's length
 def alphanumeric_capacity(version: int) -> int:
     """Characters of QR alphanumeric mode that fit `version` at error-correction level L."""
     limit = qrcode.util.BIT_LIMIT_TABLE[qrcode.constants.ERROR_CORRECT_L][version]
-    bits = limit - 4 - qrcode.util.length_in_bits(qrcode.util.MODE_ALPHA_NUM, version)
+    # types-qrcode declares MODE_ALPHA_NUM `int` where length_in_bits takes its literal
+    mode = qrcode.util.MODE_ALPHA_NUM
+    bits = limit - 4 - qrcode.util.length_in_bits(mode, version)  # type: ignore[arg-type]
     return bits // 11 * 2 + (1 if bits % 11 >= 6 else 0)
 
 

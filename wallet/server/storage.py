@@ -460,7 +460,7 @@ class ServerStore:
                     [trainer, min(seqs, default=0), max(seqs, default=0)],
                 ).fetchall()
             }
-            fresh = []
+            fresh: list[dict[str, Any]] = []
             for entry in entries:
                 seq = entry.get("seq") if isinstance(entry, dict) else None
                 if isinstance(seq, int) and seq in held and not fresh:
@@ -546,12 +546,14 @@ class ServerStore:
                 return None
             if since == newest[0]:
                 return since
-            old = db.execute(
-                "SELECT hashes FROM bundles WHERE publisher = ? AND sequence = ?",
-                [publisher, since if since is not None else -1],
-            ).fetchone()
+            old = None
+            if since is not None:
+                old = db.execute(
+                    "SELECT hashes FROM bundles WHERE publisher = ? AND sequence = ?",
+                    [publisher, since],
+                ).fetchone()
         bundle = json.loads(newest[1])
-        if old is None:
+        if since is None or old is None:
             return bundle
         return trust_bundle.delta(json.loads(old[0]), bundle, since)
 

@@ -13,6 +13,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from wallet.protocol.sync import SyncError
 from wallet.qr import challenge as challenge_qr
@@ -50,7 +51,7 @@ class Wallet:
         self._idle_timeout = idle_timeout
         self._vault: Vault | None = None
         self._backpack: Backpack | None = None
-        self._pending_header: dict | None = None  # see begin_create
+        self._pending_header: dict[str, Any] | None = None  # see begin_create
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -345,7 +346,7 @@ class Wallet:
             return None
         return self.sync(server)
 
-    def last_sync(self) -> dict | None:
+    def last_sync(self) -> dict[str, Any] | None:
         return self.backpack.vault.sync_state("last")
 
     def now(self) -> datetime:

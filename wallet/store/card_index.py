@@ -133,12 +133,14 @@ class CardIndex:
             [page, len(lines), version, blob],
         )
 
-    def clear(self) -> None:
-        """Drop every page (before a rebuild). Call inside a transaction."""
+    def rebuild(self, entries: list[Entry]) -> None:
+        """Hold exactly these entries, whatever the pages held before (a restore's index is
+        derived again from its records). Call inside a transaction."""
         root = self._root()
         self.vault.db.execute("DELETE FROM index_pages")
         self.vault.db.execute("DELETE FROM index_members")
         self._save_root({"generation": root["generation"], "pages": {}})
+        self.upsert(entries)
 
     def upsert(self, entries: list[Entry]) -> None:
         """Add or replace entries; new ones fill the last page. Call inside a transaction."""

@@ -86,7 +86,7 @@ def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
         prefix_icon=ft.Icons.SEARCH,
         on_submit=lambda e: app.go("/backpack", query=e.control.value or ""),
     )
-    tag_chips = [
+    tag_chips: list[ft.Control] = [
         ft.Chip(
             ft.Text(x),
             selected=x == tag,

@@ -123,7 +123,7 @@ class App:
         # The app's bare address (a reload of it) asks for nothing: the screen stays.
         if route != "/" and self.router.resolve(self, route) != self.route:
             self._open(route, push=False)
-        if self.route != route:  # refused or unknown: the address shows what is shown
+        if self.route is not None and self.route != route:  # refused or unknown: show it
             self.pushed.append(self.route)
             self.page.run_task(self.page.push_route, self.route)
 

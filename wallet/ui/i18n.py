@@ -129,7 +129,7 @@ def _moment(value: str | datetime) -> datetime:
 
 
 class Catalog:
-    def __init__(self, language: str = DEFAULT) -> None:
+    def __init__(self, language: str | None = DEFAULT) -> None:
         self.language = language if language in LANGUAGES else DEFAULT
         self.locale = LOCALES[self.language]
         self._formatter = _Formatter(self)

@@ -20,7 +20,7 @@ MIN_PASSPHRASE = 8
 def view(app: App) -> ft.Control:
     t = app.t
 
-    def choose_language(event: ft.ControlEvent) -> None:
+    def choose_language(event: ft.Event[ft.RadioGroup]) -> None:
         # No wallet holds settings yet: the choice rides in the app until one exists.
         app.t = Catalog(event.control.value)
         device_language.remember(app)
@@ -85,7 +85,7 @@ def create(app: App) -> ft.Control:
 
 def show_words(app: App, words: str) -> ft.Control:
     t = app.t
-    numbered = [
+    numbered: list[ft.Control] = [
         ft.Text(f"{n}. {word}", size=18, width=150) for n, word in enumerate(words.split(), start=1)
     ]
     return ft.Column(

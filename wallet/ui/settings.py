@@ -23,7 +23,7 @@ def view(app: App) -> ft.Control:
     settings = app.session.settings
     active = navigation.roles(app)
 
-    def toggle_role(event: ft.ControlEvent, role: str) -> None:
+    def toggle_role(event: ft.Event[ft.Switch], role: str) -> None:
         chosen = [
             r
             for r in navigation.ROLES
@@ -207,7 +207,7 @@ def _biometric_switch(app: App) -> list[ft.Control]:
     if not biometrics.available(app):
         return []
 
-    async def toggle(event: ft.ControlEvent) -> None:
+    async def toggle(event: ft.Event[ft.Switch]) -> None:
         if event.control.value:
             event.control.value = await biometrics.enable(app)
         else:

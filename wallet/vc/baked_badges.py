@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import NoReturn
 from xml.parsers import expat
 
 from wallet.vc.errors import MalformedInput
@@ -93,7 +94,7 @@ def extract_from_svg(data: bytes) -> str:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
             raise _RefusedSvg("SVG badges with a DOCTYPE other than plain SVG 1.1 are refused")
 
-    def refuse_entities(*_: object) -> None:
+    def refuse_entities(*_: object) -> NoReturn:
         raise _RefusedSvg("SVG badges with entities are refused")
 
     def start(name: str, attributes: dict[str, str]) -> None:

@@ -55,6 +55,17 @@ class StatusEntry:
             raise MalformedInput("credentialStatus entry has an invalid index, size or URL")
         return cls(purpose, index, size, url)
 
+    def to_json(self) -> dict[str, Any]:
+        """The credentialStatus entry (section 2.1), the index written as a string."""
+        entry = {
+            "id": f"{self.list_url}#{self.index}",
+            "type": ENTRY_TYPE,
+            "statusPurpose": self.purpose,
+            "statusListIndex": str(self.index),
+            "statusListCredential": self.list_url,
+        }
+        return entry if self.size == 1 else {**entry, "statusSize": self.size}
+
 
 def _whole_number(value: Any, name: str) -> int:
     """Section 2.1: statusListIndex is an integer written as a string (statusSize a

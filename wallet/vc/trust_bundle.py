@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
@@ -135,11 +135,16 @@ def verify_header(header: dict[str, Any], publisher: str) -> None:
     result = eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
     if not result.ok:
         raise BundleError("the bundle's signature does not verify")
-    if (
-        parse_datetime(header.get("issued")) is None
-        or parse_datetime(header.get("expires")) is None
-    ):
+    header_date(header, "issued")
+    header_date(header, "expires")
+
+
+def header_date(header: dict[str, Any], name: str) -> datetime:
+    """The header's `issued` or `expires`, which a bundle must carry as dates."""
+    moment = parse_datetime(header.get(name))
+    if moment is None:
         raise BundleError("the bundle's issued and expires must be dates")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ class Authorization:
         return False
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -234,7 +239,7 @@ class TrustCode(StrEnum):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class TrustDecision:
     """The answer about one credential's issuer, as data for a check."""
 
     ok: bool
@@ -254,7 +259,7 @@ def decide(
     now: datetime,
     bundles: list[TrustBundle],
     trusted_by_hand: Callable[[str], str | None],
-) -> Verdict:
+) -> TrustDecision:
     """Trust, decided once: the first pinned bundle that knows the issuer (or the name it
     claims), else the verifier's own list of issuers trusted by hand, else not trusted (a
     warning: the screen may offer to trust it)."""
@@ -265,8 +270,8 @@ def decide(
     issuer = vc_data_model.issuer_id(credential)
     name = trusted_by_hand(issuer) if issuer else None
     if name is not None:
-        return Verdict(True, TrustCode.TRUSTED_BY_HAND, {"name": name})
-    return Verdict(True, TrustCode.NOT_TRUSTED, {"issuer": issuer}, warning=True)
+        return TrustDecision(True, TrustCode.TRUSTED_BY_HAND, {"name": name})
+    return TrustDecision(True, TrustCode.NOT_TRUSTED, {"issuer": issuer}, warning=True)
 
 
 @dataclass
@@ -275,6 +280,8 @@ class TrustBundle:
     checked before it counts; one that fails is ignored, as if it were absent."""
 
     document: dict[str, Any]
+    issued: datetime
+    expires: datetime
     organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
     authorizations: list[Authorization] = field(default_factory=list)
     status_lists: dict[str, CachedStatusList] = field(default_factory=dict)
@@ -294,9 +301,9 @@ class TrustBundle:
     @classmethod
     def _read(cls, document: dict[str, Any]) -> TrustBundle:
         header = document["header"]
-        issued = parse_datetime(header["issued"])
-        expires = parse_datetime(header["expires"])
-        bundle = cls(document)
+        issued = header_date(header, "issued")
+        expires = header_date(header, "expires")
+        bundle = cls(document, issued, expires)
         delegates: dict[str, set[str]] = {}
         for key, entry in document["entries"].items():
             kind = key.split(":", 1)[0]
@@ -327,14 +334,6 @@ class TrustBundle:
     def publisher(self) -> str:
         return self.document["header"]["publisher"]
 
-    @property
-    def issued(self) -> datetime:
-        return parse_datetime(self.document["header"]["issued"])
-
-    @property
-    def expires(self) -> datetime:
-        return parse_datetime(self.document["header"]["expires"])
-
     def context_hashes(self) -> dict[str, str]:
         prefix = CONTEXT + ":"
         return {
@@ -351,7 +350,7 @@ class TrustBundle:
             return nested(f"trust.{TrustCode.BUNDLE_EXPIRED}", issued=issued, expired=expired)
         return nested(f"trust.{TrustCode.BUNDLE_AGE}", issued=issued)
 
-    def judge(self, credential: dict[str, Any], now: datetime) -> Verdict | None:
+    def judge(self, credential: dict[str, Any], now: datetime) -> TrustDecision | None:
         """Whether the credential's issuer is trusted by this bundle; None when the bundle
         has nothing to say about it (neither the issuer nor the name it claims)."""
         issuer = vc_data_model.issuer_id(credential)
@@ -362,7 +361,7 @@ class TrustBundle:
             name = self.organisations[issuer].get("name", issuer)
             if not _named(claimed, name):
                 return _misnamed(claimed, name, age)
-            return Verdict(True, TrustCode.TRUSTED, {"name": name, "bundle": age}, expired)
+            return TrustDecision(True, TrustCode.TRUSTED, {"name": name, "bundle": age}, expired)
         granted = [a for a in self.authorizations if a.trainer == issuer]
         if not granted:
             for organisation in self.organisations.values():
@@ -376,20 +375,20 @@ class TrustBundle:
                         "issuer": issuer,
                         "bundle": age,
                     }
-                    return Verdict(False, TrustCode.IMPOSTOR, params)
+                    return TrustDecision(False, TrustCode.IMPOSTOR, params)
             return None
         achievement = _achievement_id(credential)
         issued_at = parse_datetime(credential.get("validFrom"))
         in_scope = [a for a in granted if achievement in a.achievements]
         if not in_scope:
-            return Verdict(False, TrustCode.OUT_OF_SCOPE, {"achievement": achievement})
+            return TrustDecision(False, TrustCode.OUT_OF_SCOPE, {"achievement": achievement})
         in_dates = [a for a in in_scope if issued_at and a.valid_from <= issued_at <= a.valid_until]
         if not in_dates:
             last = max(a.valid_until for a in in_scope)
             if issued_at and issued_at > last:
                 params = {"issued": format_datetime(issued_at), "ended": format_datetime(last)}
-                return Verdict(False, TrustCode.AFTER_AUTHORISATION, params)
-            return Verdict(False, TrustCode.OUTSIDE_AUTHORISATION)
+                return TrustDecision(False, TrustCode.AFTER_AUTHORISATION, params)
+            return TrustDecision(False, TrustCode.OUTSIDE_AUTHORISATION)
         named = [a for a in in_dates if _named(claimed, self._name_of(a))]
         if not named:
             return _misnamed(claimed, self._name_of(in_dates[0]), age)
@@ -400,11 +399,13 @@ class TrustBundle:
                     "until": format_datetime(authorization.valid_until),
                     "bundle": age,
                 }
-                return Verdict(True, TrustCode.TRUSTED_TRAINER, params, expired)
+                return TrustDecision(True, TrustCode.TRUSTED_TRAINER, params, expired)
         name = self._name_of(named[0])
         if credential.get("credentialStatus") is None:
-            return Verdict(False, TrustCode.NOT_REVOCABLE, {"name": name}, check="revocable")
-        return Verdict(False, TrustCode.STATUS_OUTSIDE_BLOCK, {"name": name}, check="revocable")
+            return TrustDecision(False, TrustCode.NOT_REVOCABLE, {"name": name}, check="revocable")
+        return TrustDecision(
+            False, TrustCode.STATUS_OUTSIDE_BLOCK, {"name": name}, check="revocable"
+        )
 
     def _name_of(self, authorization: Authorization) -> str:
         return str(self.organisations[authorization.organisation].get("name"))
@@ -429,9 +430,11 @@ def _named(claimed: list[str], name: Any) -> bool:
     return all(comparable(c) == expected for c in claimed)
 
 
-def _misnamed(claimed: list[str], name: str, age: dict[str, Any]) -> Verdict:
+def _misnamed(claimed: list[str], name: str, age: dict[str, Any]) -> TrustDecision:
     other = next(c for c in claimed if not _named([c], name))
-    return Verdict(False, TrustCode.NAME_MISMATCH, {"claimed": other, "name": name, "bundle": age})
+    return TrustDecision(
+        False, TrustCode.NAME_MISMATCH, {"claimed": other, "name": name, "bundle": age}
+    )
 
 
 def _achievement_id(credential: dict[str, Any]) -> str | None:

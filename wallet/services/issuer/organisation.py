@@ -257,10 +257,10 @@ class Organisation:
         if not any(b.covers(place["list"], place["index"]) for b in blocks):
             return "outside-block"
         kind = entry.get("kind")
-        if kind == issuance_log.REVOKED:
+        if kind == issuance_log.EntryKind.REVOKED:
             self._queue_revocation(place)
             return None
-        if kind != issuance_log.ISSUED:
+        if kind != issuance_log.EntryKind.ISSUED:
             return "unknown-kind"
         payload = issuance_log.unseal(self._secrets.log_key, entry.get("sealed"))
         credential = payload.get("credential") if payload else None

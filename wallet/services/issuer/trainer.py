@@ -241,15 +241,13 @@ class Trainer:
         problems = open_badges.structure_problems(document)
         if problems:  # never sign a badge a verifier would refuse; say what to fill in
             raise MalformedInput("complete the template first: " + "; ".join(problems))
-        status_list, index = self._status_entry(authorization) if authorization else (None, None)
-        if status_list is not None:
-            document["credentialStatus"] = {
-                "id": f"{status_list}#{index}",
-                "type": bitstring_status_list.ENTRY_TYPE,
-                "statusPurpose": "revocation",
-                "statusListIndex": str(index),
-                "statusListCredential": status_list,
-            }
+        status_list: str | None = None
+        index: int | None = None
+        if authorization:
+            status_list, index = self._status_entry(authorization)
+            document["credentialStatus"] = bitstring_status_list.StatusEntry(
+                "revocation", index, 1, status_list
+            ).to_json()
         key = load_key(self.vault, ISSUER_KEY, profile["did"])
         credential = issuer.issue(document, key, ecdsa_sd_2023.NAME, created=now)
         entry = LogEntry(
@@ -264,7 +262,7 @@ class Trainer:
         with self.vault.transaction():
             self.vault.put(entry.id, ISSUANCE, asdict(entry))
             if authorization:
-                self._chain(key, authorization, issuance_log.ISSUED, entry, now)
+                self._chain(key, authorization, issuance_log.EntryKind.ISSUED, entry, now)
         return Issued(credential, frames.texts_for(credential)[0], entry)
 
     def _status_entry(self, authorization: dict[str, Any]) -> tuple[str, int]:
@@ -283,7 +281,7 @@ class Trainer:
         self,
         key: KeyPair,
         authorization: dict[str, Any],
-        kind: str,
+        kind: issuance_log.EntryKind,
         entry: LogEntry,
         now: datetime,
     ) -> None:
@@ -354,7 +352,7 @@ class Trainer:
             if authorization and entry.status_list:
                 profile = self.profile() or {}
                 key = load_key(self.vault, ISSUER_KEY, profile["did"])
-                self._chain(key, authorization, issuance_log.REVOKED, revoked, now)
+                self._chain(key, authorization, issuance_log.EntryKind.REVOKED, revoked, now)
         return revoked
 
 

@@ -6,11 +6,13 @@ durable, so an interrupted import never claims more than it kept.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +39,16 @@ IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
 
 
+class ImportStatus(StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"  # held already: the same document, byte for byte in JSON
+    REFUSED = "refused"  # unreadable or not a credential; `reason` says why
+
+
 @dataclass(frozen=True)
 class ImportResult:
     source: str
-    status: str  # "imported" | "duplicate" | "refused"
+    status: ImportStatus
     id: str | None = None
     reason: str = ""  # a refusal's detail, for logs and the CLI
     verified: bool | None = None
@@ -98,7 +106,8 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
     credential = payload["credential"]
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
     issuer = credential.get("issuer")
     issuer_name = (
         _first_text(issuer.get("name"), issuer.get("id"))
@@ -200,7 +209,7 @@ class Backpack:
             document, extra = held, {}
         subject_id = _holder_did(held)
         ours = isinstance(subject_id, str) and self.vault.has(subject_id)
-        payload = {
+        payload: dict[str, Any] = {
             "credential": document,
             **extra,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
@@ -221,16 +230,22 @@ class Backpack:
                 record_id, payload = self._record_for(read_credential(name, load()))
             except UnusableInput as error:
                 refused = ImportResult(
-                    name, "refused", reason=str(error), kind=error.kind, params=error.params
+                    name,
+                    ImportStatus.REFUSED,
+                    reason=str(error),
+                    kind=error.kind,
+                    params=error.params,
                 )
                 batch.append(refused)
                 continue
             except OSError as error:
                 reason = f"cannot read: {error.strerror}"
-                batch.append(ImportResult(name, "refused", reason=reason, kind="unreadable"))
+                batch.append(
+                    ImportResult(name, ImportStatus.REFUSED, reason=reason, kind="unreadable")
+                )
                 continue
             if record_id in seen or self.vault.has(record_id):
-                batch.append(ImportResult(name, "duplicate", record_id))
+                batch.append(ImportResult(name, ImportStatus.DUPLICATE, record_id))
                 continue
             seen.add(record_id)
             batch.append(_Pending(name, record_id, payload))
@@ -248,12 +263,14 @@ class Backpack:
                     version = self.vault.put(item.record_id, CREDENTIAL, item.payload)
                     entries.append(card_for(item.record_id, version, item.payload))
                 self.index.upsert(entries)
-        for item in batch:
-            if isinstance(item, _Pending):
-                verified = item.payload["report"]["verified"]
-                yield ImportResult(item.source, "imported", item.record_id, verified=verified)
+        for done in batch:
+            if isinstance(done, _Pending):
+                verified = done.payload["report"]["verified"]
+                yield ImportResult(
+                    done.source, ImportStatus.IMPORTED, done.record_id, verified=verified
+                )
             else:
-                yield item
+                yield done
 
     # --- browse -----------------------------------------------------------------------------
 
@@ -277,7 +294,8 @@ class Backpack:
         matches.sort(key=key, reverse=sort != "name")
         return Page(matches[page * page_size : (page + 1) * page_size], len(matches))
 
-    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    # `list` names the method above from here to the end of the class: builtins.list is the type
+    def search(self, text: str, *, limit: int = 50) -> builtins.list[dict[str, Any]]:
         self._active()
         found = []
         for _, _, card in self.index.search(text.split()):
@@ -335,7 +353,7 @@ class Backpack:
         version = self.vault.put(record_id, CREDENTIAL, payload)
         return card_for(record_id, version, payload)
 
-    def set_tags(self, record_id: str, tags: list[str]) -> None:
+    def set_tags(self, record_id: str, tags: builtins.list[str]) -> None:
         self._active()
         clean = sorted({t.strip() for t in tags if t.strip()})
 
@@ -427,8 +445,8 @@ class Backpack:
 
     def present(
         self,
-        record_ids: list[str],
-        reveal: list[str],
+        record_ids: builtins.list[str],
+        reveal: builtins.list[str],
         *,
         challenge: str | None = None,
         domain: str | None = None,
@@ -455,7 +473,7 @@ class Backpack:
         return Presentation(presentation, whole)
 
     def present_sd_jwt(
-        self, record_id: str, reveal: list[str], *, nonce: str, audience: str
+        self, record_id: str, reveal: builtins.list[str], *, nonce: str, audience: str
     ) -> str:
         """The SD-JWT VC with only the disclosures `reveal` needs, and a key-binding JWT for
         this verifier's nonce and audience signed by the holder key the credential names."""
@@ -508,12 +526,11 @@ class Backpack:
         """Derive the card index again from the records (after a restore)."""
         self._active()
         with self.vault.transaction():
-            self.index.clear()
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
                 entries.append(card_for(record_id, record.version, record.payload))
-            self.index.upsert(entries)
+            self.index.rebuild(entries)
 
 
 def _holder_did(held: dict[str, Any] | Enveloped) -> str | None:

@@ -32,6 +32,11 @@ def file_loader(path: Path) -> Source:
     return load
 
 
+def in_memory(data: bytes) -> Source:
+    """A source for bytes already read (pasted, scanned, generated)."""
+    return lambda: data
+
+
 def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
     vpqr = [t for t in texts if t.startswith(cbor_ld.VPQR_PREFIXES)]
     if vpqr:  # shared from the DCC Learner Credential Wallet

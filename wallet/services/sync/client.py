@@ -357,12 +357,8 @@ def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]
                 raise _unreadable("a log page that is not a list of entries")
             if not page:
                 return entries
-            seqs = [e.get("seq") if isinstance(e, dict) else None for e in page]
-            if (
-                not all(type(n) is int for n in seqs)
-                or seqs != sorted(set(seqs))
-                or seqs[0] <= after
-            ):
+            seqs = [e["seq"] for e in page if isinstance(e, dict) and type(e.get("seq")) is int]
+            if len(seqs) != len(page) or seqs != sorted(set(seqs)) or seqs[0] <= after:
                 raise _unreadable("log entries out of order")  # and a page that never ends
             entries += page
             after = seqs[-1]
@@ -582,10 +578,15 @@ class SyncClient:
             return "unsealed"
         if local is not None and protocol.rank(local) > protocol.rank(remote):
             return "older-than-held"
-        queued = local is not None and self.vault.queued(remote.id)
+        unpushed = local if local is not None and self.vault.queued(remote.id) else None
         self.vault.put_stored(remote)
-        if queued and not remote.deleted and not local.deleted and remote.kind == CREDENTIAL:
-            self._merge(remote, local)  # both sides changed it: keep each side's newer fields
+        if (
+            unpushed is not None
+            and not remote.deleted
+            and not unpushed.deleted
+            and remote.kind == CREDENTIAL
+        ):
+            self._merge(remote, unpushed)  # both sides changed it: keep each side's newer fields
         if remote.kind == CREDENTIAL:
             credentials.append(remote.id)
         return None

@@ -175,7 +175,7 @@ class PresentationVerifier:
         return Check(f"{prefix}.holder", Code.SOMEONE_ELSE, Severity.FAILURE)
 
 
-def _trust_check(prefix: str, trust: trust_bundle.Verdict) -> Check:
+def _trust_check(prefix: str, trust: trust_bundle.TrustDecision) -> Check:
     severity = Severity.WARNING if trust.warning else Severity.OK
     return Check(
         f"{prefix}.{trust.check}",

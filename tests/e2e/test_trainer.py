@@ -47,6 +47,6 @@ def test_trainer_issues_to_a_learner_did(wallet: Wallet) -> None:
     wallet.click("Back")
     wallet.click("Issuance log")
     wallet.see("Solar installer")
-    wallet.click("Revoke Solar installer")
+    wallet.click("Revoke Solar installer", exact=False)
     wallet.see("revoked", timeout=10_000)
     wallet.screenshot("issuance-log")

@@ -10,7 +10,7 @@ from wallet.services.learner import sources
 from wallet.services.learner.backpack import ImportResult
 from wallet.services.scanning import FrameScan, as_source
 from wallet.ui.context import App
-from wallet.ui.widgets import button, field, header
+from wallet.ui.widgets import button, colours, field, header
 
 EXTENSIONS = ["json", "jsonld", "png", "svg", "jpg", "jpeg", "txt"]
 
@@ -23,7 +23,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
         [
             ft.Text(
                 t(f"add.result.{item.status}", name=item.source, reason=item.reason),
-                color=ft.Colors.ERROR if item.status == "refused" else None,
+                color=colours(app).error if item.status == "refused" else None,
             )
             for item in found or []
         ]

@@ -11,8 +11,10 @@ from wallet.ui.widgets import (
     button,
     checks,
     claim_label,
+    dialog_button,
     format_value,
     header,
+    value_text,
     verification_chip,
 )
 
@@ -51,8 +53,8 @@ def view(app: App, record_id: str) -> ft.Control:
                 title=ft.Text(t("detail.delete_title")),
                 content=ft.Text(t("detail.delete_help")),
                 actions=[
-                    ft.TextButton(t("common.cancel"), on_click=lambda _: app.page.pop_dialog()),
-                    ft.TextButton(t("detail.delete"), on_click=confirmed),
+                    dialog_button(app, t("common.cancel"), lambda _: app.page.pop_dialog()),
+                    dialog_button(app, t("detail.delete"), confirmed, destructive=True),
                 ],
             )
         )
@@ -61,18 +63,9 @@ def view(app: App, record_id: str) -> ft.Control:
         [
             header(app, held.card["name"], lambda: app.back("/backpack")),
             verification_chip(app, held.card),
-            *[
-                ft.Column(
-                    [
-                        ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                        ft.Text(value, selectable=True),
-                    ],
-                    spacing=2,
-                )
-                for label, value in lines
-            ],
+            *[value_text(label, value) for label, value in lines],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, held.report["checks"]),
+            checks(app, held.report["checks"]),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),

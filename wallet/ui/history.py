@@ -7,14 +7,14 @@ from typing import Any
 import flet as ft
 
 from wallet.ui.context import App
-from wallet.ui.widgets import VERDICT_STYLE, format_value, header
+from wallet.ui.widgets import VERDICT_STYLE, colours, format_value, header
 
 
 def _row(app: App, entry: dict[str, Any]) -> ft.Control:
-    icon, colour, verdict = VERDICT_STYLE[entry["verdict"]]
+    icon, _, colour, verdict = VERDICT_STYLE[entry["verdict"]]
     claims = entry["claims"]
     return ft.ListTile(
-        leading=ft.Icon(icon, color=colour),
+        leading=ft.Icon(icon, color=getattr(colours(app), colour)),
         title=ft.Text(format_value(claims[0]["value"]) if claims else app.t("history.no_claims")),
         subtitle=ft.Text(f"{app.t(verdict)} · {entry['at'][:16].replace('T', ' ')}"),
         on_click=lambda _: app.go("/verify/result", verdict=entry, back="/history"),

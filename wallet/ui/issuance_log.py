@@ -34,7 +34,14 @@ def view(app: App) -> ft.Control:
                             if entry.revoked
                             else [
                                 button(
-                                    t("log.revoke", name=entry.achievement), revoke, primary=False
+                                    t(
+                                        "log.revoke",
+                                        name=entry.achievement,
+                                        recipient=entry.recipient[:32],
+                                        when=entry.issued[:16].replace("T", " "),
+                                    ),
+                                    revoke,
+                                    primary=False,
                                 )
                             ]
                         ),

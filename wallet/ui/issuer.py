@@ -78,7 +78,7 @@ def view(app: App) -> ft.Control:
         [
             header(app, t("issuer.title")),
             ft.Text(t("issuer.signed_as", name=profile["name"])),
-            ft.Text(profile["did"], size=11, selectable=True),
+            ft.Text(profile["did"], size=11),
             ft.Text(_authorization_summary(app)),
             ft.Row(
                 [

@@ -9,7 +9,15 @@ from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
 from wallet.services.session import SharedQr
 from wallet.ui.context import App
-from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
+from wallet.ui.widgets import (
+    button,
+    checkbox,
+    claim_label,
+    format_value,
+    header,
+    qr_codes,
+    target,
+)
 
 
 def view(
@@ -25,16 +33,15 @@ def view(
     rows: list[ft.Control] = []
     for claim in presenter.claims(credential):
         label = f"{claim_label(t, claim.pointer)}: {format_value(claim.value)}"
-        box = ft.Checkbox(
-            label=label,
+        box = checkbox(
+            label,
             value=claim.mandatory or claim.pointer in (ticked or []),
             disabled=claim.mandatory,
-            semantics_label=label,
         )
         boxes[claim.pointer] = box
         rows.append(
             ft.Row(
-                [ft.Container(box, expand=True)]
+                [ft.Container(target(box), expand=True)]
                 + [ft.Icon(ft.Icons.LOCK, tooltip=t("share.always_shown"))] * claim.mandatory
             )
         )

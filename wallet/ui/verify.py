@@ -16,9 +16,11 @@ from wallet.ui.widgets import (
     button,
     checks,
     claim_label,
+    colours,
     format_value,
     header,
     qr_codes,
+    value_text,
 )
 
 
@@ -106,15 +108,16 @@ def _reading(
 
 
 def banner(app: App, verdict: str) -> ft.Control:
-    icon, colour, key = VERDICT_STYLE[verdict]
+    icon, background, _, key = VERDICT_STYLE[verdict]
+    p = colours(app)
     return ft.Container(
         ft.Row(
             [
-                ft.Icon(icon, color=ft.Colors.WHITE, size=48),
-                ft.Text(app.t(key), size=28, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                ft.Icon(icon, color=p.on_verdict, size=48),
+                ft.Text(app.t(key), size=28, color=p.on_verdict, weight=ft.FontWeight.BOLD),
             ],
         ),
-        bgcolor=colour,
+        bgcolor=getattr(p, background),
         padding=16,
         border_radius=12,
     )
@@ -123,13 +126,7 @@ def banner(app: App, verdict: str) -> ft.Control:
 def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Control:
     t = app.t
     claims = [
-        ft.Column(
-            [
-                ft.Text(claim_label(t, c["pointer"]), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(format_value(c["value"]), size=16),
-            ],
-            spacing=2,
-        )
+        value_text(claim_label(t, c["pointer"]), format_value(c["value"]), size=16)
         for c in verdict["claims"]
     ]
     return ft.Column(
@@ -139,7 +136,7 @@ def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Contr
             ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
             *claims,
             ft.Text(t("verify.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, verdict["checks"]),
+            checks(app, verdict["checks"]),
             *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.get("untrusted", [])],
             ft.Text(t("verify.trust_note"), italic=True),
         ],
@@ -175,7 +172,7 @@ def _trust_offer(
                         if issuer["name"]
                         else t("verify.untrusted")
                     ),
-                    ft.Text(issuer["did"], size=11, selectable=True),
+                    ft.Text(issuer["did"], size=11),
                     button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
                 ],
                 spacing=8,

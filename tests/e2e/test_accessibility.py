@@ -44,6 +44,7 @@ INTERACTIVE = {
     "tab",
     "textbox",
 }
+IMAGES = {"image", "img"}  # a QR code or picture says what it is
 SCROLL_STEPS = 12  # 400 px each: more than any screen here is tall
 ENGLISH = json.loads((ROOT / "assets" / "locales" / "en.json").read_text(encoding="utf-8"))
 
@@ -64,6 +65,7 @@ class Screen:
     title: str
     nodes: dict[int, Node] = field(default_factory=dict)  # by DOM node: seen once each
     texts: set[str] = field(default_factory=set)
+    unnamed_images: int = 0
 
     def problems(self) -> list[str]:
         found = []
@@ -74,9 +76,14 @@ class Screen:
                 found.append(f"{node.role} without a name")
             if node.width < MIN_TARGET or node.height < MIN_TARGET:
                 found.append(f"{node.role} {node.name!r} is {node.width:.0f}x{node.height:.0f} px")
+            half = node.name[: len(node.name) // 2].strip()
+            if half and node.name == f"{half} {half}":
+                found.append(f"{node.role} reads its label twice: {node.name!r}")
             if node.role == "textbox" and node.disabled:
                 found.append(f"a value shown as a disabled text field: {node.name!r}")
         found += [f"{count} controls named {name!r}" for name, count in names.items() if count > 1]
+        if self.unnamed_images:
+            found.append(f"an image without a label (seen {self.unnamed_images} times)")
         return [f"{self.title}: {problem}" for problem in found]
 
 
@@ -104,7 +111,7 @@ class Auditor:
         self.screens: list[Screen] = []
 
     def audit(self, title: str) -> None:
-        self.page.wait_for_timeout(600)  # the screen's semantics follow its first frame
+        self.page.wait_for_timeout(400)  # the screen's semantics follow its first frame
         screen = Screen(f"{self.language} {title}")
         self.page.mouse.move(SMALL_SCREEN["width"] / 2, SMALL_SCREEN["height"] / 2)
         seen: set[int] = set()
@@ -114,9 +121,9 @@ class Auditor:
                 break  # the end of the screen
             seen |= shown
             self.page.mouse.wheel(0, 400)
-            self.page.wait_for_timeout(300)
+            self.page.wait_for_timeout(200)
         self.page.mouse.wheel(0, -400 * SCROLL_STEPS)  # back to the top for the next step
-        self.page.wait_for_timeout(300)
+        self.page.wait_for_timeout(200)
         self.screens.append(screen)
 
     def _read(self, screen: Screen) -> set[int]:
@@ -124,14 +131,16 @@ class Auditor:
         for ax in self.cdp.send("Accessibility.getFullAXTree")["nodes"]:
             if ax.get("ignored") or "backendDOMNodeId" not in ax:
                 continue
+            dom = ax["backendDOMNodeId"]
+            shown.add(dom)  # every node, so a screen's last lines of text are read too
             role = ax.get("role", {}).get("value", "")
             name = str(ax.get("name", {}).get("value", ""))
             if name:
                 screen.texts.add(name)
+            if role in IMAGES and not name.strip():
+                screen.unnamed_images += 1
             if role not in INTERACTIVE:
                 continue
-            dom = ax["backendDOMNodeId"]
-            shown.add(dom)
             props = {p["name"]: p["value"].get("value") for p in ax.get("properties", [])}
             node = screen.nodes.setdefault(dom, Node(role, name, bool(props.get("disabled"))))
             try:
@@ -213,6 +222,14 @@ def _walk(wallet: Wallet, t: Catalog, audit: Auditor, pictures: list[Path]) -> N
     wallet.see(t("detail.delete_help"))
     audit.audit("delete confirmation")
     wallet.click(t("common.cancel"))
+    wallet.type(t("detail.tags"), "solar, work")
+    wallet.click(t("detail.save_tags"))
+    wallet.see(t("detail.tags_saved"))
+    wallet.tab(t("nav.backpack"))
+    wallet.see(t("backpack.count", n=3, total=3))
+    audit.audit("backpack, with tags")
+    page.get_by_role("button", name=re.compile("·")).first.click()
+    wallet.see(t("detail.checks"))
     wallet.click(t("detail.share"))
     wallet.see(t("share.show_qr"))
     audit.audit("share")
@@ -231,6 +248,8 @@ def _walk(wallet: Wallet, t: Catalog, audit: Auditor, pictures: list[Path]) -> N
     wallet.see(t("scan.open_picture"))
     audit.audit("scanner")
     wallet.click(t("common.back"))
+    wallet.see(t("add.import_pasted"))
+    page.wait_for_timeout(500)  # the scanner's camera calls settle before the next tab
 
     wallet.tab(t("nav.verify"))
     wallet.see(t("verify.title"))

@@ -11,6 +11,7 @@ cut by the scroll edge shows smaller)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -45,7 +46,11 @@ INTERACTIVE = {
     "textbox",
 }
 IMAGES = {"image", "img"}  # a QR code or picture says what it is
-SCROLL_STEPS = 12  # 400 px each: more than any screen here is tall
+SCROLL_STEPS = 12
+SETTLE_TRIES = 20
+PLACES = """() => Array.from(document.querySelectorAll("flt-semantics"),
+    e => Math.round(e.getBoundingClientRect().top)).join()"""
+ROW_SLACK = 12  # px: controls side by side in a row, centred, start a little apart  # 400 px each: more than any screen here is tall
 ENGLISH = json.loads((ROOT / "assets" / "locales" / "en.json").read_text(encoding="utf-8"))
 
 
@@ -66,6 +71,7 @@ class Screen:
     nodes: dict[int, Node] = field(default_factory=dict)  # by DOM node: seen once each
     texts: set[str] = field(default_factory=set)
     unnamed_images: int = 0
+    out_of_order: set[str] = field(default_factory=set)
 
     def problems(self) -> list[str]:
         found = []
@@ -82,6 +88,7 @@ class Screen:
             if node.role == "textbox" and node.disabled:
                 found.append(f"a value shown as a disabled text field: {node.name!r}")
         found += [f"{count} controls named {name!r}" for name, count in names.items() if count > 1]
+        found += sorted(self.out_of_order)
         if self.unnamed_images:
             found.append(f"an image without a label (seen {self.unnamed_images} times)")
         return [f"{self.title}: {problem}" for problem in found]
@@ -115,19 +122,22 @@ class Auditor:
         screen = Screen(f"{self.language} {title}")
         self.page.mouse.move(SMALL_SCREEN["width"] / 2, SMALL_SCREEN["height"] / 2)
         seen: set[int] = set()
-        for _ in range(SCROLL_STEPS):
-            shown = self._read(screen)
+        for step in range(SCROLL_STEPS):
+            shown = self._read(screen, check_order=step == 0)
             if shown <= seen:
                 break  # the end of the screen
             seen |= shown
             self.page.mouse.wheel(0, 400)
-            self.page.wait_for_timeout(200)
+            self._settle()
         self.page.mouse.wheel(0, -400 * SCROLL_STEPS)  # back to the top for the next step
         self.page.wait_for_timeout(200)
         self.screens.append(screen)
 
-    def _read(self, screen: Screen) -> set[int]:
+    def _read(self, screen: Screen, *, check_order: bool) -> set[int]:
+        """One look at the tree: each node's name, and each control's size and place."""
         shown = set()
+        placed: list[tuple[int, float, float, str, str]] = []  # (place, top, bottom, ...)
+        order = self._document_order()
         for ax in self.cdp.send("Accessibility.getFullAXTree")["nodes"]:
             if ax.get("ignored") or "backendDOMNodeId" not in ax:
                 continue
@@ -149,7 +159,45 @@ class Auditor:
                 continue
             node.width = max(node.width, box["width"])
             node.height = max(node.height, box["height"])
+            top = box["content"][1]
+            placed.append((order.get(dom, -1), top, top + box["height"], role, name))
+        # The document's order is the order a screen reader and the Tab key visit the
+        # controls in: it must not climb back up the screen. Only controls in full view
+        # count: a scrolled list's semantics hold some just past its edge, under the tabs;
+        # and only before scrolling: after it, Flutter's web semantics leave a text
+        # field's suffix button where it was (seen in Settings, one scroll down).
+        edge = min(
+            [top for _, top, _, role, _ in placed if role == "tab"] or [SMALL_SCREEN["height"]]
+        )
+        placed = sorted(p for p in placed if p[3] == "tab" or (p[1] >= 0 and p[2] <= edge))
+        if not check_order:
+            return shown
+        for (_, top_a, _, _, name_a), (_, top_b, _, _, name_b) in itertools.pairwise(placed):
+            if top_b < top_a - ROW_SLACK:
+                screen.out_of_order.add(f"focus goes up from {name_a!r} to {name_b!r}")
         return shown
+
+    def _settle(self) -> None:
+        """Wait until the semantics nodes stop moving: a scroll measured mid-way puts the
+        controls read last in the wrong place."""
+        before = None
+        for _ in range(SETTLE_TRIES):
+            self.page.wait_for_timeout(150)
+            now = self.page.evaluate(PLACES)
+            if now == before:
+                return
+            before = now
+
+    def _document_order(self) -> dict[int, int]:
+        """Each DOM node's place in a walk of the document, by backend id."""
+        root = self.cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+        order: dict[int, int] = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            order[node["backendNodeId"]] = len(order)
+            stack.extend(reversed(node.get("children", []) + node.get("shadowRoots", [])))
+        return order
 
     def problems(self) -> list[str]:
         found = [problem for screen in self.screens for problem in screen.problems()]
@@ -236,6 +284,8 @@ def _walk(wallet: Wallet, t: Catalog, audit: Auditor, pictures: list[Path]) -> N
     wallet.click(t("share.show_qr"))
     wallet.see(t("share.qr_title"))
     audit.audit("share, QR")
+    labels = {t("qr.label"), *(t("qr.label_sequence", total=n) for n in range(2, 30))}
+    assert labels & audit.screens[-1].texts, "the QR code has no label"
     wallet.tab(t("nav.backpack"))
     wallet.click(t("backpack.receive"))
     wallet.see(t("receive.title"))

@@ -16,9 +16,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pytest
-from playwright.sync_api import Error
+from playwright.sync_api import Error, Page
 
 from tests.conftest import ROOT, sample_badge
 from tests.e2e.conftest import PASSPHRASE, Wallet, running_wallet
@@ -112,7 +113,7 @@ def _english_sentences(language: str) -> list[tuple[str, str]]:
 class Auditor:
     def __init__(self, wallet: Wallet, language: str) -> None:
         self.wallet = wallet
-        self.page = wallet.page
+        self.page = cast(Page, wallet.page)  # conftest keeps it untyped
         self.language = language
         self.cdp = self.page.context.new_cdp_session(self.page)
         self.screens: list[Screen] = []
@@ -229,7 +230,7 @@ def _presentation_pictures(tmp_path: Path) -> list[Path]:
 
 
 def _walk(wallet: Wallet, t: Catalog, audit: Auditor, pictures: list[Path]) -> None:
-    page = wallet.page
+    page = cast(Page, wallet.page)
     wallet.see(t("onboarding.create"))
     audit.audit("onboarding")
     for key in ("onboarding.restore", "onboarding.join"):
@@ -367,10 +368,11 @@ def test_every_screen_is_named_sized_and_translated(
     pictures = _presentation_pictures(tmp_path)
     t = Catalog(language)
     with running_wallet(browser, tmp_path) as wallet:
-        wallet.page.set_viewport_size(SMALL_SCREEN)
+        page = cast(Page, wallet.page)
+        page.set_viewport_size({"width": SMALL_SCREEN["width"], "height": SMALL_SCREEN["height"]})
         if language != "en":
             wallet.see(Catalog("en")("onboarding.create"))
-            wallet.page.get_by_role("radio", name=LANGUAGES[language]).click()
+            page.get_by_role("radio", name=LANGUAGES[language]).click()
         audit = Auditor(wallet, language)
         _walk(wallet, t, audit, pictures)
         problems = audit.problems()

@@ -10,7 +10,7 @@ from wallet.services.learner import sources
 from wallet.services.learner.backpack import ImportResult, ImportStatus
 from wallet.services.scanning import FrameScan, as_source
 from wallet.ui.context import App
-from wallet.ui.widgets import button, field, header
+from wallet.ui.widgets import button, colours, field, header
 
 EXTENSIONS = ["json", "jsonld", "png", "svg", "jpg", "jpeg", "txt"]
 
@@ -27,7 +27,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
                     name=item.source,
                     reason=t(f"error.{item.kind}", **item.params) if item.kind else "",
                 ),
-                color=ft.Colors.ERROR if item.status is ImportStatus.REFUSED else None,
+                color=colours(app).error if item.status is ImportStatus.REFUSED else None,
             )
             for item in found or []
         ]

@@ -13,7 +13,7 @@ import flet as ft
 
 from wallet.protocol.sync import SyncError
 from wallet.services.wallet import Wallet
-from wallet.ui import device_language
+from wallet.ui import device_language, theme
 from wallet.ui.context import App
 from wallet.ui.i18n import Catalog
 from wallet.ui.routes import Router
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
     async def main(page: ft.Page) -> None:
         page.title = "Learner Wallet"
-        page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
-        page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
+        theme.apply(page)
         app = App(page, Wallet(directory), Router())
+        page.on_platform_brightness_change = lambda _: app.refresh()  # the screens' colours
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
         page.on_resize = lambda _: app.resized()
         app.start(page.route)  # a deep link, or the lock screen, or the first run

@@ -9,13 +9,14 @@ import flet as ft
 
 from wallet.services.learner import demo
 from wallet.ui.context import App
-from wallet.ui.widgets import button, date_text, header, verification_chip
+from wallet.ui.widgets import button, date_text, filter_chip, header, tag_chip, verification_chip
 
 
 def _badge_image(card: dict[str, Any]) -> ft.Control:
+    """Decoration beside the badge's name, which the card already reads out."""
     image = card.get("image") or ""
     if image.startswith("data:image/"):  # remote images would need the network
-        return ft.Image(src=image, width=48, height=48)
+        return ft.Image(src=image, width=48, height=48, exclude_from_semantics=True)
     return ft.Icon(ft.Icons.WORKSPACE_PREMIUM, size=40)
 
 
@@ -31,8 +32,7 @@ def _card(app: App, card: dict[str, Any]) -> ft.Control:
                     on_click=lambda _: app.go("/credential/{record_id}", record_id=card["id"]),
                 ),
                 ft.Row(
-                    [verification_chip(app, card)]
-                    + [ft.Chip(ft.Text(tag)) for tag in card["tags"]],
+                    [verification_chip(app, card)] + [tag_chip(app, x) for x in card["tags"]],
                     wrap=True,
                 ),
             ],
@@ -86,9 +86,9 @@ def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
         prefix_icon=ft.Icons.SEARCH,
         on_submit=lambda e: app.go("/backpack", query=e.control.value or ""),
     )
-    tag_chips: list[ft.Control] = [
-        ft.Chip(
-            ft.Text(x),
+    tag_chips = [
+        filter_chip(
+            x,
             selected=x == tag,
             on_select=lambda _, x=x: app.go("/backpack", tag=None if x == tag else x),
         )

@@ -4,8 +4,10 @@ by route, and running slow work off the UI thread with a busy indicator."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -15,13 +17,16 @@ import flet as ft
 
 from wallet.services.wallet import Wallet
 from wallet.store.errors import RecordNotFound, VaultLocked
-from wallet.ui import errors
+from wallet.ui import errors, theme
 from wallet.ui.i18n import Catalog
 
 T = TypeVar("T")
 CAMERA_CALL_WAITS = 250  # 20 ms apart: a permission prompt may hold a call for a while
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
 WIDE = 840  # dp: Material's "expanded" window width, where a rail and two panes fit
+# A toast told this recently before a navigation was told for the screen it leads to
+# ("Deleted", then the backpack); an older one belonged to the screen left behind.
+TOAST_CARRIES_SECONDS = 1.0
 PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
@@ -54,6 +59,7 @@ class App:
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
         self.camera_calls = 0  # the scanner's camera method calls still awaiting a reply
         self.laid_out_wide = False  # whether the shown screen was laid out for a wide window
+        self.toast: tuple[ft.SnackBar, float] | None = None  # the last one, and when
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
         # Camera pictures are decoded beside the worker, never on the UI thread; decoding
@@ -101,6 +107,7 @@ class App:
         route = self.router.resolve(self, route)
         self.generation += 1
         self.after_background_sync = None
+        self._drop_stale_toast()
         if push and route != self.route:
             self.pushed.append(route)  # the address bar and browser history follow
             self.page.run_task(self.page.push_route, route)
@@ -221,13 +228,27 @@ class App:
         )
 
     def tell(self, message: str, *, error: bool = False) -> None:
-        self.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(message),
-                bgcolor=ft.Colors.ERROR_CONTAINER if error else None,
-                duration=6000 if error else 3000,
-            )
+        colours = theme.palette(self.page)
+        fg, bg = (
+            (colours.on_error_container, colours.error_container)
+            if error
+            else (colours.on_inverse_surface, colours.inverse_surface)
         )
+        toast = ft.SnackBar(
+            ft.Text(message, color=fg), bgcolor=bg, duration=6000 if error else 3000
+        )
+        self.toast = (toast, time.monotonic())
+        self.page.show_dialog(toast)
+
+    def _drop_stale_toast(self) -> None:
+        """An error from one screen must not sit on the next one."""
+        if self.toast is None or time.monotonic() - self.toast[1] <= TOAST_CARRIES_SECONDS:
+            return
+        toast, self.toast = self.toast[0], None
+        if toast.open:
+            toast.open = False
+            with contextlib.suppress(RuntimeError):  # already gone from the page
+                toast.update()
 
     async def pick_files(
         self, extensions: list[str], *, many: bool = False

@@ -16,6 +16,7 @@ from wallet.ui.widgets import (
     destructive_button,
     format_value,
     header,
+    value_text,
     verification_chip,
 )
 from wallet.vc import open_badges
@@ -69,26 +70,17 @@ def view(app: App, record_id: str) -> ft.Control:
         [
             header(app, held.card["name"], lambda: app.back("/backpack")),
             ft.Row([verification_chip(app, held.card), share], wrap=True),
-            *[
-                ft.Column(
-                    [
-                        ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                        ft.Text(value, selectable=True),
-                    ],
-                    spacing=2,
-                )
-                for label, value in lines
-            ],
+            *[value_text(label, value) for label, value in lines],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            *check_reasons(t, kept),
-            all_checks(t, kept),
+            *check_reasons(app, kept),
+            all_checks(app, kept),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),
                     button(t("detail.save_tags"), save_tags, primary=False),
                 ]
             ),
-            destructive_button(t("detail.delete"), delete, icon=ft.Icons.DELETE),
+            destructive_button(app, t("detail.delete"), delete, icon=ft.Icons.DELETE),
         ],
         spacing=12,
         scroll=ft.ScrollMode.AUTO,

@@ -7,7 +7,7 @@ import flet as ft
 
 from wallet.services.verifier.history import PastVerification
 from wallet.ui.context import App
-from wallet.ui.widgets import VERDICT_STYLE, format_value, header
+from wallet.ui.widgets import VERDICT_STYLE, colours, format_value, header
 from wallet.vc.verification import Outcome
 
 NAME = "/credentialSubject/name"
@@ -16,7 +16,7 @@ ACHIEVEMENT = "/credentialSubject/achievement/name"
 
 def _row(app: App, entry: PastVerification) -> ft.Control:
     verdict = entry.verdict
-    icon, colour, label = VERDICT_STYLE[verdict.verdict]
+    icon, _, colour, label = VERDICT_STYLE[verdict.verdict]
     claims = {c.pointer: format_value(c.value) for c in verdict.claims}
     title = claims.get(ACHIEVEMENT) or next(iter(claims.values()), app.t("history.no_claims"))
     lines: list[ft.Control] = []
@@ -26,7 +26,7 @@ def _row(app: App, entry: PastVerification) -> ft.Control:
         lines.append(ft.Text(name))
     lines.append(ft.Text(f"{app.t(label)} · {app.t.datetime(entry.at)}"))
     return ft.ListTile(
-        leading=ft.Icon(icon, color=colour),
+        leading=ft.Icon(icon, color=getattr(colours(app), colour)),
         title=ft.Text(title),
         subtitle=ft.Column(lines, spacing=0),
         on_click=lambda _: app.go("/verify/result", verdict=verdict, back="/history"),

@@ -46,7 +46,12 @@ def _row(app: App, entry: LogEntry) -> ft.Control:
         if entry.revoked
         else [
             button(
-                t("log.revoke", name=entry.achievement),
+                t(
+                    "log.revoke",
+                    name=entry.achievement,
+                    recipient=entry.recipient[:32],
+                    when=issued,
+                ),
                 lambda _: _revoke(app, entry),
                 primary=False,
             )

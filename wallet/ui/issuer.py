@@ -113,7 +113,7 @@ def view(app: App) -> ft.Control:
                 ],
                 wrap=True,
             ),
-            ft.Text(profile["did"], size=11, selectable=True),
+            ft.Text(profile["did"], size=11),
         ],
         spacing=12,
         scroll=ft.ScrollMode.AUTO,

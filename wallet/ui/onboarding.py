@@ -12,9 +12,15 @@ import flet as ft
 from wallet.ui import device_language, navigation
 from wallet.ui.context import App
 from wallet.ui.i18n import LANGUAGES, Catalog
-from wallet.ui.widgets import button, field, header
-
-MIN_PASSPHRASE = 8
+from wallet.ui.widgets import (
+    NewPassphrase,
+    RecoveryForm,
+    button,
+    colours,
+    field,
+    header,
+    radios,
+)
 
 
 def view(app: App) -> ft.Control:
@@ -26,11 +32,7 @@ def view(app: App) -> ft.Control:
         device_language.remember(app)
         app.refresh()
 
-    language = ft.RadioGroup(
-        ft.Row([ft.Radio(value=code, label=name) for code, name in LANGUAGES.items()], wrap=True),
-        value=t.language,
-        on_change=choose_language,
-    )
+    language = radios(list(LANGUAGES.items()), t.language, choose_language, row=True)
     return ft.Column(
         [
             ft.Icon(ft.Icons.SCHOOL, size=64),
@@ -47,26 +49,15 @@ def view(app: App) -> ft.Control:
     )
 
 
-def passphrase_problem(app: App, first: str, second: str) -> str | None:
-    if len(first) < MIN_PASSPHRASE:
-        return app.t("onboarding.passphrase_short", n=MIN_PASSPHRASE)
-    if first != second:
-        return app.t("onboarding.passphrase_mismatch")
-    return None
-
-
 def create(app: App) -> ft.Control:
     t = app.t
-    first = field(t("field.passphrase"), password=True)
-    second = field(t("field.passphrase_again"), password=True)
+    form = NewPassphrase(app, "field.passphrase")
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = passphrase_problem(app, first.value or "", second.value or "")
-        second.error = problem
-        if problem:
+        if form.problem():
             app.page.update()
             return
-        words = await app.work(t("busy.creating"), app.session.begin_create, first.value)
+        words = await app.work(t("busy.creating"), app.session.begin_create, form.passphrase)
         if words:
             app.go("/onboarding/words", words=words)
 
@@ -74,8 +65,7 @@ def create(app: App) -> ft.Control:
         [
             header(app, t("onboarding.create"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.passphrase_help")),
-            first,
-            second,
+            *form.controls,
             button(t("onboarding.create_button"), submit),
         ],
         spacing=16,
@@ -128,9 +118,7 @@ def quiz(app: App, words: str) -> ft.Control:
 
 def restore(app: App) -> ft.Control:
     t = app.t
-    words = field(t("field.recovery_words"), multiline=True)
-    first = field(t("field.new_passphrase"), password=True)
-    second = field(t("field.passphrase_again"), password=True)
+    form = RecoveryForm(app)
     chosen = ft.Text(t("onboarding.no_backup"))
     backup: list[bytes] = []
 
@@ -142,16 +130,19 @@ def restore(app: App) -> ft.Control:
             app.page.update()
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = passphrase_problem(app, first.value or "", second.value or "")
-        second.error = problem
+        problem = form.problem()
         if not backup:
             problem = problem or t("onboarding.no_backup")
-            chosen.color = ft.Colors.ERROR
+            chosen.color = colours(app).error
         app.page.update()
         if problem:
             return
         count = await app.work(
-            t("busy.restoring"), app.session.restore, words.value or "", backup[0], first.value
+            t("busy.restoring"),
+            app.session.restore,
+            form.recovery_words,
+            backup[0],
+            form.passphrase,
         )
         if count is not None:
             app.session.prefer(language=t.language)
@@ -162,10 +153,10 @@ def restore(app: App) -> ft.Control:
         [
             header(app, t("onboarding.restore"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.restore_help")),
-            words,
+            form.words,
             ft.Row([button(t("onboarding.choose_backup"), choose, primary=False), chosen]),
-            first,
-            second,
+            form.first,
+            form.second,
             button(t("onboarding.restore_button"), submit),
         ],
         spacing=16,
@@ -176,14 +167,11 @@ def restore(app: App) -> ft.Control:
 def join(app: App) -> ft.Control:
     """Restore with the recovery words alone, from the sync server another device uses."""
     t = app.t
-    words = field(t("field.recovery_words"), multiline=True)
+    form = RecoveryForm(app)
     server = field(t("settings.server"))
-    first = field(t("field.new_passphrase"), password=True)
-    second = field(t("field.passphrase_again"), password=True)
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = passphrase_problem(app, first.value or "", second.value or "")
-        second.error = problem
+        problem = form.problem()
         server.error = None if (server.value or "").strip() else t("onboarding.no_server")
         app.page.update()
         if problem or server.error:
@@ -191,9 +179,9 @@ def join(app: App) -> ft.Control:
         count = await app.work(
             t("busy.joining"),
             app.session.join,
-            words.value or "",
+            form.recovery_words,
             (server.value or "").strip(),
-            first.value,
+            form.passphrase,
             t.language,
         )
         if count is not None:
@@ -205,10 +193,10 @@ def join(app: App) -> ft.Control:
         [
             header(app, t("onboarding.join"), lambda: app.go("/onboarding")),
             ft.Text(t("onboarding.join_help")),
-            words,
+            form.words,
             server,
-            first,
-            second,
+            form.first,
+            form.second,
             button(t("onboarding.join_button"), submit),
         ],
         spacing=16,

@@ -17,7 +17,7 @@ def view(app: App) -> ft.Control:
             header(app, t("receive.title"), lambda: app.go("/backpack")),
             ft.Text(t("receive.help")),
             qr_codes(app, [did]),
-            ft.Text(did, size=11, selectable=True),
+            ft.Text(did, size=11),
         ],
         spacing=12,
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,

@@ -35,6 +35,7 @@ from wallet.ui import (
     verify,
 )
 from wallet.ui.context import App
+from wallet.ui.widgets import colours
 
 OPEN, LOCKED, FIRST_RUN = "open", "locked", "first run"
 MAX_DEPTH = 10  # parents followed to find a screen's tab; the table is far shallower
@@ -194,7 +195,9 @@ class Router:
             return [ft.Container(screen, padding=16, expand=True)]
         if path == tab:
             listed = screen
-            detail: ft.Control = ft.Text(app.t("layout.choose"), color=ft.Colors.ON_SURFACE_VARIANT)
+            detail: ft.Control = ft.Text(
+                app.t("layout.choose"), color=colours(app).on_surface_variant
+            )
         else:
             found = match(tab)
             arguments = self._arguments(app, tab)

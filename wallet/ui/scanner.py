@@ -19,7 +19,7 @@ import flet_camera as fc
 
 from wallet.ui import errors
 from wallet.ui.context import App
-from wallet.ui.widgets import button, header
+from wallet.ui.widgets import button, colours, header
 
 POLL_SECONDS = 0.25  # between pictures on the web: a few a second, cheap for the phone
 PREVIEW = (340, 255)  # 4:3, the shape of most phone and laptop cameras
@@ -87,7 +87,7 @@ def view(
 
     def refused(message: str) -> None:
         status.value = message
-        status.color = ft.Colors.ERROR
+        status.color = colours(app).error
         camera.visible = False
         app.page.update()
 
@@ -173,7 +173,7 @@ def view(
     return ft.Column(
         [
             *column,
-            ft.Container(camera, bgcolor=ft.Colors.BLACK, border_radius=8),
+            ft.Container(camera, bgcolor=colours(app).backdrop, border_radius=8),
             ft.Row(
                 [stop, button(t("scan.open_picture"), fallback, primary=False)],
                 wrap=True,

@@ -10,8 +10,17 @@ from wallet import __version__
 from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
-from wallet.ui.onboarding import MIN_PASSPHRASE
-from wallet.ui.widgets import ago, button, confirm, field, header
+from wallet.ui.widgets import (
+    MIN_PASSPHRASE,
+    ago,
+    button,
+    confirm,
+    header,
+    passphrase_field,
+    radios,
+    switch,
+    text_button,
+)
 
 
 def _section(title: str) -> ft.Control:
@@ -39,26 +48,20 @@ def view(app: App) -> ft.Control:
         app.refresh()
 
     roles = [
-        ft.Switch(
-            label=t(f"role.{role}"),
-            value=role in active,
-            on_change=lambda e, r=role: toggle_role(e, r),
-        )
+        switch(t(f"role.{role}"), role in active, lambda e, r=role: toggle_role(e, r))
         for role in navigation.ROLES
     ]
-    language = ft.RadioGroup(
-        ft.Column([ft.Radio(value=code, label=name) for code, name in LANGUAGES.items()]),
-        value=t.language,
-        on_change=lambda e: choose("language", e.control.value),
+    language = radios(
+        list(LANGUAGES.items()), t.language, lambda e: choose("language", e.control.value)
     )
-    theme = ft.RadioGroup(
-        ft.Column([ft.Radio(value=name, label=t(f"theme.{name}")) for name in THEMES]),
-        value=settings.get("theme", "system"),
-        on_change=lambda e: choose("theme", e.control.value),
+    theme = radios(
+        [(name, t(f"theme.{name}")) for name in THEMES],
+        settings.get("theme", "system"),
+        lambda e: choose("theme", e.control.value),
     )
-    current = field(t("field.passphrase"), password=True)
-    new = field(t("field.new_passphrase"), password=True)
-    again = field(t("field.new_passphrase_again"), password=True)
+    current = passphrase_field(app, t("field.passphrase"))
+    new = passphrase_field(app, t("field.new_passphrase"))
+    again = passphrase_field(app, t("field.new_passphrase_again"))
 
     async def change_passphrase(_: ft.ControlEvent) -> None:
         if len(new.value or "") < MIN_PASSPHRASE:
@@ -190,10 +193,10 @@ def _hand_trusted(app: App) -> list[ft.Control]:
         ft.Column(
             [
                 ft.Text(t("settings.trust_issuer", name=issuer.name, did=issuer.did)),
-                ft.TextButton(
+                text_button(
                     t("settings.trust_remove", name=issuer.name),
+                    lambda _, i=issuer: remove(i.did, i.name),
                     icon=ft.Icons.REMOVE_CIRCLE_OUTLINE,
-                    on_click=lambda _, i=issuer: remove(i.did, i.name),
                 ),
             ],
             spacing=0,
@@ -214,13 +217,7 @@ def _biometric_switch(app: App) -> list[ft.Control]:
             await biometrics.disable(app)
         app.refresh()
 
-    return [
-        ft.Switch(
-            label=app.t("settings.biometric"),
-            value=app.session.device_unlock_enabled,
-            on_change=toggle,
-        )
-    ]
+    return [switch(app.t("settings.biometric"), app.session.device_unlock_enabled, toggle)]
 
 
 def _last_sync(app: App) -> str:

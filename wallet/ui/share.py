@@ -8,8 +8,14 @@ import flet as ft
 from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
 from wallet.services.wallet import SharedQr
-from wallet.ui.context import App
-from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
+from wallet.ui.context import MIN_TOUCH, App
+from wallet.ui.widgets import (
+    button,
+    claim_label,
+    format_value,
+    header,
+    qr_codes,
+)
 
 
 def _claim_row(box: ft.Checkbox, label: str, locked: bool, locked_hint: str) -> ft.Control:
@@ -23,7 +29,12 @@ def _claim_row(box: ft.Checkbox, label: str, locked: bool, locked_hint: str) -> 
 
     labelled = ft.MergeSemantics(
         ft.Row(
-            [box, ft.Container(ft.Text(label), expand=True, on_click=toggle)],
+            [
+                ft.Container(width=0, height=MIN_TOUCH),  # a 48 dp target, as `target` gives
+                box,
+                ft.Container(ft.Text(label), expand=True, on_click=toggle),
+            ],
+            spacing=0,
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         ),
         expand=True,

@@ -7,13 +7,12 @@ import flet as ft
 
 from wallet.ui import biometrics, navigation
 from wallet.ui.context import App
-from wallet.ui.onboarding import passphrase_problem
-from wallet.ui.widgets import button, field, header
+from wallet.ui.widgets import RecoveryForm, button, header, passphrase_field, text_button
 
 
 def view(app: App) -> ft.Control:
     t = app.t
-    passphrase = field(t("field.passphrase"), password=True)
+    passphrase = passphrase_field(app, t("field.passphrase"))
 
     async def submit(_: ft.Event[ft.TextField]) -> None:
         if not passphrase.value:
@@ -40,7 +39,7 @@ def view(app: App) -> ft.Control:
                 if offer_biometrics
                 else []
             ),
-            ft.TextButton(t("unlock.forgot"), on_click=lambda _: app.go("/unlock/forgot")),
+            text_button(t("unlock.forgot"), lambda _: app.go("/unlock/forgot")),
         ],
         spacing=16,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
@@ -49,17 +48,15 @@ def view(app: App) -> ft.Control:
 
 def forgot(app: App) -> ft.Control:
     t = app.t
-    words = field(t("field.recovery_words"), multiline=True)
-    first = field(t("field.new_passphrase"), password=True)
-    second = field(t("field.passphrase_again"), password=True)
+    form = RecoveryForm(app)
 
     async def submit(_: ft.ControlEvent) -> None:
-        problem = passphrase_problem(app, first.value or "", second.value or "")
-        second.error = problem
+        problem = form.problem()
         app.page.update()
         if problem:
             return
-        done = await app.work(t("busy.recovering"), _recover, app, words.value or "", first.value)
+        job, words = _recover, form.recovery_words
+        done = await app.work(t("busy.recovering"), job, app, words, form.passphrase)
         if done:
             app.tell(t("unlock.recovered"))
             navigation.home(app)
@@ -68,9 +65,7 @@ def forgot(app: App) -> ft.Control:
         [
             header(app, t("unlock.forgot_title"), lambda: app.go("/unlock")),
             ft.Text(t("unlock.forgot_help")),
-            words,
-            first,
-            second,
+            *form.controls,
             button(t("unlock.forgot_button"), submit),
         ],
         spacing=16,

@@ -18,9 +18,11 @@ from wallet.ui.widgets import (
     button,
     check_reasons,
     claim_label,
+    colours,
     format_value,
     header,
     qr_codes,
+    value_text,
 )
 from wallet.vc.verification import Outcome
 
@@ -111,21 +113,22 @@ def _reading(
 def banner(app: App, verdict: Outcome) -> ft.Control:
     """The verdict in a word or three, wrapping rather than cut at 360 px ("Valide, avec
     avertissements" is wider than a phone at this size)."""
-    icon, colour, key = VERDICT_STYLE[verdict]
+    icon, background, _, key = VERDICT_STYLE[verdict]
+    p = colours(app)
     return ft.Container(
         ft.Row(
             [
-                ft.Icon(icon, color=ft.Colors.WHITE, size=48),
+                ft.Icon(icon, color=p.on_verdict, size=48),
                 ft.Text(
                     app.t(key),
                     size=28,
-                    color=ft.Colors.WHITE,
+                    color=p.on_verdict,
                     weight=ft.FontWeight.BOLD,
                     expand=True,
                 ),
             ],
         ),
-        bgcolor=colour,
+        bgcolor=getattr(p, background),
         padding=16,
         border_radius=12,
     )
@@ -136,13 +139,7 @@ def _claims(app: App, verdict: Verdict) -> list[ft.Control]:
     vouches for these values."""
     t = app.t
     rows: list[ft.Control] = [
-        ft.Column(
-            [
-                ft.Text(claim_label(t, c.pointer), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(format_value(c.value), size=16),
-            ],
-            spacing=2,
-        )
+        value_text(claim_label(t, c.pointer), format_value(c.value), size=16)
         for c in verdict.claims
     ]
     title = ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD)
@@ -150,8 +147,8 @@ def _claims(app: App, verdict: Verdict) -> list[ft.Control]:
         return [title, *rows]
     label = ft.Row(
         [
-            ft.Icon(ft.Icons.REPORT, color=ft.Colors.ERROR),
-            ft.Text(t("verify.claims_not_verified"), color=ft.Colors.ERROR, expand=True),
+            ft.Icon(ft.Icons.REPORT, color=colours(app).error),
+            ft.Text(t("verify.claims_not_verified"), color=colours(app).error, expand=True),
         ]
     )
     return [title, label, ft.Container(ft.Column(rows, spacing=8), opacity=0.5)]
@@ -163,10 +160,10 @@ def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
         [
             header(app, t("verify.result_title"), lambda: app.back(back)),
             banner(app, verdict.verdict),
-            *check_reasons(t, verdict.checks),
+            *check_reasons(app, verdict.checks),
             *_claims(app, verdict),
             *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.untrusted],
-            all_checks(t, verdict.checks),
+            all_checks(app, verdict.checks),
             ft.Text(t("verify.trust_note"), italic=True),
         ],
         spacing=8,
@@ -197,7 +194,7 @@ def _trust_offer(app: App, verdict: Verdict, back: str, issuer: UntrustedIssuer)
                         if issuer.name
                         else t("verify.untrusted")
                     ),
-                    ft.Text(issuer.did, size=11, selectable=True),
+                    ft.Text(issuer.did, size=11),
                     button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
                 ],
                 spacing=8,

@@ -1,4 +1,8 @@
-"""Pieces several screens share: headers, big buttons, the QR display, ages in words."""
+"""Pieces several screens share: headers, big buttons, the QR display, ages in words, and
+the accessible building blocks every screen uses instead of raw Flet controls: values as
+text (a selectable Text reads as an empty disabled text field), labelled icon buttons,
+status chips that are not checkboxes, radios, switches and checkboxes with a 48 dp
+target, and the one "recovery words + passphrase twice" form."""
 
 from __future__ import annotations
 
@@ -10,16 +14,119 @@ from typing import Any
 import flet as ft
 
 from wallet.qr.images import render_pngs
+from wallet.ui import theme
 from wallet.ui.context import MIN_TOUCH, App
 from wallet.ui.i18n import Catalog
 from wallet.vc.verification import Check, Outcome
 
-# A verdict's look, in the verifier's result and in the history.
+MIN_PASSPHRASE = 8
+# A verdict's look, in the verifier's result and in the history: its icon, the banner's
+# background and the icon's colour on the screen (`theme.Palette` fields), and its words.
 VERDICT_STYLE = {
-    Outcome.VALID: (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
-    Outcome.WARNINGS: (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
-    Outcome.INVALID: (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
+    Outcome.VALID: (ft.Icons.VERIFIED, "verdict_valid", "success", "verdict.valid"),
+    Outcome.WARNINGS: (ft.Icons.WARNING, "verdict_warnings", "warning", "verdict.warnings"),
+    Outcome.INVALID: (ft.Icons.CANCEL, "verdict_invalid", "error", "verdict.invalid"),
 }
+
+
+def colours(app: App) -> theme.Palette:
+    return theme.palette(app.page)
+
+
+def target(control: ft.Control) -> ft.Control:
+    """`control` as one node at least 48 dp tall: Flutter sizes radios, switches, checkboxes
+    and chips smaller, so a taller row holds it and merges its semantics into one node."""
+    return ft.MergeSemantics(
+        ft.Row(
+            [ft.Container(width=0, height=MIN_TOUCH), ft.Container(control, expand=True)],
+            spacing=0,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+    )
+
+
+def radios(
+    choices: list[tuple[str, str]], value: str, on_change: Any, *, row: bool = False
+) -> ft.RadioGroup:
+    """(value, label) choices, each a full-width 48 dp target."""
+    items = [target(ft.Radio(value=code, label=label)) for code, label in choices]
+    layout = ft.Row(items, wrap=True) if row else ft.Column(items, spacing=0)
+    return ft.RadioGroup(layout, value=value, on_change=on_change)
+
+
+def switch(label: str, value: bool, on_change: Any) -> ft.Control:
+    return target(ft.Switch(label=label, value=value, on_change=on_change))
+
+
+def checkbox(label: str, *, value: bool, disabled: bool = False) -> ft.Checkbox:
+    """A checkbox named once by its label (a `semantics_label` as well reads it twice);
+    put it on screen through `target`."""
+    return ft.Checkbox(label=label, value=value, disabled=disabled)
+
+
+def icon_button(icon: Any, label: str, on_click: Any) -> ft.IconButton:
+    """An icon alone needs words: the label names the button (a tooltip alone does not,
+    in Flutter's web semantics) and shows on hover."""
+    return ft.IconButton(
+        ft.Icon(icon, semantics_label=label),
+        tooltip=label,
+        on_click=on_click,
+        size_constraints=ft.BoxConstraints(min_width=MIN_TOUCH, min_height=MIN_TOUCH),
+    )
+
+
+def text_button(label: str, on_click: Any, *, icon: Any = None) -> ft.TextButton:
+    return ft.TextButton(label, icon=icon, on_click=on_click, height=MIN_TOUCH)
+
+
+def dialog_button(app: App, label: str, on_click: Any, *, destructive: bool = False) -> ft.Control:
+    """A dialog's action, 48 dp tall; a destructive one (delete, revoke) in the error
+    colour, filled, so it does not look like the safe choice."""
+    if destructive:
+        p = colours(app)
+        return ft.FilledButton(
+            label, on_click=on_click, height=MIN_TOUCH, bgcolor=p.error, color=p.on_error
+        )
+    return ft.TextButton(label, on_click=on_click, height=MIN_TOUCH)
+
+
+def value_text(label: str, value: str, *, size: float | None = None) -> ft.Control:
+    """A label over its value, both plain text, read as "label, value"."""
+    return ft.Column(
+        [ft.Text(label, size=12, weight=ft.FontWeight.BOLD), ft.Text(value, size=size)],
+        spacing=2,
+    )
+
+
+def status_chip(app: App, text: str, *, good: bool) -> ft.Control:
+    """A chip that only says something (verified, a tag): text, not a checkbox."""
+    p = colours(app)
+    icon, fg, bg = (
+        (ft.Icons.VERIFIED, p.on_success_container, p.success_container)
+        if good
+        else (ft.Icons.WARNING, p.on_warning_container, p.warning_container)
+    )
+    return _chip(text, fg, bg, icon)
+
+
+def tag_chip(app: App, text: str) -> ft.Control:
+    p = colours(app)
+    return _chip(text, p.on_secondary_container, p.secondary_container, None)
+
+
+def _chip(text: str, fg: str, bg: str, icon: Any) -> ft.Control:
+    parts: list[ft.Control] = [ft.Icon(icon, color=fg, size=18)] if icon else []
+    return ft.Container(
+        ft.Row([*parts, ft.Text(text, color=fg)], spacing=6, tight=True),
+        bgcolor=bg,
+        padding=ft.Padding.symmetric(horizontal=10, vertical=6),
+        border_radius=8,
+    )
+
+
+def filter_chip(label: str, *, selected: bool, on_select: Any) -> ft.Control:
+    """A chip that filters a list: a checkbox-like toggle, 48 dp tall."""
+    return target(ft.Chip(ft.Text(label), selected=selected, on_select=on_select))
 
 
 def header(app: App, title: str, back: Callable[[], None] | None = None) -> ft.Control:
@@ -42,14 +149,11 @@ def button(label: str, on_click: Any, *, icon: Any = None, primary: bool = True)
     return kind(label, icon=icon, on_click=on_click, height=MIN_TOUCH)
 
 
-def destructive_button(label: str, on_click: Any, *, icon: Any = None) -> ft.Control:
+def destructive_button(app: App, label: str, on_click: Any, *, icon: Any = None) -> ft.Control:
     """For what cannot be undone (delete, revoke): the theme's error colours."""
+    p = colours(app)
     return ft.FilledButton(
-        label,
-        icon=icon,
-        on_click=on_click,
-        height=MIN_TOUCH,
-        style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR, color=ft.Colors.ON_ERROR),
+        label, icon=icon, on_click=on_click, height=MIN_TOUCH, bgcolor=p.error, color=p.on_error
     )
 
 
@@ -76,12 +180,8 @@ def confirm(
             title=ft.Text(title),
             content=ft.Text(body),
             actions=[
-                ft.TextButton(
-                    app.t("common.cancel"),
-                    on_click=lambda _: app.page.pop_dialog(),
-                    height=MIN_TOUCH,
-                ),
-                (destructive_button if destructive else button)(action, confirmed),
+                dialog_button(app, app.t("common.cancel"), lambda _: app.page.pop_dialog()),
+                dialog_button(app, action, confirmed, destructive=destructive),
             ],
         )
     )
@@ -93,26 +193,82 @@ def tell_only(app: App, title: str, body: str) -> None:
         ft.AlertDialog(
             title=ft.Text(title),
             content=ft.Text(body),
-            actions=[
-                ft.TextButton(
-                    app.t("common.close"),
-                    on_click=lambda _: app.page.pop_dialog(),
-                    height=MIN_TOUCH,
-                )
-            ],
+            actions=[dialog_button(app, app.t("common.close"), lambda _: app.page.pop_dialog())],
         )
     )
 
 
-def field(label: str, *, password: bool = False, multiline: bool = False) -> ft.TextField:
+def field(label: str, *, multiline: bool = False) -> ft.TextField:
     return ft.TextField(
         label=label,
-        password=password,
-        can_reveal_password=password,
         multiline=multiline,
         min_lines=3 if multiline else None,
         max_lines=6 if multiline else None,
     )
+
+
+def passphrase_field(app: App, label: str) -> ft.TextField:
+    """A hidden passphrase with a "show" button named after its field (two on a screen
+    stay distinct); Flet's own reveal button has no name and a 40 px target."""
+    box = ft.TextField(label=label, password=True)
+
+    def toggle(_: ft.ControlEvent) -> None:
+        box.password = not box.password
+        words = app.t("field.show" if box.password else "field.hide", field=label)
+        shown = ft.Icons.VISIBILITY if box.password else ft.Icons.VISIBILITY_OFF
+        reveal.icon, reveal.tooltip = ft.Icon(shown, semantics_label=words), words
+        box.update()
+
+    reveal = icon_button(ft.Icons.VISIBILITY, app.t("field.show", field=label), toggle)
+    box.suffix_icon = reveal
+    return box
+
+
+def passphrase_problem(t: Catalog, first: str, second: str) -> str | None:
+    if len(first) < MIN_PASSPHRASE:
+        return t("onboarding.passphrase_short", n=MIN_PASSPHRASE)
+    if first != second:
+        return t("onboarding.passphrase_mismatch")
+    return None
+
+
+class NewPassphrase:
+    """A new passphrase typed twice: creating a wallet, and (with the words) restoring,
+    joining and recovering, so all four check it the same way."""
+
+    def __init__(self, app: App, first_label: str = "field.new_passphrase") -> None:
+        self.t = app.t
+        self.first = passphrase_field(app, app.t(first_label))
+        self.second = passphrase_field(app, app.t("field.passphrase_again"))
+
+    @property
+    def controls(self) -> list[ft.Control]:
+        return [self.first, self.second]
+
+    @property
+    def passphrase(self) -> str:
+        return self.first.value or ""
+
+    def problem(self) -> str | None:
+        """What is wrong, also shown under the second field; None when both agree."""
+        self.second.error = passphrase_problem(self.t, self.passphrase, self.second.value or "")
+        return self.second.error
+
+
+class RecoveryForm(NewPassphrase):
+    """The twelve recovery words, then a new passphrase twice."""
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app)
+        self.words = field(app.t("field.recovery_words"), multiline=True)
+
+    @property
+    def controls(self) -> list[ft.Control]:
+        return [self.words, *super().controls]
+
+    @property
+    def recovery_words(self) -> str:
+        return self.words.value or ""
 
 
 def ago(t: Catalog, then: datetime, now: datetime) -> str:
@@ -121,22 +277,18 @@ def ago(t: Catalog, then: datetime, now: datetime) -> str:
 
 def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
     when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
-    if card["verified"]:
-        return ft.Chip(
-            ft.Text(app.t("chip.verified", when=when)),
-            leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
-        )
-    return ft.Chip(
-        ft.Text(app.t("chip.not_verified", when=when)),
-        leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
-    )
+    key = "chip.verified" if card["verified"] else "chip.not_verified"
+    return status_chip(app, app.t(key, when=when), good=bool(card["verified"]))
 
 
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:
     """The codes large, dark on white; a sequence cycles until the screen changes, and
     `on_tick` runs each second (for countdowns)."""
     images = render_pngs(texts)
-    picture = ft.Image(src=images[0], width=340, height=340, fit=ft.BoxFit.CONTAIN)
+    label = app.t("qr.label") if len(images) == 1 else app.t("qr.label_sequence", total=len(images))
+    picture = ft.Image(
+        src=images[0], width=340, height=340, fit=ft.BoxFit.CONTAIN, semantics_label=label
+    )
     counter = ft.Text(app.t("qr.frame", n=1, total=len(images)), visible=len(images) > 1, size=16)
     generation = app.generation
 
@@ -157,7 +309,7 @@ def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = No
         app.page.run_task(animate)
     return ft.Column(
         [
-            ft.Container(picture, bgcolor=ft.Colors.WHITE, padding=8, border_radius=8),
+            ft.Container(picture, bgcolor=colours(app).qr_light, padding=8, border_radius=8),
             counter,
         ],
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,
@@ -208,14 +360,15 @@ def needs_attention(check: Check) -> bool:
     return not check.ok or check.warning
 
 
-def _check_row(t: Catalog, check: Check) -> ft.Control:
+def _check_row(app: App, check: Check) -> ft.Control:
+    p = colours(app)
     if not check.ok:
-        icon, colour = ft.Icons.CANCEL, ft.Colors.ERROR
+        icon, colour = ft.Icons.CANCEL, p.error
     elif check.warning:
-        icon, colour = ft.Icons.WARNING, ft.Colors.AMBER_800
+        icon, colour = ft.Icons.WARNING, p.warning
     else:
-        icon, colour = ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN
-    title, reason = check_text(t, check)
+        icon, colour = ft.Icons.CHECK_CIRCLE, p.success
+    title, reason = check_text(app.t, check)
     return ft.ListTile(
         leading=ft.Icon(icon, color=colour),
         title=ft.Text(title),
@@ -223,22 +376,22 @@ def _check_row(t: Catalog, check: Check) -> ft.Control:
     )
 
 
-def checks(t: Catalog, found: list[Check]) -> ft.Control:
+def checks(app: App, found: list[Check]) -> ft.Control:
     """Each check as a line: what was checked, how it went, and the verifier's reason."""
-    return ft.Column([_check_row(t, check) for check in found], spacing=0)
+    return ft.Column([_check_row(app, check) for check in found], spacing=0)
 
 
-def check_reasons(t: Catalog, found: list[Check]) -> list[ft.Control]:
+def check_reasons(app: App, found: list[Check]) -> list[ft.Control]:
     """The failed and warning checks in full, for right under a verdict: at 360 px the
     reason is on the first screen, not ten checks down."""
     reasons = [check for check in found if needs_attention(check)]
-    return [checks(t, reasons)] if reasons else []
+    return [checks(app, reasons)] if reasons else []
 
 
-def all_checks(t: Catalog, found: list[Check]) -> ft.Control:
+def all_checks(app: App, found: list[Check]) -> ft.Control:
     """Every check, folded under "All checks (n)" until asked for."""
     return ft.ExpansionTile(
-        title=ft.Text(t("verify.all_checks", n=len(found))),
-        controls=[checks(t, found)],
+        title=ft.Text(app.t("verify.all_checks", n=len(found))),
+        controls=[checks(app, found)],
         tile_padding=ft.Padding.symmetric(horizontal=0),
     )

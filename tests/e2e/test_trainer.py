@@ -50,5 +50,7 @@ def test_trainer_issues_to_a_learner_did(wallet: Wallet) -> None:
     wallet.click("Issuance log")
     wallet.see("Solar installer")
     wallet.screenshot("issuance-log")
-    wallet.click("Revoke Solar installer")  # issued in the trainer's own name: no status
+    wallet.click(
+        "Revoke Solar installer,", exact=False
+    )  # issued in the trainer's own name: no status
     wallet.see("This badge cannot be revoked", timeout=10_000)

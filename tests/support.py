@@ -39,7 +39,7 @@ from wallet.store import kdf
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import bitstring_status_list as bsl
-from wallet.vc import did_key, multibase
+from wallet.vc import did_key, multibase, proofs
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
@@ -479,3 +479,74 @@ ztxt_bomb = hostile_bench.text_chunk_bomb
 
 def signed_badge() -> dict[str, Any]:
     return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")
+
+
+# --- issue 14: credentials as real issuers shape them, and the network they need ------------
+
+DCC_LIST_URL = "https://issuer.example/status/dcc-3"
+_VC1_DI = ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"]
+
+
+def dcc_credential(
+    key: KeyPair, index: int, *, issuer_id: str | None = None, list_url: str = DCC_LIST_URL
+) -> dict[str, Any]:
+    """A DCC-style VC 1.1 learning credential (their 2022-24 issuance) with a
+    StatusList2021Entry."""
+    unsigned = {
+        "@context": [
+            *_VC1_DI,
+            "https://w3id.org/dcc/v1",
+            "https://w3id.org/vc/status-list/2021/v1",
+        ],
+        "id": f"urn:uuid:0b9b1ef4-61a4-4f2e-a5a8-7d2e8c9c{index:04d}",
+        "type": ["VerifiableCredential", "LearningCredential"],
+        "issuer": {"id": issuer_id or did_key.did_for(key.public), "name": "Example University"},
+        "issuanceDate": "2024-03-01T00:00:00Z",
+        "credentialSubject": {
+            "type": "Person",
+            "name": "A. Learner",
+            "hasCredential": {"type": ["EducationalOccupationalCredential"], "name": "Welding"},
+        },
+        "credentialStatus": {
+            "id": f"{list_url}#{index}",
+            "type": "StatusList2021Entry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(index),
+            "statusListCredential": list_url,
+        },
+    }
+    return sign_as(unsigned, key, issuer_id)
+
+
+def sign_as(document: dict[str, Any], key: KeyPair, issuer_id: str | None) -> dict[str, Any]:
+    """Signed with eddsa-rdfc-2022 by `key`, as the did:web `issuer_id` (its `#key-1`), or as
+    the key's did:key when there is none."""
+    if issuer_id is None:
+        return issuer.issue(document, key, "eddsa-rdfc-2022")
+    return proofs.sign(document, key, "eddsa-rdfc-2022", verification_method=f"{issuer_id}#key-1")
+
+
+def dcc_status_list(
+    key: KeyPair, flagged: set[int], *, issuer_id: str | None = None, list_url: str = DCC_LIST_URL
+) -> dict[str, Any]:
+    """A StatusList2021Credential whose `id` is not the URL it is served from, as DCC's are."""
+    import base64
+    import gzip
+
+    bits = bytearray(bsl.MIN_ENTRIES // 8)
+    for index in flagged:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    unsigned = {
+        "@context": [*_VC1_DI, "https://w3id.org/vc/status-list/2021/v1"],
+        "id": "urn:uuid:4d9c0f3e-5b7a-4c1e-9f20-6a3b2c1d0e9f",
+        "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "issuer": issuer_id or did_key.did_for(key.public),
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "StatusList2021",
+            "statusPurpose": "revocation",
+            "encodedList": base64.b64encode(gzip.compress(bytes(bits), mtime=0)).decode(),
+        },
+    }
+    return sign_as(unsigned, key, issuer_id)

@@ -584,10 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument(
         "--status-list",
-        type=Path,
         action="append",
-        metavar="FILE",
-        help="a cached status list credential (repeatable)",
+        metavar="[URL=]FILE",
+        help="a cached status list credential, and the URL it was fetched from (repeatable)",
     )
     verify.add_argument("input", type=Path, metavar="IN.json")
     verify.set_defaults(run=_cmd_verify)
@@ -624,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--challenge", metavar="C")
     scan.add_argument("--domain", metavar="D")
     scan.add_argument("--json", action="store_true")
-    scan.add_argument("--status-list", type=Path, action="append", metavar="FILE")
+    scan.add_argument("--status-list", action="append", metavar="[URL=]FILE")
     scan.add_argument("--now", type=_timestamp, metavar="ISO", help="verify as of this time")
     scan.set_defaults(run=_cmd_scan)
 

@@ -69,14 +69,21 @@ def verify_proof(
 
 
 def proof_options(
-    key: KeyPair, suite: str, *, created: datetime | None = None, purpose: str = "assertionMethod"
+    key: KeyPair,
+    suite: str,
+    *,
+    created: datetime | None = None,
+    purpose: str = "assertionMethod",
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
+    """`verification_method` names the key in the issuer's DID document (a did:web issuer);
+    by default it is the key's own did:key."""
     _signer(suite, key)
     return {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": suite,
         "created": format_datetime(created or datetime.now(UTC)),
-        "verificationMethod": did_key.verification_method_id(key.public),
+        "verificationMethod": verification_method or did_key.verification_method_id(key.public),
         "proofPurpose": purpose,
     }
 
@@ -88,12 +95,13 @@ def sign(
     *,
     mandatory_pointers: list[str] | None = None,
     created: datetime | None = None,
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
     """Add one proof to an unsigned document. Only ecdsa-sd-2023 takes mandatory pointers;
     the other suites refuse them rather than silently ignore them."""
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
-    options = proof_options(key, suite, created=created)
+    options = proof_options(key, suite, created=created, verification_method=verification_method)
     return _signer(suite, key)(document, options, key, mandatory_pointers or [])
 
 

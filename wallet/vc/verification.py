@@ -177,13 +177,20 @@ def _status_check(
     status_lists: StatusLists | None,
     limits: Limits,
 ) -> Check:
-    entries = [
-        StatusEntry.parse(e) for e in vc_data_model.as_list(document.get("credentialStatus"))
-    ]
-    if not entries:
+    raw_entries = vc_data_model.as_list(document.get("credentialStatus"))
+    if not raw_entries:
         return Check("status", True, "The issuer publishes no status: it cannot be revoked.")
     messages = []
     warning = False
+    entries = []
+    for raw in raw_entries:
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        if isinstance(raw, dict) and kind not in bitstring_status_list.ENTRY_TYPES:
+            # 1EdTechRevocationList and other kinds: kept, and said (issue 14)
+            messages.append(f"Revocation cannot be checked: this wallet cannot read {kind} status.")
+            warning = True
+            continue
+        entries.append(StatusEntry.parse(raw))
     for entry in entries:
         cached = status_lists(entry.list_url) if status_lists else None
         if cached is None:

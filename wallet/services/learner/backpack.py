@@ -349,20 +349,32 @@ class Backpack:
     def _status_list_id(self, url: str) -> str:
         return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
 
-    def cache_status_list(self, credential: dict[str, Any], fetched: datetime) -> None:
-        """Keep a status list credential, with when it was fetched, for offline checks."""
+    def cache_status_list(
+        self, credential: dict[str, Any], fetched: datetime, *, url: str | None = None
+    ) -> None:
+        """Keep a status list credential, with when it was fetched, for offline checks: found
+        by the URL it was fetched from (what credentials name) and by its `id`, which need
+        not be that URL (issue 14)."""
         self._active()
-        url = credential.get("id")
-        if not isinstance(url, str):
-            raise MalformedInput("a status list credential needs an id")
-        payload = {"credential": credential, "fetched": fetched.isoformat()}
+        list_id = credential.get("id")
+        keys = {key for key in (url, list_id) if isinstance(key, str)}
+        if not keys:
+            raise MalformedInput("a status list credential needs an id or the URL it came from")
+        payload = {"credential": credential, "fetched": fetched.isoformat(), "url": url}
         with self.vault.transaction():
-            self.vault.put(self._status_list_id(url), STATUS_LIST, payload)
+            for key in sorted(keys):
+                self.vault.put(self._status_list_id(key), STATUS_LIST, payload)
+
+    def status_list_payload(self, url: str) -> dict[str, Any] | None:
+        """The cached list as stored (credential, fetch time, URL), for deciding a refresh."""
+        try:
+            return self.vault.get(self._status_list_id(url), STATUS_LIST).payload
+        except RecordNotFound:
+            return None
 
     def cached_status_list(self, url: str) -> CachedStatusList | None:
-        try:
-            payload = self.vault.get(self._status_list_id(url), STATUS_LIST).payload
-        except RecordNotFound:
+        payload = self.status_list_payload(url)
+        if payload is None:
             return None
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 

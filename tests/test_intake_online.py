@@ -6,19 +6,32 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import NOW
+import pytest
+
+from tests.conftest import NOW, sample_badge
 from tests.support import (
     DCC_LIST_URL,
+    PASSPHRASE,
     Clock,
+    IssuerSite,
+    LocalCa,
     as_source,
     dcc_credential,
     dcc_status_list,
+    did_document,
     new_backpack,
+    sign_as,
     wallet,
 )
+from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
+from wallet.vc import did_web, multibase
+from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
 
 DCC_KEY = KeyPair.generate(KeyType.ED25519)
@@ -62,3 +75,241 @@ def test_legacy_status_2021_clear_bit_verifies(tmp_path: Path) -> None:
     pack.cache_status_list(dcc_status_list(DCC_KEY, {7}), NOW, url=DCC_LIST_URL)
     (result,) = pack.import_sources([as_source("dcc.json", dcc_credential(DCC_KEY, 8))])
     assert result.status == "imported" and result.verified
+
+
+# --- did:web: the method's URL mapping ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("did", "url"),
+    [
+        ("did:web:w3c-ccg.github.io", "https://w3c-ccg.github.io/.well-known/did.json"),
+        ("did:web:w3c-ccg.github.io:user:alice", "https://w3c-ccg.github.io/user/alice/did.json"),
+        ("did:web:example.com%3A3000", "https://example.com:3000/.well-known/did.json"),
+        ("did:web:127.0.0.1%3A8443", "https://127.0.0.1:8443/.well-known/did.json"),
+        ("did:web:example.com%3A3000:user:alice", "https://example.com:3000/user/alice/did.json"),
+    ],
+)
+def test_did_web_document_url(did: str, url: str) -> None:
+    assert did_web.document_url(did) == url
+
+
+@pytest.mark.parametrize(
+    "did",
+    [
+        "did:web:",
+        "did:web:..",
+        "did:web:a.example:..",
+        "did:web:a.example::x",
+        "did:web:a.example%3A99999",
+        "did:web:a.example%2Fevil",
+        "did:web:a b",
+        "did:web:a.example#key-1",
+        "did:key:z6Mk",
+    ],
+)
+def test_did_web_refuses_what_is_not_the_method_syntax(did: str) -> None:
+    with pytest.raises(did_web.NotDidWeb):
+        did_web.document_url(did)
+
+
+def test_did_document_of_another_did_is_refused() -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    with pytest.raises(MalformedInput, match=r"not did:web:a\.example's own"):
+        did_web.parse_document("did:web:a.example", did_document("did:web:b.example", key))
+
+
+def test_did_document_keys_as_multikey_jwk_and_base58() -> None:
+    ed, p256 = KeyPair.generate(KeyType.ED25519), KeyPair.generate(KeyType.P256)
+    numbers = p256._secret.public_key().public_numbers()  # type: ignore[union-attr]
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": multibase.b64url_encode(numbers.x.to_bytes(32, "big")),
+        "y": multibase.b64url_encode(numbers.y.to_bytes(32, "big")),
+    }
+    did = "did:web:issuer.example"
+    document = {
+        "id": did,
+        "verificationMethod": [
+            {"id": "#a", "type": "JsonWebKey2020", "controller": did, "publicKeyJwk": jwk},
+            {
+                "id": f"{did}#b",
+                "type": "Ed25519VerificationKey2018",
+                "controller": did,
+                "publicKeyBase58": multibase.b58encode(ed.public.raw),
+            },
+            {
+                "id": "#c",
+                "type": "Multikey",
+                "controller": "did:web:other",
+                "publicKeyMultibase": ed.public.multikey(),
+            },
+        ],
+        "assertionMethod": ["#a", f"{did}#b", "#c", "#missing"],
+    }
+    methods = did_web.parse_document(did, document).methods
+    assert sorted(methods) == [f"{did}#a", f"{did}#b"]  # another controller's key is not theirs
+    assert methods[f"{did}#a"].public_key == p256.public
+    assert methods[f"{did}#b"].public_key == ed.public
+
+
+# --- online once, then offline ------------------------------------------------------------
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> LocalCa:
+    return LocalCa(tmp_path)
+
+
+@pytest.fixture
+def site(ca: LocalCa) -> Iterator[IssuerSite]:
+    served = IssuerSite(ca)
+    yield served
+    served.close()
+
+
+def _online(pack: Backpack, ca: LocalCa, clock: Clock, **options: Any) -> OnlineChecks:
+    fetcher = Fetcher(allowed=True, ssl_context=ca.client_context())
+    return OnlineChecks(pack, fetcher, clock=clock, **options)
+
+
+def _did_web_badge(site: IssuerSite, key: KeyPair) -> dict[str, Any]:
+    """Credly-style: an OB 3.0 credential whose issuer is a did:web."""
+    unsigned = sample_badge()
+    unsigned["issuer"] = {**unsigned["issuer"], "id": site.did}
+    return sign_as(unsigned, key, site.did)
+
+
+def _later(pack: Backpack, clock: Clock, seconds: float) -> None:
+    """Time passes: the wallet locked itself meanwhile, and the learner unlocks it."""
+    clock.now += seconds
+    pack.unlock(PASSPHRASE)
+
+
+def _check(pack: Backpack, record_id: str, check_id: str) -> dict[str, Any]:
+    return next(c for c in pack.show(record_id).report["checks"] if c["id"] == check_id)
+
+
+def test_did_web_issuer_verifies_after_one_fetch_then_offline(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([as_source("credly.json", _did_web_badge(site, key))])
+    # never online: kept, and the card says it needs a connection once (and that it was
+    # issued to a DID this wallet does not hold: never a plain success)
+    assert result.status == "imported" and not result.verified
+    assert result.state == {
+        "state": "needs-connection",
+        "reasons": [],
+        "missing": ["issuer-keys"],
+        "notes": ["other-holder"],
+    }
+    assert site.hits == {}  # importing never touches the network
+    report = _online(pack, ca, clock).run()
+    assert report.fetched == [f"{site.origin}/.well-known/did.json"]
+    assert report.rechecked == 1
+    assert pack.show(result.id).report["verified"]
+    assert pack.show(result.id).card["state"]["state"] == "verified"
+    # offline from now on: the server is gone, the pinned keys verify, and say how old
+    site.close()
+    _later(pack, clock, 3 * 86_400)
+    assert pack.reverify_all() == (1, 0)
+    assert _check(pack, result.id, "issuer-keys")["message"] == (
+        "Checked with the issuer's keys fetched 3 days ago."
+    )
+
+
+def test_network_switched_off_fetches_nothing_and_says_why(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    pack, _ = new_backpack(tmp_path / "w", _clock())
+    (result,) = pack.import_sources([as_source("credly.json", _did_web_badge(site, key))])
+    fetcher = Fetcher(allowed=False, ssl_context=ca.client_context())
+    report = OnlineChecks(pack, fetcher).run()
+    assert report.off and report.fetched == [] and site.hits == {}
+    with pytest.raises(FetchError) as refused:
+        fetcher.get_json(f"{site.origin}/.well-known/did.json")
+    assert refused.value.code == "network-off"
+    assert pack.show(result.id).card["state"]["state"] == "needs-connection"
+
+
+def test_changed_key_is_reported_not_silently_accepted(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    old, new = KeyPair.generate(KeyType.ED25519), KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, old))
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (first,) = pack.import_sources([as_source("old.json", _did_web_badge(site, old))])
+    _online(pack, ca, clock).run()
+    # later the issuer's server names another key (rotated, or the site taken over)
+    site.serve("/.well-known/did.json", did_document(site.did, new))
+    _later(pack, clock, 8 * 86_400)
+    (second,) = pack.import_sources([as_source("new.json", _did_web_badge(site, new))])
+    report = _online(pack, ca, clock).run()
+    assert [change.did for change in report.key_changes] == [site.did]
+    assert pack.show(first.id).report["verified"]  # still checked with the pinned key
+    assert not pack.show(second.id).report["verified"]  # the new key is not accepted
+    warning = _check(pack, first.id, "issuer-keys")
+    assert warning["warning"] and "keys changed" in warning["message"]
+    pack.did_documents.accept_change(site.did)  # the learner confirms
+    pack.reverify_all()
+    assert pack.show(second.id).report["verified"]
+    assert not pack.show(first.id).report["verified"]
+
+
+def test_status_list_fetched_once_then_again_when_its_ttl_passed(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    list_url = f"{site.origin}/status/3"
+    site.serve(
+        "/status/3",
+        _with_ttl(dcc_status_list(key, set(), issuer_id=site.did, list_url=list_url), key, site),
+    )
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    credential = dcc_credential(key, 7, issuer_id=site.did, list_url=list_url)
+    neighbour = dcc_credential(key, 8, issuer_id=site.did, list_url=list_url)
+    result, other = pack.import_sources(
+        [as_source("dcc.json", credential), as_source("dcc-8.json", neighbour)]
+    )
+    assert result.state is not None and result.state["missing"] == ["issuer-keys", "status-list"]
+    _online(pack, ca, clock).run()
+    status = _check(pack, result.id, "status")
+    assert status["ok"] and status["message"] == "Not revoked (list fetched just now)."
+    site.serve(
+        "/status/3",
+        _with_ttl(dcc_status_list(key, {7}, issuer_id=site.did, list_url=list_url), key, site),
+    )
+    _later(pack, clock, 60)  # within the list's ttl: not fetched again
+    _online(pack, ca, clock).run()
+    assert site.hits["/status/3"] == 1
+    _later(pack, clock, 3600)  # past it: fetched again, and the revocation shows
+    report = _online(pack, ca, clock).run()
+    assert site.hits["/status/3"] == 2 and report.rechecked == 2  # one fetch, both badges
+    assert pack.show(other.id).card["state"]["state"] == "verified"
+    assert pack.show(result.id).card["state"] == {
+        "state": "cannot-verify",
+        "reasons": ["revoked"],
+        "missing": [],
+        "notes": [],
+    }
+
+
+def _with_ttl(status_list: dict[str, Any], key: KeyPair, site: IssuerSite) -> dict[str, Any]:
+    """The same list with a one-hour ttl, signed again."""
+    unsigned = {k: v for k, v in status_list.items() if k != "proof"}
+    unsigned["@context"] = [
+        *unsigned["@context"],
+        {"ttl": "https://www.w3.org/ns/credentials/status#ttl"},
+    ]
+    unsigned["credentialSubject"] = {**unsigned["credentialSubject"], "ttl": 3_600_000}
+    return sign_as(unsigned, key, site.did)

@@ -242,11 +242,16 @@ def test_not_a_credential_is_refused_with_its_reason(tmp_path: Path) -> None:
             ]
         )
     )
-    assert [r.status for r in results] == ["refused"] * 4
+    assert [r.status for r in results] == ["refused"] * 3 + ["imported"]
     assert "not JSON" in results[0].reason
     assert "not a verifiable credential" in results[2].reason
-    assert "https://x.example" in results[3].reason
-    assert pack.list().total == 0
+    # a credential whose context we lack is kept, and its card says it cannot be verified
+    # (issue 14: never lose a badge at the door)
+    assert results[3].state is not None
+    assert results[3].state["state"] == "cannot-verify"
+    assert results[3].state["reasons"] == ["unknown-context"]
+    assert "https://x.example" in pack.show(results[3].id).report["checks"][0]["message"]
+    assert pack.list().total == 1
 
 
 def test_baked_png_and_svg(tmp_path: Path) -> None:

@@ -1,7 +1,10 @@
-"""Open Badges 3.0 baking (section 5.3): a credential carried inside a PNG or SVG image.
+"""Open Badges baking: a credential carried inside a PNG or SVG image.
 
-PNG: an `iTXt` chunk with keyword `openbadgecredential`. SVG: an `openbadges:credential`
-element holding the JSON. Extraction is strict and bounded: images are untrusted input.
+OB 3.0 (section 5.3): PNG `iTXt` keyword `openbadgecredential`; SVG `openbadges:credential`
+element holding the JSON. OB 2.0 (Baking): PNG `iTXt` keyword `openbadges`; SVG
+`openbadges:assertion` element (namespace `http://openbadges.org`) holding the JSON, or
+only a `verify` attribute with the hosted assertion's URL. Extraction is strict and
+bounded: images are untrusted input.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from wallet.vc.errors import MalformedInput
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
+PNG_KEYWORD_V2 = b"openbadges"
 SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+SVG_ELEMENTS = (f"{SVG_NAMESPACE} credential", "http://openbadges.org assertion")
 _MAX_TEXT = 1_000_000
 
 
@@ -34,12 +39,12 @@ def extract_from_png(data: bytes) -> str:
         body = data[position + 8 : position + 8 + length]
         if len(body) != length:
             break
-        if chunk_type == b"iTXt" and body.split(b"\0", 1)[0] == PNG_KEYWORD:
+        if chunk_type == b"iTXt" and body.split(b"\0", 1)[0] in (PNG_KEYWORD, PNG_KEYWORD_V2):
             return _itxt_text(body)
         if chunk_type == b"IEND":
             break
         position += 12 + length
-    raise MalformedInput("this PNG carries no Open Badges 3.0 credential")
+    raise MalformedInput("this PNG carries no Open Badges credential")
 
 
 def _itxt_text(body: bytes) -> str:
@@ -86,6 +91,7 @@ def extract_from_svg(data: bytes) -> str:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     depth = 0  # > 0 while inside the credential element
     text: list[str] = []
+    verify: list[str] = []  # OB 2.0: the hosted assertion's URL, when that is all it holds
 
     def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
@@ -94,10 +100,12 @@ def extract_from_svg(data: bytes) -> str:
     def refuse_entities(*_: object) -> None:
         raise _RefusedSvg("SVG badges with entities are refused")
 
-    def start(name: str, _attributes: dict[str, str]) -> None:
+    def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal depth
-        if depth or name == f"{SVG_NAMESPACE} credential":
+        if depth or name in SVG_ELEMENTS:
             depth += 1
+        if depth == 1 and name in SVG_ELEMENTS:
+            verify.extend(v for k, v in attributes.items() if k.endswith("verify"))
 
     def end(_name: str) -> None:
         nonlocal depth
@@ -125,7 +133,7 @@ def extract_from_svg(data: bytes) -> str:
         raise MalformedInput(str(refusal)) from None
     except expat.ExpatError:
         raise MalformedInput("the SVG is not well-formed XML") from None
-    credential = "".join(text).strip()
+    credential = "".join(text).strip() or "".join(verify[:1]).strip()
     if not credential:
-        raise MalformedInput("this SVG carries no Open Badges 3.0 credential")
+        raise MalformedInput("this SVG carries no Open Badges credential")
     return credential

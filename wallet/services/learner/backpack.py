@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from wallet.services import keyring
-from wallet.services.learner import presenter
+from wallet.services.learner import intake, presenter
+from wallet.services.learner.key_cache import DidDocuments
 from wallet.services.learner.sources import Source, file_loader, parse_source
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
@@ -23,10 +24,11 @@ from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
-from wallet.vc import vc_data_model
+from wallet.vc import bitstring_status_list, open_badges_v2, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.errors import MalformedInput, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import Check, Report
 
 CREDENTIAL = "credential"
 STATUS_LIST = "status_list"
@@ -42,6 +44,8 @@ class ImportResult:
     id: str | None = None
     reason: str = ""
     verified: bool | None = None
+    # the card's state (intake.VERIFIED, NEEDS_CONNECTION, CANNOT_VERIFY) and its reasons
+    state: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
     issuer = credential.get("issuer")
+    if open_badges_v2.is_assertion(credential):  # OB 2.0: the badge class names the badge
+        online = payload.get("online") or {}
+        embedded = credential.get("badge")
+        achievement = embedded if isinstance(embedded, dict) else online.get("badge") or {}
+        issuer = achievement.get("issuer")
+        issuer = issuer if isinstance(issuer, dict) else online.get("issuer") or issuer
     issuer_name = (
         _first_text(issuer.get("name"), issuer.get("id"))
         if isinstance(issuer, dict)
@@ -104,13 +114,16 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
         "version": version,
         "name": _first_text(achievement.get("name"), credential.get("name"), "Credential"),
         "issuer": issuer_name,
-        "issued": _first_text(credential.get("validFrom"), credential.get("issuanceDate")),
+        "issued": _first_text(
+            credential.get("validFrom"), credential.get("issuanceDate"), credential.get("issuedOn")
+        ),
         "description": _first_text(achievement.get("description"), credential.get("description"))[
             :280
         ],
         "image": _first_text(image.get("id") if isinstance(image, dict) else image),
         "tags": payload.get("tags", []),
         "verified": payload["report"]["verified"],
+        "state": payload.get("state"),
         "checked": payload["checked"],
         "holder": payload.get("holder"),
     }
@@ -137,6 +150,7 @@ class Backpack:
     ) -> None:
         self.vault = vault
         self.index = CardIndex(vault)
+        self.did_documents = DidDocuments(vault)
         self._clock = clock
         self._idle_timeout = idle_timeout
         self._last_activity = clock()
@@ -175,11 +189,29 @@ class Backpack:
         payload = {
             "credential": document,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
-            "report": self._verify(document),
-            "checked": self._now().isoformat(timespec="seconds"),
             "tags": [],
         }
+        self._check(payload)
         return record_id, payload
+
+    def _check(self, payload: dict[str, Any]) -> None:
+        """Verify offline with what this device holds, and say what the card shows."""
+        document = payload["credential"]
+        payload["report"] = self._verify(document, payload.get("online"))
+        payload["checked"] = self._now().isoformat(timespec="seconds")
+        subject = document.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        other_holder = (
+            isinstance(subject_id, str)
+            and subject_id.startswith("did:")
+            and payload.get("holder") is None
+        )
+        payload["state"] = intake.state_of(
+            document,
+            payload["report"]["checks"],
+            missing=self._missing(document, payload.get("online")),
+            other_holder=other_holder,
+        )
 
     def import_sources(self, sources: Iterable[tuple[str, Source]]) -> Iterator[ImportResult]:
         """Yield results in input order, batch by batch, each only after its batch has
@@ -218,7 +250,10 @@ class Backpack:
         for item in batch:
             if isinstance(item, _Pending):
                 verified = item.payload["report"]["verified"]
-                yield ImportResult(item.source, "imported", item.record_id, verified=verified)
+                state = item.payload["state"]
+                yield ImportResult(
+                    item.source, "imported", item.record_id, verified=verified, state=state
+                )
             else:
                 yield item
 
@@ -321,19 +356,38 @@ class Backpack:
         """(checked, now failing). Reports are refreshed so the UI can show their age."""
         self._active()
         ids = self.vault.ids(CREDENTIAL)
+        return len(ids), self._reverify(ids)
+
+    def reverify(self, record_ids: Sequence[str]) -> int:
+        """Check these credentials again (after a fetch brought keys or lists): how many."""
+        self._active()
+        self._reverify(record_ids)
+        return len(record_ids)
+
+    def _reverify(self, ids: Sequence[str]) -> int:
         failing = 0
 
         def change(payload: dict[str, Any]) -> None:
             nonlocal failing
-            payload["report"] = self._verify(payload["credential"])
-            payload["checked"] = self._now().isoformat(timespec="seconds")
+            self._check(payload)
             failing += not payload["report"]["verified"]
 
         for start in range(0, len(ids), BATCH_SIZE):
             with self.vault.transaction():
                 for record_id in ids[start : start + BATCH_SIZE]:
                     self._rewrite(record_id, change)
-        return len(ids), failing
+        return failing
+
+    def record_online_check(self, record_id: str, result: dict[str, Any]) -> None:
+        """Keep an Open Badges 2.0 hosted check's verdict with its date, and re-check."""
+        self._active()
+
+        def change(payload: dict[str, Any]) -> None:
+            payload["online"] = result
+            self._check(payload)
+
+        with self.vault.transaction():
+            self._rewrite(record_id, change)
 
     # --- holder identity and trust data ------------------------------------------------
 
@@ -378,9 +432,43 @@ class Backpack:
             return None
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 
-    def _verify(self, document: dict[str, Any]) -> dict[str, Any]:
-        report = verifier.verify(document, now=self._now(), status_lists=self.cached_status_list)
-        return report.to_json()
+    def _verify(self, document: dict[str, Any], online: dict[str, Any] | None) -> dict[str, Any]:
+        """Offline, with the keys and lists this device holds. A credential the engine
+        cannot read is kept, its report saying why (`intake.READABLE_CHECK`); only unsafe
+        input raises (`intake.UNSAFE`)."""
+        now = self._now()
+        if open_badges_v2.is_assertion(document):
+            return _hosted_report(document, online, now).to_json()
+        try:
+            report = verifier.verify(
+                document,
+                now=now,
+                status_lists=self.cached_status_list,
+                resolver=self.did_documents.resolver(),
+            )
+        except intake.UNSAFE:
+            raise
+        except UnusableInput as error:
+            check = Check(intake.READABLE_CHECK, False, f"Cannot be verified: {error}")
+            reason = intake.unreadable_reason(error)
+            return {"verified": False, "checks": [{**check.to_json(), "reason": reason}]}
+        keys = [self.did_documents.check(did, now) for did in intake.did_web_signers(document)]
+        return Report(report.checks + [k for k in keys if k is not None]).to_json()
+
+    def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
+        """What a fetch would bring this credential (`fetching.py`), none of it held yet."""
+        if open_badges_v2.is_assertion(document):
+            hosted = open_badges_v2.verification_type(document) == "hosted"
+            return ("hosted-check",) if hosted and online is None else ()
+        keys = any(self.did_documents.get(did) is None for did in intake.did_web_signers(document))
+        lists = any(
+            isinstance(entry, dict)
+            and entry.get("type") in bitstring_status_list.ENTRY_TYPES
+            and isinstance(entry.get("statusListCredential"), str)
+            and self.status_list_payload(entry["statusListCredential"]) is None
+            for entry in vc_data_model.as_list(document.get("credentialStatus"))
+        )
+        return ("issuer-keys",) * keys + ("status-list",) * lists
 
     # --- presenting -------------------------------------------------------------------------
 
@@ -467,3 +555,26 @@ def restore(
             vault.change_passphrase(new_passphrase, kdf_params)
 
     return Backpack(backup_file.restore_backup(data, directory, unlock, finish))
+
+
+def _hosted_report(
+    assertion: dict[str, Any], online: dict[str, Any] | None, now: datetime
+) -> Report:
+    """An OB 2.0 assertion offline: the verdict of its last online check, with its date,
+    and its expiry judged now. Never checked: not verified yet."""
+    if open_badges_v2.verification_type(assertion) == "signed":
+        message = "A signed Open Badges 2.0 assertion: this wallet cannot check its JWS yet."
+        return Report([Check(open_badges_v2.HOSTED_CHECK, False, message)])
+    if online is None:
+        message = "Not verified yet: an Open Badges 2.0 badge is checked online once."
+        return Report([Check(open_badges_v2.HOSTED_CHECK, False, message)])
+    checked = datetime.fromisoformat(online["checked"])
+    checks = [
+        Check(c["id"], c["ok"], c["message"], c.get("warning", False))
+        for c in online["checks"]
+        if c["id"] != open_badges_v2.VALIDITY_CHECK
+    ]
+    first = checks[0] if checks else Check(open_badges_v2.HOSTED_CHECK, False, "")
+    dated = Check(first.id, first.ok, f"Checked online on {checked:%Y-%m-%d}: {first.message}")
+    expiry = open_badges_v2.validity_check({"expires": online.get("expires")}, now)
+    return Report([dated, *checks[1:], expiry])

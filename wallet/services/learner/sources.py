@@ -1,5 +1,6 @@
-"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge, a QR
-image (ours, or VPQR from the DCC wallet), or a file of QR payload text. Everything here
+"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge (Open
+Badges 3.0, or 2.0 with its assertion or only its URL), a QR image (ours, or VPQR from the
+DCC wallet), or a file of QR payload text. Everything here
 is untrusted input, bounded in size and refused with a reason."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
 from wallet.qr.errors import NoQrCode, PayloadError
-from wallet.vc import baked_badges, json_document, vc_data_model
+from wallet.vc import baked_badges, json_document, open_badges_v2, vc_data_model
 from wallet.vc.errors import InputTooLarge, MalformedInput
 
 Source = Callable[[], bytes]
@@ -60,7 +61,12 @@ def parse_source(name: str, data: bytes) -> dict[str, Any]:
         text = baked_badges.extract_from_svg(data)
     else:
         text = data
+    if isinstance(text, str) and text.strip().startswith("https://"):
+        # an OB 2.0 image baked with only its hosted assertion's URL: checked online once
+        return open_badges_v2.hosted_reference(text.strip())
     document = json_document.parse(text)
+    if open_badges_v2.is_assertion(document):
+        return document  # Open Badges 2.0: verified online the OB 2.0 way
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document

@@ -9,6 +9,7 @@ from typing import Any
 
 from wallet.services.documents import read_json_file
 from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.data_integrity import KeyResolver
 from wallet.vc.errors import MalformedInput
 from wallet.vc.verification import Report, StatusLists, verify_credential
 
@@ -44,5 +45,9 @@ def verify(
     *,
     now: datetime | None = None,
     status_lists: StatusLists | None = None,
+    resolver: KeyResolver | None = None,
 ) -> Report:
-    return verify_credential(document, now=now or datetime.now(UTC), status_lists=status_lists)
+    """`resolver`: keys beyond did:key, as this device cached them (never fetched here)."""
+    return verify_credential(
+        document, now=now or datetime.now(UTC), status_lists=status_lists, resolver=resolver
+    )

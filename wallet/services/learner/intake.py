@@ -1,0 +1,110 @@
+"""What a held credential's card says: one of three states, with the reasons as codes the
+screens translate. A learner keeps every badge they could plausibly hold; the card says
+plainly which ones are genuine, which need a connection once, and which cannot be
+verified and why. Only input that is not a credential at all, or is unsafe to process,
+is refused at the door (`UNSAFE`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from wallet.vc import did_web, open_badges_v2, vc_data_model
+from wallet.vc.errors import (
+    ContextNotAllowed,
+    InputTooLarge,
+    MalformedProof,
+    ProcessingLimitExceeded,
+    UndefinedTerm,
+    UnknownCryptosuite,
+    UnusableInput,
+)
+
+VERIFIED = "verified"
+NEEDS_CONNECTION = "needs-connection"  # keys, status lists or a hosted check not fetched yet
+CANNOT_VERIFY = "cannot-verify"
+
+# Refused at import, by name: too large to hold, or would cost unbounded work to check
+UNSAFE: tuple[type[UnusableInput], ...] = (InputTooLarge, ProcessingLimitExceeded)
+
+# The check a report carries when the engine could not read the credential: its stable id
+READABLE_CHECK = "readable"
+
+# Why a readable credential cannot be checked, by the engine's typed error
+_UNREADABLE = (
+    (UnknownCryptosuite, "unknown-proof-type"),
+    (ContextNotAllowed, "unknown-context"),
+    (UndefinedTerm, "undefined-term"),
+    (MalformedProof, "damaged-proof"),
+)
+# A failed check, by id, and what it means for the learner
+_FAILED = {
+    "structure": "malformed",
+    "issuer": "wrong-issuer",
+    "hosted": "tampered",
+    "recipient": "issued-to-someone-else",
+}
+
+
+def unreadable_reason(error: UnusableInput) -> str:
+    return next((code for kind, code in _UNREADABLE if isinstance(error, kind)), "unreadable")
+
+
+def state_of(
+    credential: dict[str, Any],
+    checks: list[dict[str, Any]],
+    *,
+    missing: Sequence[str],
+    other_holder: bool,
+) -> dict[str, Any]:
+    """`checks` as stored (Check.to_json); `missing`: what a fetch would bring
+    ("issuer-keys", "status-list", "hosted-check"). `other_holder`: bound to a DID this
+    wallet does not hold, noted on the card even when everything else passes."""
+    notes = ["other-holder"] if other_holder else []
+    reasons = [_reason(check) for check in checks if not check["ok"]]
+    if READABLE_CHECK in {c["id"] for c in checks}:
+        reasons = [c.get("reason", "unreadable") for c in checks if c["id"] == READABLE_CHECK]
+    elif not open_badges_v2.is_assertion(credential) and "proof" not in credential:
+        reasons = ["unsigned"]
+    signature_failed = any(r == "tampered-signature" for r in reasons)
+    if "issuer-keys" in missing and signature_failed:
+        reasons = [r for r in reasons if r not in ("tampered-signature", "wrong-issuer")]
+    reasons = ["tampered" if r == "tampered-signature" else r for r in reasons]
+    reasons = list(dict.fromkeys(reasons))
+    if reasons:
+        return {
+            "state": CANNOT_VERIFY,
+            "reasons": reasons,
+            "missing": list(missing),
+            "notes": notes,
+        }
+    if missing:
+        return {"state": NEEDS_CONNECTION, "reasons": [], "missing": list(missing), "notes": notes}
+    return {"state": VERIFIED, "reasons": [], "missing": [], "notes": notes}
+
+
+def _reason(check: dict[str, Any]) -> str:
+    check_id = check["id"]
+    message = check.get("message", "")
+    if check_id.startswith("signature"):
+        return "tampered-signature"
+    if check_id == "status":
+        return "suspended" if message.startswith("Suspended") else "revoked"
+    if check_id == "validity":
+        return "not-yet-valid" if message.startswith("Not valid until") else "expired"
+    return _FAILED.get(check_id, check_id)
+
+
+def did_web_signers(credential: dict[str, Any]) -> set[str]:
+    """did:web DIDs whose keys verify this credential: its issuer and its proofs' signers."""
+    found = set()
+    methods = [vc_data_model.issuer_id(credential)] + [
+        proof.get("verificationMethod")
+        for proof in vc_data_model.as_list(credential.get("proof"))
+        if isinstance(proof, dict)
+    ]
+    for method in methods:
+        if isinstance(method, str) and did_web.is_did_web(method):
+            found.add(did_web.did_of(method))
+    return found

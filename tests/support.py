@@ -629,12 +629,19 @@ class IssuerSite:
         import ssl
 
         self.routes: dict[str, tuple[int, bytes]] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location, answered 302
         self.hits: dict[str, int] = {}
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                if self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status, body = site.routes.get(self.path, (404, b"{}"))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

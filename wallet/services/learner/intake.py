@@ -30,6 +30,7 @@ UNSAFE: tuple[type[UnusableInput], ...] = (InputTooLarge, ProcessingLimitExceede
 
 # The check a report carries when the engine could not read the credential: its stable id
 READABLE_CHECK = "readable"
+# Check JSON may carry a "reason" (a code below) when its id alone does not say why
 
 # Why a readable credential cannot be checked, by the engine's typed error
 _UNREADABLE = (
@@ -42,8 +43,13 @@ _UNREADABLE = (
 _FAILED = {
     "structure": "malformed",
     "issuer": "wrong-issuer",
-    "hosted": "tampered",
+    "hosted": "not-as-issued",
     "recipient": "issued-to-someone-else",
+}
+# Failures that only mean a fetch has not happened yet, by what the fetch would bring
+_EXPLAINED_BY = {
+    "issuer-keys": ("tampered-signature",),
+    "hosted-check": ("not-checked-online",),
 }
 
 
@@ -63,15 +69,13 @@ def state_of(
     wallet does not hold, noted on the card even when everything else passes."""
     notes = ["other-holder"] if other_holder else []
     reasons = [_reason(check) for check in checks if not check["ok"]]
-    if READABLE_CHECK in {c["id"] for c in checks}:
-        reasons = [c.get("reason", "unreadable") for c in checks if c["id"] == READABLE_CHECK]
-    elif not open_badges_v2.is_assertion(credential) and "proof" not in credential:
+    if not open_badges_v2.is_assertion(credential) and "proof" not in credential:
         reasons = ["unsigned"]
-    signature_failed = any(r == "tampered-signature" for r in reasons)
-    if "issuer-keys" in missing and signature_failed:
-        reasons = [r for r in reasons if r not in ("tampered-signature", "wrong-issuer")]
-    reasons = ["tampered" if r == "tampered-signature" else r for r in reasons]
-    reasons = list(dict.fromkeys(reasons))
+    if "tampered-signature" in reasons:  # then the issuer check fails too: say it once
+        reasons = [r for r in reasons if r != "wrong-issuer"]
+    for need in missing:  # a check that failed only for want of what a fetch brings
+        reasons = [r for r in reasons if r not in _EXPLAINED_BY.get(need, ())]
+    reasons = list(dict.fromkeys("tampered" if r == "tampered-signature" else r for r in reasons))
     if reasons:
         return {
             "state": CANNOT_VERIFY,
@@ -85,6 +89,8 @@ def state_of(
 
 
 def _reason(check: dict[str, Any]) -> str:
+    if isinstance(check.get("reason"), str):  # said by whoever made the check
+        return str(check["reason"])
     check_id = check["id"]
     message = check.get("message", "")
     if check_id.startswith("signature"):

@@ -27,6 +27,7 @@ from tests.support import (
     did_document,
     new_backpack,
     png,
+    run,
     sign_as,
     wallet,
 )
@@ -624,3 +625,25 @@ def test_a_credential_too_costly_to_check_is_refused_as_unsafe(tmp_path: Path) -
     pack, _ = new_backpack(tmp_path / "w", _clock())
     (result,) = pack.import_sources([as_source("h4.json", hostile)])
     assert result.status == "refused", result
+
+
+def test_cli_check_fetches_only_with_network(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    wallet_dir = tmp_path / "wallet"
+    run(wallet_dir, "init", "--json")
+    badge = tmp_path / "credly.json"
+    badge.write_text(json.dumps(_did_web_badge(site, key)))
+    imported = run(wallet_dir, "import", badge).stdout
+    assert "not verified yet: needs a connection once for issuer-keys" in imported
+    record_id = imported.split()[1]
+    quiet = run(wallet_dir, "check").stdout
+    assert quiet.startswith("nothing fetched") and site.hits == {}
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))  # the CLI trusts the test CA
+    checked = run(wallet_dir, "check", "--network").stdout
+    assert f"fetched {site.origin}/.well-known/did.json" in checked
+    assert "1 credentials checked again" in checked
+    shown = json.loads(run(wallet_dir, "show", record_id, "--json").stdout)
+    assert shown["report"]["verified"]

@@ -20,7 +20,8 @@ from wallet.services.documents import read_json_file
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.organisation import Organisation
 from wallet.services.issuer.trainer import Trainer
-from wallet.services.learner import backpack, presenter, sources
+from wallet.services.learner import backpack, fetching, presenter, sources
+from wallet.services.learner.settings import Settings
 from wallet.services.sync import client as sync
 from wallet.services.verifier import credentials as verifier
 from wallet.services.verifier import trust
@@ -169,10 +170,45 @@ def _cmd_import(args: argparse.Namespace) -> int:
         elif result.status == "duplicate":
             print(f"duplicate {result.id} {result.source}")
         else:
-            note = "" if result.verified else " (not verified: see `wallet show`)"
-            print(f"imported {result.id} {result.source}{note}")
+            print(f"imported {result.id} {result.source}{_state_note(result.state)}")
         sys.stdout.flush()
     return EXIT_UNUSABLE if refused else EXIT_OK
+
+
+def _state_note(state: dict[str, Any] | None) -> str:
+    """What the card says, for the import line: never a plain "imported" for a badge that
+    is not verified, or is bound to an identifier this wallet does not hold."""
+    state = state or {}
+    notes = " (issued to an identifier this wallet does not hold)" * (
+        "other-holder" in state.get("notes", [])
+    )
+    if state.get("state") == "needs-connection":
+        needs = ", ".join(state.get("missing", []))
+        return f" (not verified yet: needs a connection once for {needs}: `wallet check --network`)"
+    if state.get("state") == "cannot-verify":
+        return f" (cannot be verified: {', '.join(state.get('reasons', []))})" + notes
+    return notes
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    pack = _open_backpack(args)
+    emails = list(args.email or []) or Settings(pack.vault).get(fetching.EMAIL_SETTING, [])
+    fetcher = fetching.Fetcher(allowed=args.network)
+    report = fetching.OnlineChecks(pack, fetcher, identities=emails).run()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return EXIT_OK
+    if report.off:
+        print("nothing fetched: give --network to use the network to check credentials")
+        return EXIT_OK
+    for url in report.fetched:
+        print(f"fetched {url}")
+    for url, code in report.failed.items():
+        print(f"failed  {url}: {code}")
+    for change in report.key_changes:
+        print(f"keys changed {change.did}: still checked with the keys pinned first")
+    print(f"{report.rechecked} credentials checked again")
+    return EXIT_OK
 
 
 def _frames_in_files(paths: list[Path]) -> bytes | None:
@@ -699,6 +735,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(run=_cmd_serve)
+
+    check = commands.add_parser(
+        "check", help="fetch what held credentials need (keys, status lists), once"
+    )
+    check.add_argument(
+        "--network", action="store_true", help="use the network to check credentials"
+    )
+    check.add_argument("--email", action="append", metavar="ADDRESS")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_cmd_check)
 
     syncer = commands.add_parser("sync", help="sync this wallet with a server")
     syncer.add_argument("--server", required=True, metavar="URL")

@@ -64,16 +64,39 @@ def ago(t: Catalog, then: datetime, now: datetime) -> str:
 
 
 def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
-    when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
-    if card["verified"]:
+    """The card's state in plain words (services/learner/intake.py): verified, needs a
+    connection once, or cannot be verified and why; a badge issued to an identifier this
+    wallet does not hold says so beside a pass."""
+    t = app.t
+    when = ago(t, datetime.fromisoformat(card["checked"]), app.session.now())
+    state = card.get("state") or {}
+    if state.get("state") == "needs-connection":
         return ft.Chip(
-            ft.Text(app.t("chip.verified", when=when)),
-            leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
+            ft.Text(t("chip.needs_connection")),
+            leading=ft.Icon(ft.Icons.CLOUD_DOWNLOAD, color=ft.Colors.AMBER),
         )
-    return ft.Chip(
-        ft.Text(app.t("chip.not_verified", when=when)),
-        leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
+    if state.get("state") == "cannot-verify":
+        fallback = t("chip.reason.unreadable")
+        reasons = "; ".join(t.get(f"chip.reason.{code}", fallback) for code in state["reasons"])
+        return ft.Chip(
+            ft.Text(t("chip.cannot_verify", reason=reasons)),
+            leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
+        )
+    if not card["verified"]:
+        return ft.Chip(
+            ft.Text(t("chip.not_verified", when=when)),
+            leading=ft.Icon(ft.Icons.WARNING, color=ft.Colors.ERROR),
+        )
+    verified = ft.Chip(
+        ft.Text(t("chip.verified", when=when)),
+        leading=ft.Icon(ft.Icons.VERIFIED, color=ft.Colors.GREEN),
     )
+    if "other-holder" not in state.get("notes", []):
+        return verified
+    other = ft.Chip(
+        ft.Text(t("chip.other_holder")), leading=ft.Icon(ft.Icons.INFO, color=ft.Colors.AMBER)
+    )
+    return ft.Row([verified, other], wrap=True)
 
 
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:

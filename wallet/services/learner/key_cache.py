@@ -80,7 +80,7 @@ class DidDocuments:
         keys = did_web.parse_document(did, document).fingerprints()  # refuses another DID's
         payload = self._payload(did)
         if payload is None or payload["pinned"] == keys:
-            new = {"document": document, "fetched": fetched.isoformat(), "pinned": keys}
+            new = {"did": did, "document": document, "fetched": fetched.isoformat(), "pinned": keys}
             with self.vault.transaction():
                 self.vault.put(self._record_id(did), DID_DOCUMENT, {**new, "change": None})
             return None
@@ -89,6 +89,11 @@ class DidDocuments:
             self.vault.put(self._record_id(did), DID_DOCUMENT, {**payload, "change": change})
         return KeyChange(did, payload["pinned"], keys, fetched)
 
+    def pending_changes(self) -> list[str]:
+        """The DIDs whose fetched keys differ from the pinned ones, waiting for the user."""
+        payloads = (self.vault.get(i, DID_DOCUMENT).payload for i in self.vault.ids(DID_DOCUMENT))
+        return sorted(p["did"] for p in payloads if p.get("change") is not None)
+
     def accept_change(self, did: str) -> None:
         """The user has confirmed the issuer's new keys: pin them."""
         payload = self._payload(did)
@@ -96,6 +101,7 @@ class DidDocuments:
             return
         change = payload["change"]
         pinned = {
+            "did": did,
             "document": change["document"],
             "fetched": change["seen"],
             "pinned": change["keys"],

@@ -32,9 +32,11 @@ from tests.support import (
     wallet,
 )
 from wallet.bench import hostile as hostile_bench
-from wallet.services.learner import sources
+from wallet.services.learner import fetching, sources
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
+from wallet.services.session import Session
+from wallet.store import kdf
 from wallet.vc import did_web, multibase, open_badges_v2
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
@@ -647,3 +649,27 @@ def test_cli_check_fetches_only_with_network(
     assert "1 credentials checked again" in checked
     shown = json.loads(run(wallet_dir, "show", record_id, "--json").stdout)
     assert shown["report"]["verified"]
+
+
+def test_the_app_checks_what_needs_a_connection_only_when_allowed(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))  # the app trusts the system store
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    session = Session(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    answers = {n: words.split()[n - 1] for n in Session.quiz_positions(words)}
+    assert session.confirm_create(words, answers, "en")
+    (result,) = session.backpack.import_sources(
+        [as_source("credly.json", _did_web_badge(site, key))]
+    )
+    assert session.check_online_if_needed() is None  # the switch is off by default
+    assert site.hits == {}
+    session.settings.set(fetching.NETWORK_SETTING, True)
+    report = session.check_online_if_needed()
+    assert report is not None and report.rechecked == 1
+    assert session.backpack.show(result.id).card["state"]["state"] == "verified"
+    assert session.check_online_if_needed() is None  # nothing needs a connection any more
+    assert site.hits == {"/.well-known/did.json": 1}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import NOW, sample_badge
+from tests.conftest import NOW, ROOT, sample_badge
 from tests.support import (
     DCC_LIST_URL,
     PASSPHRASE,
@@ -37,9 +37,10 @@ from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
 from wallet.services.session import Session
 from wallet.store import kdf
-from wallet.vc import did_web, multibase, open_badges_v2
-from wallet.vc.errors import MalformedInput
+from wallet.vc import did_key, did_web, eddsa_rdfc_2022, multibase, open_badges_v2, proofs
+from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import verify_credential
 
 DCC_KEY = KeyPair.generate(KeyType.ED25519)
 
@@ -673,3 +674,36 @@ def test_the_app_checks_what_needs_a_connection_only_when_allowed(
     assert session.backpack.show(result.id).card["state"]["state"] == "verified"
     assert session.check_online_if_needed() is None  # nothing needs a connection any more
     assert site.hits == {"/.well-known/did.json": 1}
+
+
+# --- legacy proof suites found in the wild -------------------------------------------------
+
+
+def test_ed25519_signature_2018_published_plugfest_badge_verifies() -> None:
+    published = json.loads((ROOT / "tests/data/issue14/jff-plugfest-1-ex-1.json").read_text())
+    checks = {c.id: c for c in verify_credential(published, now=NOW).checks}
+    assert checks["signature"].ok, checks["signature"].message
+    assert checks["issuer"].ok
+    tampered = copy.deepcopy(published)
+    tampered["credentialSubject"]["achievement"]["name"] = "Our Wallet Failed"
+    assert not {c.id: c for c in verify_credential(tampered, now=NOW).checks}["signature"].ok
+    forged = copy.deepcopy(published)
+    forged["proof"]["jws"] = forged["proof"]["jws"].replace(
+        "eyJhbGciOiJFZERTQSIs", "eyJhbGciOiJub25lIiwi", 1
+    )
+    with pytest.raises(MalformedProof):
+        verify_credential(forged, now=NOW)
+
+
+def test_eddsa_2022_name_verifies_as_eddsa_rdfc_2022_when_the_bytes_say_so() -> None:
+    key = KeyPair.generate(KeyType.ED25519)
+    unsigned = sample_badge()
+    unsigned["issuer"] = {**unsigned["issuer"], "id": did_key.did_for(key.public)}
+    options = {**proofs.proof_options(key, "eddsa-rdfc-2022"), "cryptosuite": "eddsa-2022"}
+    early = eddsa_rdfc_2022.sign(unsigned, options, key)  # as 2023's issuers signed it
+    checks = {c.id: c for c in verify_credential(early, now=NOW).checks}
+    assert checks["signature"].ok and checks["signature"].message.startswith("eddsa-2022:")
+    # the bytes decide: the same proof relabelled eddsa-rdfc-2022 no longer matches
+    relabelled = copy.deepcopy(early)
+    relabelled["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
+    assert not {c.id: c for c in verify_credential(relabelled, now=NOW).checks}["signature"].ok

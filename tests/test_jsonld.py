@@ -50,6 +50,11 @@ PUBLISHED_CONTEXTS = {
     "https://openbadgespec.org/v2/context.json": (
         "3c0c25a0e581c64cbe632197377c4f334c6c0b95f0d90e3b74449781612b153d"
     ),
+    # digitalbazaar/ed25519-signature-2018-context contexts/ed25519-signature-2018-v1.jsonld
+    # (byte for byte the copy 1EdTech's validator serves)
+    "https://w3id.org/security/suites/ed25519-2018/v1": (
+        "166c6abb9e08176cee5f6c87c9c1bbfefa5717da391bcac525e5437f93eab809"
+    ),
 }
 
 

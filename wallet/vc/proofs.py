@@ -9,7 +9,9 @@ from wallet.vc import (
     did_key,
     ecdsa_rdfc_2019,
     ecdsa_sd_2023,
+    ed25519_signature_2018,
     ed25519_signature_2020,
+    eddsa_2022,
     eddsa_jcs_2022,
     eddsa_rdfc_2022,
 )
@@ -32,6 +34,8 @@ SUITES: tuple[Suite, ...] = (
     ecdsa_sd_2023.SUITE,
     eddsa_jcs_2022.SUITE,
     ed25519_signature_2020.SUITE,
+    ed25519_signature_2018.SUITE,  # legacy, verify only
+    eddsa_2022.SUITE,  # eddsa-rdfc-2022 under its draft name, verify only
 )
 _BY_PROOF = {(suite.proof_type, suite.cryptosuite): suite for suite in SUITES}
 _SIGNERS = {suite.name: (suite.key_types, suite.sign) for suite in SUITES if suite.sign}

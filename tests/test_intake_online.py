@@ -707,3 +707,27 @@ def test_eddsa_2022_name_verifies_as_eddsa_rdfc_2022_when_the_bytes_say_so() -> 
     relabelled = copy.deepcopy(early)
     relabelled["proof"]["cryptosuite"] = "eddsa-rdfc-2022"
     assert not {c.id: c for c in verify_credential(relabelled, now=NOW).checks}["signature"].ok
+
+
+def test_https_verification_method_is_resolved_once_like_1edtechs_sample(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """1EdTech's eddsa-2022 sample names its key as an https URL: the issuer's controller
+    document, fetched once and pinned like a did:web document."""
+    key = KeyPair.generate(KeyType.ED25519)
+    controller = f"{site.origin}/issuers/876543"
+    document = did_document(controller, key)
+    document["@context"] = ["https://www.w3.org/ns/cid/v1"]
+    site.serve("/issuers/876543", document)
+    unsigned = {**sample_badge(), "issuer": {"id": controller, "type": ["Profile"]}}
+    options = {
+        **proofs.proof_options(key, "eddsa-rdfc-2022", verification_method=f"{controller}#key-1"),
+        "cryptosuite": "eddsa-2022",
+    }
+    credential = eddsa_rdfc_2022.sign(unsigned, options, key)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([as_source("1edtech.json", credential)])
+    assert result.state is not None and result.state["missing"] == ["issuer-keys"]
+    assert _online(pack, ca, clock).run().fetched == [controller]
+    assert pack.show(result.id).card["state"]["state"] == "verified"

@@ -5,6 +5,10 @@ method-specific id is a domain, an optional port percent-encoded (`%3A`), and op
 path segments separated by `:`; it maps to `https://domain[:port]/path/did.json`, or to
 `/.well-known/did.json` when there is no path. The document's `id` must be the DID.
 
+A verification method may also be an https URL (Controlled Identifiers 1.0, section 2.1:
+a controller document at that URL, whose `id` is the URL): 1EdTech's own samples name
+keys so. Both are "web controllers" here, read the same way.
+
 Pure: this module maps DIDs to URLs and reads documents; fetching and caching them is
 the services' job (`services/learner/fetching.py`), once, when connectivity exists.
 """
@@ -40,6 +44,23 @@ def is_did_web(value: object) -> bool:
 def did_of(did_url: str) -> str:
     """The DID of a DID URL (`did:web:example.com#key-1` -> `did:web:example.com`)."""
     return did_url.split("#", 1)[0].split("?", 1)[0]
+
+
+def controller_of(method_id: object) -> str | None:
+    """The web controller (a did:web DID, or an https controller document's URL) whose
+    document holds this verification method's key; None for anything else (did:key)."""
+    if not isinstance(method_id, str):
+        return None
+    if is_did_web(method_id):
+        return did_of(method_id)
+    if method_id.startswith("https://"):
+        return method_id.split("#", 1)[0]
+    return None
+
+
+def location(controller: str) -> str:
+    """Where a web controller's document is fetched from."""
+    return document_url(controller) if is_did_web(controller) else controller
 
 
 def document_url(did: str) -> str:

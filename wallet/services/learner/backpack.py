@@ -452,7 +452,7 @@ class Backpack:
             check = Check(intake.READABLE_CHECK, False, f"Cannot be verified: {error}")
             reason = intake.unreadable_reason(error)
             return {"verified": False, "checks": [{**check.to_json(), "reason": reason}]}
-        keys = [self.did_documents.check(did, now) for did in intake.did_web_signers(document)]
+        keys = [self.did_documents.check(did, now) for did in intake.web_controllers(document)]
         return Report(report.checks + [k for k in keys if k is not None]).to_json()
 
     def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
@@ -460,7 +460,7 @@ class Backpack:
         if open_badges_v2.is_assertion(document):
             hosted = open_badges_v2.verification_type(document) == "hosted"
             return ("hosted-check",) if hosted and online is None else ()
-        keys = any(self.did_documents.get(did) is None for did in intake.did_web_signers(document))
+        keys = any(self.did_documents.get(did) is None for did in intake.web_controllers(document))
         lists = any(
             isinstance(entry, dict)
             and entry.get("type") in bitstring_status_list.ENTRY_TYPES

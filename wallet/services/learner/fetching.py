@@ -189,8 +189,8 @@ class OnlineChecks:
                 if url not in lists:
                     lists[url] = self._refresh_status_list(url, report)
             brought = [found for url in urls if (found := lists[url]) is not None]
-            dids = intake.did_web_signers(credential).union(
-                *(intake.did_web_signers(found) for found in brought)
+            dids = intake.web_controllers(credential).union(
+                *(intake.web_controllers(found) for found in brought)
             )
             for did in sorted(dids - renewed.keys()):
                 renewed[did] = self._refresh_did(did, report)
@@ -227,7 +227,7 @@ class OnlineChecks:
         if cached is not None and self._now() - cached.fetched < DID_REFRESH:
             return False
         try:
-            url = did_web.document_url(did)
+            url = did_web.location(did)
         except did_web.NotDidWeb:
             report.failed[did] = "bad-url"
             return False

@@ -102,15 +102,16 @@ def _reason(check: dict[str, Any]) -> str:
     return _FAILED.get(check_id, check_id)
 
 
-def did_web_signers(credential: dict[str, Any]) -> set[str]:
-    """did:web DIDs whose keys verify this credential: its issuer and its proofs' signers."""
+def web_controllers(credential: dict[str, Any]) -> set[str]:
+    """The web controllers (did:web DIDs, https controller documents) whose keys verify
+    this credential: a did:web issuer, and its proofs' signers."""
     found = set()
-    methods = [vc_data_model.issuer_id(credential)] + [
-        proof.get("verificationMethod")
-        for proof in vc_data_model.as_list(credential.get("proof"))
-        if isinstance(proof, dict)
-    ]
-    for method in methods:
-        if isinstance(method, str) and did_web.is_did_web(method):
-            found.add(did_web.did_of(method))
+    issuer = vc_data_model.issuer_id(credential)
+    if isinstance(issuer, str) and did_web.is_did_web(issuer):
+        found.add(did_web.did_of(issuer))
+    for proof in vc_data_model.as_list(credential.get("proof")):
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        controller = did_web.controller_of(method)
+        if controller is not None:
+            found.add(controller)
     return found

@@ -1,4 +1,5 @@
-"""Issuers' DID documents as this device fetched them once, pinned, for offline checks.
+"""Issuers' DID documents (did:web, and https controller documents) as this device fetched
+them once, pinned, for offline checks.
 
 A did:web key comes from the issuer's web server, so it is only as good as the first fetch
 and every later one. The first document fetched is pinned: later fetches that name other
@@ -115,9 +116,10 @@ class DidDocuments:
         offline = resolve_offline()
 
         def resolve(method_id: str) -> VerificationMethod | None:
-            if not did_web.is_did_web(method_id):
+            controller = did_web.controller_of(method_id)
+            if controller is None:
                 return offline(method_id)
-            cached = self.get(did_web.did_of(method_id))
+            cached = self.get(controller)
             return None if cached is None else cached.document.methods.get(method_id)
 
         return resolve
@@ -125,7 +127,7 @@ class DidDocuments:
     def keys_for(self, issuer: str, kid: str | None = None) -> list[PublicKey]:
         """The pinned keys `issuer` may sign with, or only the one `kid` names: the hook a
         JOSE verifier (VC-JWT, SD-JWT VC) asks for keys."""
-        cached = self.get(issuer) if did_web.is_did_web(issuer) else None
+        cached = self.get(issuer) if did_web.controller_of(issuer) == issuer else None
         if cached is None:
             return []
         methods = cached.document.methods
@@ -136,7 +138,7 @@ class DidDocuments:
 
     def check(self, did: str, now: datetime) -> Check | None:
         """What a credential of this issuer shows about the keys it was checked with."""
-        if not did_web.is_did_web(did):
+        if did_web.controller_of(did) != did:
             return None
         cached = self.get(did)
         if cached is None:

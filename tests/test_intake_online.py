@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import NOW, ROOT, sample_badge
 from tests.support import (
@@ -731,3 +733,48 @@ def test_https_verification_method_is_resolved_once_like_1edtechs_sample(
     assert result.state is not None and result.state["missing"] == ["issuer-keys"]
     assert _online(pack, ca, clock).run().fetched == [controller]
     assert pack.show(result.id).card["state"]["state"] == "verified"
+
+
+# --- properties of the parsers -------------------------------------------------------------
+
+_LABEL = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+_SEGMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=10)
+
+
+@given(
+    labels=st.lists(_LABEL, min_size=1, max_size=4),
+    port=st.one_of(st.none(), st.integers(1, 65535)),
+    path=st.lists(_SEGMENT, max_size=3),
+)
+def test_did_web_mapping_keeps_host_port_and_path(
+    labels: list[str], port: int | None, path: list[str]
+) -> None:
+    host = ".".join(labels)
+    did = "did:web:" + host + (f"%3A{port}" if port else "") + "".join(f":{p}" for p in path)
+    url = did_web.document_url(did)
+    authority = f"{host}:{port}" if port else host
+    location = "/".join(path) if path else ".well-known"
+    assert url == f"https://{authority}/{location}/did.json"
+
+
+@given(st.text(max_size=60))
+def test_did_web_never_maps_to_another_scheme_or_a_parent_path(text: str) -> None:
+    try:
+        url = did_web.document_url("did:web:" + text)
+    except did_web.NotDidWeb:
+        return
+    assert url.startswith("https://") and url.endswith("/did.json")
+    assert "/../" not in url and "/./" not in url and "#" not in url and "?" not in url
+
+
+@given(email=st.emails(), salt=st.text(max_size=16), other=st.emails())
+def test_ob2_recipient_hash_matches_only_its_email(email: str, salt: str, other: str) -> None:
+    recipient = {
+        "type": "email",
+        "hashed": True,
+        "salt": salt,
+        "identity": open_badges_v2.hash_identity(email, salt),
+    }
+    assert open_badges_v2.recipient_matches(recipient, [email])
+    assert open_badges_v2.recipient_matches(recipient, [other]) is (other == email)
+    assert open_badges_v2.recipient_matches(recipient, []) is None

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.errors import MalformedInput
-from wallet.vc.verification import Check
+from wallet.vc.verification import Check, Report
 
 CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
 HOSTED = ("hosted", "HostedBadge")
@@ -183,3 +183,31 @@ def validity_check(assertion: dict[str, Any], now: datetime) -> Check:
     if expires is not None:
         return Check(VALIDITY_CHECK, True, f"Valid until {expires:%Y-%m-%d}.")
     return Check(VALIDITY_CHECK, True, "Valid, with no expiry date.")
+
+
+def offline_report(
+    assertion: dict[str, Any], online: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    """An assertion's report offline: the verdict of its last online check (`online`, as
+    kept with the record), dated, and its expiry judged `now`. Never checked, or signed:
+    not verified, with a `reason` code the card translates."""
+    signed = verification_type(assertion) == "signed"
+    if signed or online is None:
+        message = (
+            "A signed Open Badges 2.0 assertion: this wallet cannot check its JWS yet."
+            if signed
+            else "Not verified yet: an Open Badges 2.0 badge is checked online once."
+        )
+        check = Check(HOSTED_CHECK, False, message).to_json()
+        reason = "signed-ob2" if signed else "not-checked-online"
+        return {"verified": False, "checks": [{**check, "reason": reason}]}
+    checked = datetime.fromisoformat(online["checked"])
+    checks = [
+        Check(c["id"], c["ok"], c["message"], c.get("warning", False))
+        for c in online["checks"]
+        if c["id"] != VALIDITY_CHECK
+    ]
+    first = checks[0] if checks else Check(HOSTED_CHECK, False, "")
+    dated = Check(first.id, first.ok, f"Checked online on {checked:%Y-%m-%d}: {first.message}")
+    expiry = validity_check({"expires": online.get("expires")}, now)
+    return Report([dated, *checks[1:], expiry]).to_json()

@@ -438,7 +438,7 @@ class Backpack:
         input raises (`intake.UNSAFE`)."""
         now = self._now()
         if open_badges_v2.is_assertion(document):
-            return _hosted_report(document, online, now)
+            return open_badges_v2.offline_report(document, online, now)
         try:
             report = verifier.verify(
                 document,
@@ -555,30 +555,3 @@ def restore(
             vault.change_passphrase(new_passphrase, kdf_params)
 
     return Backpack(backup_file.restore_backup(data, directory, unlock, finish))
-
-
-def _hosted_report(
-    assertion: dict[str, Any], online: dict[str, Any] | None, now: datetime
-) -> dict[str, Any]:
-    """An OB 2.0 assertion offline: the verdict of its last online check, with its date,
-    and its expiry judged now. Never checked: not verified yet."""
-    if open_badges_v2.verification_type(assertion) == "signed" or online is None:
-        signed = open_badges_v2.verification_type(assertion) == "signed"
-        message = (
-            "A signed Open Badges 2.0 assertion: this wallet cannot check its JWS yet."
-            if signed
-            else "Not verified yet: an Open Badges 2.0 badge is checked online once."
-        )
-        check = Check(open_badges_v2.HOSTED_CHECK, False, message).to_json()
-        reason = "signed-ob2" if signed else "not-checked-online"
-        return {"verified": False, "checks": [{**check, "reason": reason}]}
-    checked = datetime.fromisoformat(online["checked"])
-    checks = [
-        Check(c["id"], c["ok"], c["message"], c.get("warning", False))
-        for c in online["checks"]
-        if c["id"] != open_badges_v2.VALIDITY_CHECK
-    ]
-    first = checks[0] if checks else Check(open_badges_v2.HOSTED_CHECK, False, "")
-    dated = Check(first.id, first.ok, f"Checked online on {checked:%Y-%m-%d}: {first.message}")
-    expiry = open_badges_v2.validity_check({"expires": online.get("expires")}, now)
-    return Report([dated, *checks[1:], expiry]).to_json()

@@ -62,7 +62,8 @@ def parse_source(name: str, data: bytes) -> dict[str, Any]:
     else:
         text = data
     if isinstance(text, str) and text.strip().startswith("https://"):
-        # an OB 2.0 image baked with only its hosted assertion's URL: checked online once
+        # only a baked image's text can be a bare URL (pasted text stays bytes, QR codes
+        # decode to JSON): an OB 2.0 badge baked with its hosted assertion's URL alone
         return open_badges_v2.hosted_reference(text.strip())
     document = json_document.parse(text)
     if open_badges_v2.is_assertion(document):

@@ -461,10 +461,11 @@ class Backpack:
             hosted = open_badges_v2.verification_type(document) == "hosted"
             return ("hosted-check",) if hosted and online is None else ()
         keys = any(self.did_documents.get(did) is None for did in intake.web_controllers(document))
-        lists = any(
+        lists = any(  # only what the fetcher may fetch: https (an http list stays unknown)
             isinstance(entry, dict)
             and entry.get("type") in bitstring_status_list.ENTRY_TYPES
             and isinstance(entry.get("statusListCredential"), str)
+            and entry["statusListCredential"].startswith("https://")
             and self.status_list_payload(entry["statusListCredential"]) is None
             for entry in vc_data_model.as_list(document.get("credentialStatus"))
         )

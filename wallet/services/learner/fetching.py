@@ -37,7 +37,7 @@ NETWORK_SETTING = "network_checks"  # the user's switch; off unless they turn it
 EMAIL_SETTING = "recipient_emails"  # what OB 2.0 recipient hashes are compared with
 TIMEOUT_SECONDS = 15.0  # per socket operation
 DEADLINE_SECONDS = 30.0  # per fetch, however the server trickles
-MAX_BYTES = 4 * 1024 * 1024  # a status list of 32 million entries gzips far below this
+MAX_BYTES = DEFAULT_LIMITS.max_bytes  # what the engine would read anyway (1 MB)
 MAX_REDIRECTS = 3
 DID_REFRESH = timedelta(days=7)  # a pinned document is fetched again to notice key changes
 # Bitstring Status List 2.2: a list without `ttl` assumes no default; ours is a day

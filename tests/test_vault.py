@@ -249,7 +249,7 @@ def test_not_a_credential_is_refused_with_its_reason(tmp_path: Path) -> None:
     # (issue 14: never lose a badge at the door)
     assert results[3].state is not None
     assert results[3].state["state"] == "cannot-verify"
-    assert results[3].state["reasons"] == ["unknown-context"]
+    assert results[3].state["reasons"] == ["unsigned", "unknown-context"]
     assert "https://x.example" in pack.show(results[3].id).report["checks"][0]["message"]
     assert pack.list().total == 1
 

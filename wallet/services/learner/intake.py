@@ -70,7 +70,10 @@ def state_of(
     notes = ["other-holder"] if other_holder else []
     reasons = [_reason(check) for check in checks if not check["ok"]]
     if not open_badges_v2.is_assertion(credential) and "proof" not in credential:
-        reasons = ["unsigned"]
+        # the missing proof fails the signature and issuer checks: say it once, as itself
+        reasons = ["unsigned"] + [
+            r for r in reasons if r not in ("tampered-signature", "wrong-issuer")
+        ]
     if "tampered-signature" in reasons:  # then the issuer check fails too: say it once
         reasons = [r for r in reasons if r != "wrong-issuer"]
     for need in missing:  # a check that failed only for want of what a fetch brings

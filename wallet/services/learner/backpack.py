@@ -85,8 +85,12 @@ def _first_text(*values: Any) -> str:
     return next((v for v in values if isinstance(v, str) and v), "")
 
 
-def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
-    """What list and search show, and what they can find a credential by."""
+def card_for(
+    record_id: str, version: int, payload: dict[str, Any], state: dict[str, Any] | None = None
+) -> Entry:
+    """What list and search show, and what they can find a credential by. `state` is
+    derived on this device (`Backpack._state`) and lives in the local card only: records
+    that sync carry no more than they did."""
     credential = payload["credential"]
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
@@ -123,7 +127,7 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
         "image": _first_text(image.get("id") if isinstance(image, dict) else image),
         "tags": payload.get("tags", []),
         "verified": payload["report"]["verified"],
-        "state": payload.get("state"),
+        "state": state,
         "checked": payload["checked"],
         "holder": payload.get("holder"),
     }
@@ -195,10 +199,13 @@ class Backpack:
         return record_id, payload
 
     def _check(self, payload: dict[str, Any]) -> None:
-        """Verify offline with what this device holds, and say what the card shows."""
-        document = payload["credential"]
-        payload["report"] = self._verify(document, payload.get("online"))
+        """Verify offline with what this device holds."""
+        payload["report"] = self._verify(payload["credential"], payload.get("online"))
         payload["checked"] = self._now().isoformat(timespec="seconds")
+
+    def _state(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """What the card shows (`intake.state_of`), from the report and this device's caches."""
+        document = payload["credential"]
         subject = document.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
         other_holder = (
@@ -206,7 +213,7 @@ class Backpack:
             and subject_id.startswith("did:")
             and payload.get("holder") is None
         )
-        payload["state"] = intake.state_of(
+        return intake.state_of(
             document,
             payload["report"]["checks"],
             missing=self._missing(document, payload.get("online")),
@@ -240,19 +247,24 @@ class Backpack:
 
     def _commit(self, batch: list[ImportResult | _Pending]) -> Iterator[ImportResult]:
         pending = [item for item in batch if isinstance(item, _Pending)]
+        states: dict[str, dict[str, Any]] = {}
         if pending:
             with self.vault.transaction():
                 entries = []
                 for item in pending:
                     version = self.vault.put(item.record_id, CREDENTIAL, item.payload)
-                    entries.append(card_for(item.record_id, version, item.payload))
+                    state = states[item.record_id] = self._state(item.payload)
+                    entries.append(card_for(item.record_id, version, item.payload, state))
                 self.index.upsert(entries)
         for item in batch:
             if isinstance(item, _Pending):
                 verified = item.payload["report"]["verified"]
-                state = item.payload["state"]
                 yield ImportResult(
-                    item.source, "imported", item.record_id, verified=verified, state=state
+                    item.source,
+                    "imported",
+                    item.record_id,
+                    verified=verified,
+                    state=states[item.record_id],
                 )
             else:
                 yield item
@@ -332,7 +344,7 @@ class Backpack:
         payload = record.payload
         change(payload)
         version = self.vault.put(record_id, CREDENTIAL, payload)
-        self.index.upsert([card_for(record_id, version, payload)])
+        self.index.upsert([card_for(record_id, version, payload, self._state(payload))])
 
     def set_tags(self, record_id: str, tags: list[str]) -> None:
         self._active()
@@ -523,7 +535,8 @@ class Backpack:
         except RecordNotFound:
             self.index.remove(record_id)
             return
-        self.index.upsert([card_for(record_id, record.version, record.payload)])
+        state = self._state(record.payload)
+        self.index.upsert([card_for(record_id, record.version, record.payload, state)])
 
     def rebuild_index(self) -> None:
         """Derive the card index again from the records (after a restore)."""
@@ -533,7 +546,8 @@ class Backpack:
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
-                entries.append(card_for(record_id, record.version, record.payload))
+                state = self._state(record.payload)
+                entries.append(card_for(record_id, record.version, record.payload, state))
             self.index.upsert(entries)
 
 

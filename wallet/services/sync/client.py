@@ -477,8 +477,8 @@ class SyncClient:
         merged = self.vault.unseal(remote.id, remote.kind, remote.version, remote.blob or b"")
         if ours.get("tags_updated", 0) > merged.get("tags_updated", 0):
             merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
-        if ours.get("checked", "") > merged.get("checked", ""):  # the card's state goes with it
-            merged.update({k: ours[k] for k in ("report", "checked", "state") if k in ours})
+        if ours.get("checked", "") > merged.get("checked", ""):
+            merged["report"], merged["checked"] = ours["report"], ours["checked"]
         if _online_date(ours) > _online_date(merged):  # an OB 2.0 online check, by its own date
             merged["online"] = ours["online"]
         self.vault.put(remote.id, remote.kind, merged)

@@ -29,20 +29,31 @@ from wallet.bench import hostile as hostile_bench
 from wallet.bench.app import free_port
 from wallet.protocol import issuance_log
 from wallet.protocol import sync as protocol
-from wallet.qr import base45
+from wallet.qr import base45, frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.services.sync import client as sync
 from wallet.services.verifier.presentations import PresentationVerifier
+from wallet.services.wallet import Wallet
 from wallet.store import kdf
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
+from wallet.ui.i18n import Catalog
 from wallet.vc import bitstring_status_list as bsl
-from wallet.vc import did_key, multibase, proofs
+from wallet.vc import did_key, ecdsa_sd_2023, multibase, proofs
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
+ENGLISH = Catalog("en")
+
+
+def english(found: Any) -> str:
+    """What a check says in the CLI's English: a `Check`, a trust bundle's verdict, or a
+    check's JSON. Tests that read sentences read them through the catalog."""
+    if isinstance(found, dict):
+        return ENGLISH.message(found["code"], found["params"])
+    return ENGLISH.message(getattr(found, "check_code", None) or found.code, found.params)
 
 
 ISSUER_KEY = KeyPair.generate(KeyType.ED25519)
@@ -123,18 +134,29 @@ def contents(pack: Backpack) -> dict[str, dict]:
     return {i: pack.show(i).credential for i in pack.vault.ids(CREDENTIAL)}
 
 
-class CuttingProxy:
-    """Forwards TCP to the server, and cuts a connection after a chosen number of bytes, or
-    just after the server has answered (the answer is lost, the work is done)."""
+class Proxy:
+    """Forwards TCP on 127.0.0.1 to the servers, each new connection to the next one (a
+    round-robin load balancer when there are several). For fault tests it cuts a connection
+    after a chosen number of bytes, or just after the server has answered (the answer is
+    lost, the work is done)."""
 
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
+    def __init__(self, *target_ports: int) -> None:
+        self.target_ports = target_ports
+        self.connections = 0  # accepted so far
         self.cut_after: int | None = None
         self.drop_next_response = False
         self.drop_answer_to: bytes | None = None  # a request line start, e.g. b"POST /v1/push"
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _upstream(self) -> socket.socket | None:
+        """Where the connection just accepted goes; None drops it."""
+        port = self.target_ports[(self.connections - 1) % len(self.target_ports)]
+        return socket.create_connection(("127.0.0.1", port))
 
     def _accept(self) -> None:
         while True:
@@ -142,18 +164,19 @@ class CuttingProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self.connections += 1
             try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+                upstream = self._upstream()
             except OSError:
+                upstream = None
+            if upstream is None:
                 client.close()
                 continue
             budget = [self.cut_after]
-            threading.Thread(
-                target=self._pipe, args=(client, upstream, budget, False), daemon=True
-            ).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, budget, True), daemon=True
-            ).start()
+            for ends, answers in (((client, upstream), False), ((upstream, client), True)):
+                threading.Thread(
+                    target=self._pipe, args=(*ends, budget, answers), daemon=True
+                ).start()
 
     def _pipe(
         self, source: socket.socket, sink: socket.socket, budget: list[int | None], answers: bool
@@ -402,7 +425,7 @@ def chain(key: KeyPair, length: int, at: str = "2026-11-01T09:00:00Z") -> list[d
                 entries[-1] if entries else None,
                 key,
                 at=at,
-                kind=issuance_log.ISSUED,
+                kind=issuance_log.EntryKind.ISSUED,
                 status_list="urn:uuid:list",
                 status_index=number,
                 sealed="opaque",
@@ -446,13 +469,7 @@ def status_list(
 
 def badge(index: int, purpose: str = "revocation") -> dict[str, Any]:
     unsigned = sample_badge()
-    unsigned["credentialStatus"] = {
-        "id": f"{LIST_URL}#{index}",
-        "type": "BitstringStatusListEntry",
-        "statusPurpose": purpose,
-        "statusListIndex": str(index),
-        "statusListCredential": LIST_URL,
-    }
+    unsigned["credentialStatus"] = bsl.StatusEntry(purpose, index, 1, LIST_URL).to_json()
     return issuer.issue(unsigned, KEY, "eddsa-rdfc-2022")
 
 
@@ -479,6 +496,31 @@ ztxt_bomb = hostile_bench.text_chunk_bomb
 
 def signed_badge() -> dict[str, Any]:
     return issuer.issue(sample_badge(), KeyPair.generate(KeyType.ED25519), "eddsa-rdfc-2022")
+
+
+def qr_pictures(document: dict, directory: Path, stem: str) -> list[Path]:
+    texts, _ = frames.texts_for(document)
+    paths = []
+    for number, png in enumerate(images.render_pngs(texts), start=1):
+        path = directory / f"{stem}-{number}.png"
+        path.write_bytes(png)
+        paths.append(path)
+    return paths
+
+
+def employer_presentation(tmp_path: Path) -> tuple[dict, str]:
+    """A presentation, as the e2e employer scans it: a learner's wallet (real services)
+    shows the achievement and their name."""
+    learner = Wallet(tmp_path / "learner")
+    learner.create("learner passphrase")
+    issuer_key = KeyPair.generate(KeyType.P256)
+    badge = sample_badge()
+    badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
+    signed = issuer.issue(badge, issuer_key, ecdsa_sd_2023.NAME)
+    data = json.dumps(signed).encode()
+    [result] = list(learner.backpack.import_sources([("badge.json", lambda: data)]))
+    shared = learner.backpack.present([result.id], ["/credentialSubject/name"])
+    return shared.document, did_key.did_for(issuer_key.public)
 
 
 # --- issue 14: credentials as real issuers shape them, and the network they need ------------

@@ -114,7 +114,7 @@ def test_expired_and_not_yet_valid_exit_1(tmp_path: Path) -> None:
     code, report = verify_json(signed, "--now", "2025-01-01T00:00:00Z")
     assert code == 1
     human = wallet("verify", "--now", "2025-01-01T00:00:00Z", signed, check=False).stdout
-    assert "NOT VERIFIED" in human and "Not valid until 2026-01-15" in human
+    assert "NOT VERIFIED" in human and "Not valid until 15 Jan 2026" in human
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 from tests.conftest import sample_badge, shared_path
-from tests.support import run
+from tests.support import english, run
 from tests.support import wallet as run_plain
 from wallet.qr import compact, frames, images
+from wallet.services.wallet import Wallet
+from wallet.vc.verification import Outcome
 
 
 def issue_to(tmp_path: Path, did: str, suite: str = "ecdsa-sd-2023") -> tuple[Path, str]:
@@ -125,3 +127,43 @@ def test_import_a_credential_from_qr_image_and_text(tmp_path: Path) -> None:
         images.render_png(frames.split(compact.encode(json.loads(signed.read_text())), 40)[0])[0]
     )
     assert run(holder, "import", single).stdout.startswith("duplicate ")
+
+
+def test_scan_keeps_history_and_catches_a_replay_as_the_app_does(tmp_path: Path) -> None:
+    """Issue 19: `wallet scan` recorded no history, while the app's verifier keeps every
+    verdict. Scanned twice from the CLI, both verdicts are in the employer's history and
+    the second is refused as a replay; the app, on the same wallet, refuses it too."""
+    holder, employer = tmp_path / "holder", tmp_path / "employer"
+    run(holder, "init")
+    signed, _ = issue_to(tmp_path, run(holder, "receive").stdout.split()[0])
+    record_id = run(holder, "import", signed).stdout.split()[1]
+    run(holder, "present", record_id, "--png", tmp_path / "vp.png")
+    run(employer, "init")
+
+    first = run(employer, "scan", "--json", tmp_path / "vp.png", check=False)
+    again = run(employer, "scan", tmp_path / "vp.png", check=False)
+    assert json.loads(first.stdout)["verified"] is True
+    assert again.returncode == 1 and "already shown" in again.stdout
+
+    app = Wallet(employer)
+    app.unlock("cli passphrase")
+    newest, oldest = app.history.entries()
+    assert oldest.verdict.verified is True and newest.verdict.verdict == Outcome.INVALID
+    replay = {c.id: c for c in newest.verdict.checks}["replay"]
+    assert not replay.ok and "already shown" in english(replay)
+    in_app = app.verify_images([(tmp_path / "vp.png").read_bytes()])
+    assert {c.id: c for c in in_app.checks}["replay"] == replay
+    assert len(app.history.entries()) == 3
+
+
+def test_import_photos_of_one_frame_sequence_as_one_credential(tmp_path: Path) -> None:
+    holder = tmp_path / "holder"
+    run(holder, "init")
+    signed, _ = issue_to(tmp_path, run(holder, "receive").stdout.split()[0], "eddsa-rdfc-2022")
+    texts = frames.split(compact.encode(json.loads(signed.read_text())), 10)
+    assert len(texts) > 1
+    pictures = [tmp_path / f"frame{number}.png" for number in range(len(texts))]
+    for picture, text in zip(pictures, texts, strict=True):
+        picture.write_bytes(images.render_png(text)[0])
+    result = run(holder, "import", *reversed(pictures))
+    assert result.stdout.startswith("imported ") and result.stdout.strip().endswith("QR frames")

@@ -6,17 +6,17 @@ hand can be reviewed and taken back."""
 from __future__ import annotations
 
 import socket
-import threading
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support import CuttingProxy, Server
+from tests.support import Proxy, Server
 from wallet.protocol.sync import SyncError
 from wallet.services.learner import demo, device_unlock
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.store import kdf
 from wallet.store.errors import WrongPassphrase, WrongRecoveryWords
 from wallet.store.verifier_store import VerifierStore
@@ -32,11 +32,11 @@ def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def right_answers(words: str) -> dict[int, str]:
     listed = words.split()
-    return {n: listed[n - 1] for n in Session.quiz_positions(words)}
+    return {n: listed[n - 1] for n in Wallet.quiz_positions(words)}
 
 
-def created(directory: Path, language: str = "en") -> tuple[Session, str]:
-    session = Session(directory)
+def created(directory: Path, language: str = "en") -> tuple[Wallet, str]:
+    session = Wallet(directory)
     words = session.begin_create(PASSPHRASE)
     assert session.confirm_create(words, right_answers(words), language)
     return session, words
@@ -46,7 +46,7 @@ def test_onboarding_can_lose_the_words_no_wallet_before_the_quiz_passes(tmp_path
     """Issue 12: a wallet that opens before its words are confirmed can lose them for
     good (a tap on a tab, a reload). Nothing exists, and nothing is unlocked, until the
     quiz passes."""
-    session = Session(tmp_path)
+    session = Wallet(tmp_path)
     words = session.begin_create(PASSPHRASE)
     assert not session.exists and not session.unlocked
     assert list(tmp_path.iterdir()) == []  # not even a scratch file in the wallet's folder
@@ -61,19 +61,19 @@ def test_onboarding_can_lose_the_words_no_wallet_before_the_quiz_passes(tmp_path
     assert session.settings.get("language") == "fr"  # chosen before the wallet existed
     session.lock()
 
-    again = Session(tmp_path)  # the next start: the passphrase and the words both open it
+    again = Wallet(tmp_path)  # the next start: the passphrase and the words both open it
     again.unlock(PASSPHRASE)
     assert again.settings.get("language") == "fr"
     again.lock()
-    Session(tmp_path).recover_access(words, NEW_PASSPHRASE)
+    Wallet(tmp_path).recover_access(words, NEW_PASSPHRASE)
 
 
 def test_onboarding_stopped_before_the_quiz_leaves_nothing_behind(tmp_path: Path) -> None:
     """A reload mid-onboarding is a new session: it sees no wallet and starts over; the
     words shown before open nothing."""
-    first = Session(tmp_path)
+    first = Wallet(tmp_path)
     first.begin_create(PASSPHRASE)
-    reloaded = Session(tmp_path)
+    reloaded = Wallet(tmp_path)
     assert not reloaded.exists
     words = reloaded.begin_create(PASSPHRASE)
     assert not reloaded.confirm_create(words, {}, "en")  # no answers, no wallet
@@ -81,11 +81,30 @@ def test_onboarding_stopped_before_the_quiz_leaves_nothing_behind(tmp_path: Path
     assert reloaded.exists
 
 
+def test_begin_create_makes_no_scratch_wallet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: preparing a wallet made a whole vault in a temporary folder only to keep
+    its header. The header is made on its own now: no temporary folder, no database."""
+
+    def no_scratch(*args: object, **kwargs: object) -> None:
+        raise AssertionError("begin_create wrote to scratch space")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_scratch)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_scratch)
+    session = Wallet(tmp_path)
+    words = session.begin_create(PASSPHRASE)
+    assert session.confirm_create(words, right_answers(words), "en")
+    session.lock()
+    Wallet(tmp_path).unlock(PASSPHRASE)
+    Wallet(tmp_path).recover_access(words, NEW_PASSPHRASE)
+
+
 def test_forgot_passphrase_opens_with_the_words_and_sets_a_new_one(tmp_path: Path) -> None:
     session, words = created(tmp_path)
     session.lock()
 
-    locked = Session(tmp_path)
+    locked = Wallet(tmp_path)
     with pytest.raises(WrongRecoveryWords):
         locked.recover_access(" ".join(reversed(words.split())), NEW_PASSPHRASE)
     assert not locked.unlocked
@@ -94,8 +113,8 @@ def test_forgot_passphrase_opens_with_the_words_and_sets_a_new_one(tmp_path: Pat
     locked.lock()
 
     with pytest.raises(WrongPassphrase):
-        Session(tmp_path).unlock(PASSPHRASE)
-    Session(tmp_path).unlock(NEW_PASSPHRASE)
+        Wallet(tmp_path).unlock(PASSPHRASE)
+    Wallet(tmp_path).unlock(NEW_PASSPHRASE)
 
 
 @pytest.fixture
@@ -111,36 +130,21 @@ def test_join_from_a_sync_server_with_the_words_alone(tmp_path: Path, server: st
     demo.add_sample_badges(laptop.backpack, now=datetime.now(UTC))
     laptop.sync(server)
 
-    phone = Session(tmp_path / "phone")
+    phone = Wallet(tmp_path / "phone")
     assert phone.join(words, server, NEW_PASSPHRASE, "id") == 3
     assert phone.unlocked
     assert phone.settings.get("language") == "es"  # the wallet's own choice travels with it
     assert phone.settings.get("server") == server  # and the phone keeps syncing there
     phone.lock()
-    Session(tmp_path / "phone").unlock(NEW_PASSPHRASE)
+    Wallet(tmp_path / "phone").unlock(NEW_PASSPHRASE)
 
 
-class CoverageLostAfterTheHeader(CuttingProxy):
+class CoverageLostAfterTheHeader(Proxy):
     """Forwards the first connection (registering, the wallet's header) and drops every
     later one (the pull): coverage gone in the middle of a join."""
 
-    def _accept(self) -> None:
-        accepted = 0
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            accepted += 1
-            if accepted > 1:
-                client.close()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            budget: list[int | None] = [None]
-            for ends, answers in (((client, upstream), False), ((upstream, client), True)):
-                threading.Thread(
-                    target=self._pipe, args=(*ends, budget, answers), daemon=True
-                ).start()
+    def _upstream(self) -> socket.socket | None:
+        return super()._upstream() if self.connections == 1 else None
 
 
 def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
@@ -152,7 +156,7 @@ def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
     proxy = CoverageLostAfterTheHeader(int(server.rsplit(":", 1)[1]))
     patchy = f"http://127.0.0.1:{proxy.port}"
 
-    phone = Session(tmp_path / "phone")
+    phone = Wallet(tmp_path / "phone")
     with pytest.raises(SyncError):
         phone.join(words, patchy, NEW_PASSPHRASE, "fr")
     assert phone.unlocked  # not "a wallet already exists" on a second try
@@ -162,7 +166,7 @@ def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
     phone.sync(server)  # coverage is back
     assert phone.backpack.list(page_size=1).total == 3
     phone.lock()
-    Session(tmp_path / "phone").unlock(NEW_PASSPHRASE)
+    Wallet(tmp_path / "phone").unlock(NEW_PASSPHRASE)
 
 
 def test_prefer_fills_only_what_the_wallet_lacks(tmp_path: Path) -> None:
@@ -201,16 +205,16 @@ def test_biometric_unlock_wraps_the_data_key_for_the_device_keystore(tmp_path: P
     session.change_passphrase(PASSPHRASE, NEW_PASSPHRASE)  # re-wraps the data key only
     session.lock()
 
-    opened = Session(tmp_path)
+    opened = Wallet(tmp_path)
     opened.unlock_with_device_key(device_key)
     assert opened.unlocked
     opened.lock()
     for wrong in ("00" * 32, "not hex"):
         with pytest.raises(WrongPassphrase):
-            Session(tmp_path).unlock_with_device_key(wrong)
+            Wallet(tmp_path).unlock_with_device_key(wrong)
 
     opened.disable_device_unlock()
     assert not opened.device_unlock_enabled
     with pytest.raises(WrongPassphrase):  # a key left in the keystore opens nothing now
-        Session(tmp_path).unlock_with_device_key(device_key)
-    Session(tmp_path).unlock(NEW_PASSPHRASE)  # the passphrase always works
+        Wallet(tmp_path).unlock_with_device_key(device_key)
+    Wallet(tmp_path).unlock(NEW_PASSPHRASE)  # the passphrase always works

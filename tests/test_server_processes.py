@@ -4,17 +4,14 @@ no write lost or duplicated when every connection may land on another process.""
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support import Device, postgres_database
+from tests.support import Device, Proxy, postgres_database
 from wallet.bench import figures as bench
 from wallet.server.limits import DEFAULT
 
@@ -29,43 +26,6 @@ def four_processes(tmp_path: Path) -> Iterator[tuple[list[int], str]]:
     with bench.serve_processes(db_url, tmp_path / "server", 4) as urls:
         yield [int(url.rsplit(":", 1)[1]) for url in urls], db_url
     next(databases, None)
-
-
-class RoundRobin:
-    """A TCP load balancer on 127.0.0.1: each new connection goes to the next process."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.ports, self.connections = ports, 0
-        self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            target = self.ports[self.connections % len(self.ports)]
-            self.connections += 1
-            upstream = socket.create_connection(("127.0.0.1", target))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        for end in (source, sink):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 def accepted_in_a_flood(device: Device, ports: list[int], requests: int) -> tuple[int, float]:
@@ -103,7 +63,7 @@ def test_200_clients_by_20_syncs_on_four_processes_lose_and_duplicate_nothing(
     import psycopg
 
     ports, db_url = four_processes
-    balancer = RoundRobin(ports)
+    balancer = Proxy(*ports)
     try:
         load = bench.sync_load(
             f"http://127.0.0.1:{balancer.port}", tmp_path, clients=200, rounds=20

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import NOW
-from tests.support import LIST_URL, badge, status_list, wallet
+from tests.support import LIST_URL, badge, english, status_list, wallet
 from wallet.vc import bitstring_status_list as bsl
 from wallet.vc.bitstring_status_list import CachedStatusList, StatusEntry
 from wallet.vc.errors import MalformedProof
@@ -31,32 +33,32 @@ def test_revoked_bit_fails() -> None:
     report, check = status_check(badge(5), status_list({5}))
     assert not report.verified
     assert not check.ok
-    assert check.message == "Revoked by the issuer (list fetched 2 days ago)."
+    assert english(check) == "Revoked by the issuer (list fetched 2 days ago)."
 
 
 def test_clear_bit_passes_and_reports_age() -> None:
     report, check = status_check(badge(6), status_list({5}))
     assert report.verified
     assert check.ok and not check.warning
-    assert check.message == "Not revoked (list fetched 2 days ago)."
+    assert english(check) == "Not revoked (list fetched 2 days ago)."
 
 
 def test_suspension() -> None:
     _, check = status_check(badge(9, "suspension"), status_list({9}, purpose="suspension"))
-    assert not check.ok and check.message.startswith("Suspended by the issuer")
+    assert not check.ok and english(check).startswith("Suspended by the issuer")
 
 
 def test_no_cached_list_is_a_visible_warning() -> None:
     report, check = status_check(badge(5), None)
     assert check.ok and check.warning
-    assert "Status unknown" in check.message
+    assert "Status unknown" in english(check)
     assert report.warnings == [check]
 
 
 def test_list_from_another_issuer_is_not_trusted() -> None:
     _, check = status_check(badge(5), status_list({5}, key=KeyPair.generate(KeyType.ED25519)))
     assert check.ok and check.warning
-    assert "not the issuer" in check.message
+    assert "not the issuer" in english(check)
 
 
 def test_tampered_list_fails() -> None:
@@ -66,13 +68,13 @@ def test_tampered_list_fails() -> None:
     ]
     _, check = status_check(badge(5), cached)
     assert not check.ok
-    assert "signature is not valid" in check.message
+    assert "signature is not valid" in english(check)
 
 
 def test_list_without_multibase_prefix_is_accepted() -> None:
     cached = status_list({5}, encode=lambda bits: bsl.encode_bitstring(bits)[1:])
     _, check = status_check(badge(5), cached)
-    assert check.message.startswith("Revoked")
+    assert english(check).startswith("Revoked")
 
 
 def test_short_list_and_wrong_purpose_are_unusable() -> None:
@@ -111,3 +113,16 @@ def test_cli_status_list_file(tmp_path: Path) -> None:
     result = wallet("verify", "--now", NOW.isoformat(), document, check=False)
     assert result.returncode == 0
     assert "warn  status" in result.stdout
+
+
+@given(
+    st.sampled_from(["revocation", "suspension", "message"]),
+    st.integers(0, 10**18 - 1),
+    st.integers(1, 8),
+    st.text(min_size=1, max_size=40),
+)
+def test_a_status_entry_written_reads_back_the_same(
+    purpose: str, index: int, size: int, url: str
+) -> None:
+    entry = StatusEntry(purpose, index, size, url)
+    assert StatusEntry.parse(entry.to_json()) == entry

@@ -36,8 +36,7 @@ from tests.support import (
     second_device,
 )
 from wallet.protocol import sync as protocol
-from wallet.services.keyring import HOLDER_KEY
-from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.backpack import CREDENTIAL, HOLDER_KEY, Backpack
 from wallet.services.sync import client as sync
 from wallet.store import vault as vault_module
 from wallet.store.errors import VaultCorrupt

@@ -22,6 +22,7 @@ from tests.support import (
     PUMP,
     Clock,
     Server,
+    english,
     holder_with,
     post,
     trainer_in,
@@ -31,11 +32,11 @@ from tests.support import ORGANISATION_NOW as NOW
 from wallet import cli
 from wallet.protocol import issuance_log
 from wallet.qr import compact, frames
-from wallet.services import keyring
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.organisation import Organisation, OrganisationError
-from wallet.services.issuer.trainer import Trainer
+from wallet.services.issuer.trainer import ISSUER_KEY, Trainer
 from wallet.services.learner import presenter
+from wallet.services.learner.backpack import load_key
 from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store import kdf
 from wallet.vc import bitstring_status_list, did_key, eddsa_rdfc_2022, trust_bundle
@@ -91,9 +92,9 @@ def two(tmp_path: Path) -> Two:
 def rogue_entry(trainer: Trainer, **fields: Any) -> list[dict[str, Any]]:
     """The trainer's whole chain plus one more entry it signs: what a tampered device can
     upload, since the chain only proves who said it."""
-    key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
+    key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     entries = trainer.chain_after(0)
-    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.REVOKED, "sealed": "x"}
+    values = {"at": "2026-11-01T10:00:00Z", "kind": issuance_log.EntryKind.REVOKED, "sealed": "x"}
     values.update(fields)
     entries.append(issuance_log.append(entries[-1] if entries else None, key, **values))
     return entries
@@ -159,7 +160,7 @@ def test_h3_a_trainer_cannot_take_over_another_trainers_credential(two: Two) -> 
     )
     entries = rogue_entry(
         two.rogue,
-        kind=issuance_log.ISSUED,
+        kind=issuance_log.EntryKind.ISSUED,
         status_list=allocation["statusListCredential"],
         status_index=allocation["statusListIndexStart"],
         sealed=sealed,
@@ -235,20 +236,18 @@ def without_status(credential: dict[str, Any]) -> dict[str, Any]:
 
 def with_status(credential: dict[str, Any], status_list: str, index: int) -> dict[str, Any]:
     document = {k: v for k, v in credential.items() if k != "proof"}
-    document["credentialStatus"] = {
-        "id": f"{status_list}#{index}",
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(index),
-        "statusListCredential": status_list,
-    }
+    document["credentialStatus"] = revocation_entry(status_list, index)
     return document
+
+
+def revocation_entry(status_list: str, index: int) -> dict[str, Any]:
+    return bitstring_status_list.StatusEntry("revocation", index, 1, status_list).to_json()
 
 
 def resigned(trainer: Trainer, document: dict[str, Any]) -> dict[str, Any]:
     from wallet.vc import ecdsa_sd_2023
 
-    key = keyring.load(trainer.vault, keyring.ISSUER_KEY, trainer.profile()["did"])
+    key = load_key(trainer.vault, ISSUER_KEY, trainer.profile()["did"])
     unsigned = {k: v for k, v in document.items() if k != "proof"}
     return issuer.issue(unsigned, key, ecdsa_sd_2023.NAME, created=NOW)
 
@@ -260,7 +259,7 @@ def test_m8_a_trainers_badge_without_a_status_is_not_valid(two: Two) -> None:
     verdict = two.bundle().judge(bare, NOW)
     assert verdict is not None and not verdict.ok
     assert (verdict.code, verdict.check) == ("not-revocable", "revocable")
-    assert "could never revoke it" in verdict.message
+    assert "could never revoke it" in english(verdict)
 
 
 def test_m8_a_status_outside_the_trainers_block_is_not_valid(two: Two) -> None:
@@ -314,7 +313,7 @@ def scan(
 
 
 def failed(verdict: Verdict) -> dict[str, str]:
-    return {c.id: c.message for c in verdict.checks if not c.ok}
+    return {c.id: english(c) for c in verdict.checks if not c.ok}
 
 
 def badge_for(*subject_ids: str) -> dict[str, Any]:
@@ -336,7 +335,7 @@ def test_m6_every_subject_must_be_the_presenters(tmp_path: Path, subjects: str) 
     credential = badge_for(*(ids[name] for name in subjects.split("+")))
     verdict = scan(verifier_for(tmp_path), [credential], [stranger], datetime.now(UTC))
     check = holder_check(verdict)
-    assert not check.ok and "someone other than" in check.message
+    assert not check.ok and "someone other than" in english(check)
     assert verdict.verdict == "invalid"
 
 
@@ -472,7 +471,7 @@ LOOKALIKES = [
 def test_l3_a_lookalike_name_is_an_impostor(registry: Registry, name: Any) -> None:
     verdict = registry.bundle.judge(claiming(name), NOW)
     assert verdict is not None and not verdict.ok and verdict.code == "impostor", name
-    assert "never authorised" in verdict.message
+    assert "never authorised" in english(verdict)
 
 
 def test_l3_an_unrelated_name_is_not_the_bundles_business(registry: Registry) -> None:
@@ -489,7 +488,7 @@ def test_l4_a_trainer_cannot_claim_another_organisations_name(registry: Registry
         verdict = registry.bundle.judge(resigned(registry.ours, document), NOW)
         assert verdict is not None and not verdict.ok, name
         assert verdict.code == "name-mismatch"
-        assert f"the key belongs to {ORG_NAME}" in verdict.message
+        assert f"the key belongs to {ORG_NAME}" in english(verdict)
     assert registry.bundle.judge(real, NOW).code == "trusted-trainer"
     cosmetic = {**real, "issuer": {**real["issuer"], "name": ORG_NAME + " "}}
     assert registry.bundle.judge(resigned(registry.ours, cosmetic), NOW).ok
@@ -544,12 +543,10 @@ def test_l3_l4_property_disguises_never_get_past_the_impostor_check(
     assert impostor.code == "impostor"
     trainer = registry.ours.profile()["did"]
     misnamed = claiming(theirs, trainer)
-    misnamed["credentialStatus"] = {
-        "type": bitstring_status_list.ENTRY_TYPE,
-        "statusPurpose": "revocation",
-        "statusListIndex": str(registry.ours_allocation["statusListIndexStart"]),
-        "statusListCredential": registry.ours_allocation["statusListCredential"],
-    }
+    misnamed["credentialStatus"] = revocation_entry(
+        registry.ours_allocation["statusListCredential"],
+        registry.ours_allocation["statusListIndexStart"],
+    )
     verdict = registry.bundle.judge(misnamed, NOW)
     assert verdict is not None and not verdict.ok
     assert verdict.code == "name-mismatch"

@@ -20,6 +20,7 @@ from tests.support import (
     Clock,
     as_source,
     distinctive_badge,
+    english,
     new_backpack,
 )
 from wallet.services.issuer import signing as issuer
@@ -250,7 +251,7 @@ def test_not_a_credential_is_refused_with_its_reason(tmp_path: Path) -> None:
     assert results[3].state is not None
     assert results[3].state["state"] == "cannot-verify"
     assert results[3].state["reasons"] == ["unsigned", "unknown-context"]
-    assert "https://x.example" in pack.show(results[3].id).report["checks"][0]["message"]
+    assert "https://x.example" in english(pack.show(results[3].id).report["checks"][0])
     assert pack.list().total == 1
 
 
@@ -332,7 +333,7 @@ def test_schema_version_is_recorded(tmp_path: Path) -> None:
 def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from tests.support import KEY, badge, status_list
+    from tests.support import KEY, badge, english, status_list
 
     pack, _ = new_backpack(tmp_path / "w")
     pack.cache_status_list(status_list({5}), datetime(2026, 5, 26, tzinfo=UTC))
@@ -340,7 +341,7 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
     results = list(pack.import_sources([as_source("r.json", revoked), as_source("f.json", fine)]))
     assert [r.verified for r in results] == [False, True]
     status = next(c for c in pack.show(results[0].id).report["checks"] if c["id"] == "status")
-    assert status["message"].startswith("Revoked by the issuer (list fetched")
+    assert english(status).startswith("Revoked by the issuer (list fetched")
     raw = (tmp_path / "w" / DATABASE_NAME).read_bytes() + (
         tmp_path / "w" / (DATABASE_NAME + "-wal")
     ).read_bytes()
@@ -349,16 +350,16 @@ def test_cached_status_list_is_used_on_import(tmp_path: Path) -> None:
 
 
 def test_issuer_keys_and_settings(tmp_path: Path) -> None:
-    from wallet.services import keyring
+    from wallet.services.issuer.trainer import ISSUER_KEY
     from wallet.services.learner.settings import Settings
 
     clock = Clock()
     pack, _ = new_backpack(tmp_path / "w", clock)
     key = KeyPair.generate(KeyType.P256)
-    did = keyring.store(pack.vault, keyring.ISSUER_KEY, key)
-    assert keyring.load(pack.vault, keyring.ISSUER_KEY, did).public == key.public
+    did = backpack.store_key(pack.vault, ISSUER_KEY, key)
+    assert backpack.load_key(pack.vault, ISSUER_KEY, did).public == key.public
     with pytest.raises(RecordNotFound):
-        keyring.load(pack.vault, keyring.HOLDER_KEY, did)  # kinds do not mix
+        backpack.load_key(pack.vault, backpack.HOLDER_KEY, did)  # kinds do not mix
     settings = Settings(pack.vault, clock)
     assert settings.get("theme", "system") == "system"
     settings.set("theme", "dark")

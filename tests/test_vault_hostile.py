@@ -11,7 +11,6 @@ import shutil
 import signal
 import sqlite3
 import stat
-import struct
 import subprocess
 import sys
 import tempfile
@@ -35,8 +34,8 @@ from wallet.cli import main
 from wallet.services.learner import backpack
 from wallet.services.learner.backpack import CREDENTIAL, Backpack
 from wallet.services.learner.settings import Settings
-from wallet.services.session import Session
 from wallet.services.sync import client as sync
+from wallet.services.wallet import Wallet
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.errors import (
@@ -86,20 +85,6 @@ def small_backup(tmp_path: Path) -> tuple[bytes, str]:
     return (tmp_path / "w.backup").read_bytes(), words
 
 
-def with_header(data: bytes, change: dict[str, Any]) -> bytes:
-    """The same backup with its header's kdf edited (the MAC is left as it was)."""
-    header, position = _raw_header(data)
-    header["kdf"].update(change)
-    encoded = json.dumps(header).encode()
-    return backup_file.MAGIC + struct.pack(">I", len(encoded)) + encoded + data[position:]
-
-
-def _raw_header(data: bytes) -> tuple[dict[str, Any], int]:
-    start = len(backup_file.MAGIC)
-    (length,) = struct.unpack_from(">I", data, start)
-    return json.loads(data[start + 4 : start + 4 + length]), start + 4 + length
-
-
 class Derivations:
     """Every Argon2id the wallet runs, as (memory KiB, passes, lanes): observed, not faked."""
 
@@ -128,7 +113,7 @@ class Derivations:
 def test_m5_kdf_bomb_backup_is_refused_by_the_cli_before_any_derivation(tmp_path: Path) -> None:
     data, _ = small_backup(tmp_path)
     bomb = tmp_path / "bomb.backup"
-    bomb.write_bytes(with_header(data, {"memory_kib": 8 * 1024 * 1024, "iterations": 50}))
+    bomb.write_bytes(backup_file.with_kdf(data, {"memory_kib": 8 * 1024 * 1024, "iterations": 50}))
     # under a 2 GiB address-space cap, so the code before the fix fails instead of swapping
     result = cli(tmp_path / "new", "restore", bomb, limit_memory=2 << 30)
     assert result.returncode == 2
@@ -158,7 +143,9 @@ def test_m5_out_of_bound_kdf_parameters_are_refused_by_name(
     data, _ = small_backup(tmp_path)
     derivations = Derivations(monkeypatch)
     with pytest.raises(BackupCorrupt, match=named):
-        backpack.restore(with_header(data, change), tmp_path / "new", lambda v: v.unlock("x"))
+        backpack.restore(
+            backup_file.with_kdf(data, change), tmp_path / "new", lambda v: v.unlock("x")
+        )
     assert derivations.calls == []
     assert not Vault.exists(tmp_path / "new")
 
@@ -221,7 +208,7 @@ def hostile_backups(draw: st.DrawFn) -> bytes:
             data[position] ^= 1 << draw(st.integers(0, 7))
         return bytes(data)
     field = draw(st.sampled_from(["memory_kib", "iterations", "lanes", "salt", "algorithm"]))
-    return with_header(bytes(data), {field: draw(_KDF_VALUES)})
+    return backup_file.with_kdf(bytes(data), {field: draw(_KDF_VALUES)})
 
 
 @settings(
@@ -361,14 +348,14 @@ def test_l7_empty_passphrase_is_refused_everywhere(tmp_path: Path) -> None:
         backpack.restore(data, tmp_path / "c", lambda v: v.unlock_with_recovery(words), "")
     assert not Vault.exists(tmp_path / "c")
 
-    session = Session(tmp_path / "d")
+    session = Wallet(tmp_path / "d")
     with pytest.raises(EmptyPassphrase):
         session.create("")
     with pytest.raises(EmptyPassphrase):
         session.restore(words, data, "")
     assert not session.exists
     with pytest.raises(EmptyPassphrase):
-        Session(tmp_path / "b").change_passphrase(PASSPHRASE, "")
+        Wallet(tmp_path / "b").change_passphrase(PASSPHRASE, "")
 
     result = cli(tmp_path / "e", "init", passphrase="")
     assert result.returncode == 2

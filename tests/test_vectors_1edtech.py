@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import NOW, json_objects_in_html, read_text
+from tests.support import english
 from wallet.vc import eddsa_rdfc_2022
 from wallet.vc.data_integrity import canonical, proof_configuration, resolve_offline, split_proofs
 from wallet.vc.did_key import VerificationMethod
@@ -51,4 +52,4 @@ def test_signature_verifies_and_resigning_reproduces_it() -> None:
         "validity",
         "status",
     ]
-    assert report.checks[0].message == "Well-formed Open Badge 3.0."
+    assert english(report.checks[0]) == "Well-formed Open Badge 3.0."

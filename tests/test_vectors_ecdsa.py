@@ -59,7 +59,7 @@ def test_published_intermediates_and_signature(
         return
     assert canonical(document).text() == read_text(*folder, f"canonDocECDSA{curve}.txt")
     assert rdfc_hash_data(document, config, hash_name, DEFAULT_LIMITS) == combined
-    assert result.ok, result.message
+    assert result.ok, result.code
 
 
 @pytest.mark.parametrize("curve", ["p256", "p384"])

@@ -166,7 +166,7 @@ def test_published_derived_document_verifies(example: str) -> None:
     assert sd.proof_hash(document, proof, DEFAULT_LIMITS).hex() == verify_data["proofHash"]
 
     result = sd.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
-    assert result.ok, result.message
+    assert result.ok, result.code
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

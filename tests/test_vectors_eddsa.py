@@ -66,7 +66,7 @@ def test_ed25519_signature_2020_vector_verifies() -> None:
     combined = rdfc_hash_data(document, config, "sha256", DEFAULT_LIMITS)
     assert combined.hex() == read_text(*folder, "combinedHashEdSig.txt").strip()
     result = ed25519_signature_2020.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
-    assert result.ok, result.message
+    assert result.ok, result.code
 
 
 @pytest.mark.parametrize(

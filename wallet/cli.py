@@ -8,34 +8,48 @@ import getpass
 import json
 import os
 import sys
-import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-from wallet.qr import challenge as challenge_qr
-from wallet.qr import compact, frames, images
-from wallet.services import holder, keyfiles, qr_display
-from wallet.services.documents import read_json_file
+from wallet.qr import frames, images
 from wallet.services.issuer import signing as issuer
-from wallet.services.issuer.organisation import Organisation
-from wallet.services.issuer.trainer import Trainer
-from wallet.services.learner import backpack, fetching, presenter, sources
-from wallet.services.learner.settings import Settings
+from wallet.services.issuer.organisation import LogRead, Organisation
+from wallet.services.learner import sources
 from wallet.services.sync import client as sync
-from wallet.services.verifier import credentials as verifier
-from wallet.services.verifier import trust
-from wallet.services.verifier.presentations import PresentationVerifier
-from wallet.services.wallet_dir import default_wallet_dir
+from wallet.services.verifier.credentials import (
+    read_credential_file,
+    status_lists_from_files,
+    verify,
+    verify_presented_sd_jwt,
+)
+from wallet.services.wallet import Wallet
 from wallet.store.errors import VaultError
-from wallet.store.vault import Vault
-from wallet.store.verifier_store import VerifierStore
+from wallet.ui.i18n import Catalog
+from wallet.vc import did_key, ecdsa_sd_2023, sd_jwt_vc
 from wallet.vc.data_integrity import parse_datetime
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import UnusableInput
-from wallet.vc.multikey import KeyType
+from wallet.vc.json_document import read_json_file
+from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.proofs import SIGNING_SUITES
+from wallet.vc.verification import Check
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
+ENGLISH = Catalog("en")  # checks and errors come as codes; the CLI says them in English
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+APP_DIR = "learner-wallet"
+
+
+def default_wallet_dir() -> Path:
+    """The platform's per-user data directory. On Android the app passes Flet's own path."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / APP_DIR
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_DIR
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / APP_DIR
 
 
 def _pointers(text: str) -> list[str]:
@@ -50,22 +64,34 @@ def _timestamp(text: str) -> datetime:
 
 
 def _write_json(document: dict[str, Any], out: Path | None) -> None:
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    _write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", out)
+
+
+def _write_text(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
 
 
+def _print_checks(checks: Iterable[Check], id_width: int, *, marked: bool = True) -> None:
+    """Verification checks, one line each: ok, warn or FAIL (unless not `marked`), the
+    check's id, and what it found."""
+    for check in checks:
+        mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
+        lead = f"  {mark:<5} " if marked else "    "
+        print(f"{lead}{check.id:<{id_width}} {ENGLISH.check(check)}")
+
+
 def _cmd_keys_new(args: argparse.Namespace) -> int:
-    key = keyfiles.new_key(KeyType(args.type))
-    keyfiles.write_key_file(args.out, key)
-    print(keyfiles.did_key.did_for(key.public))
+    key = KeyPair.generate(KeyType(args.type))
+    issuer.write_key_file(args.out, key)
+    print(did_key.did_for(key.public))
     return EXIT_OK
 
 
 def _cmd_issue(args: argparse.Namespace) -> int:
-    key = keyfiles.read_key_file(args.key)
+    key = issuer.read_key_file(args.key)
     signed = issuer.issue(
         read_json_file(args.input), key, args.suite, mandatory_pointers=args.mandatory
     )
@@ -74,21 +100,38 @@ def _cmd_issue(args: argparse.Namespace) -> int:
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
-    _write_json(holder.derive(read_json_file(args.input), args.reveal), args.out)
+    _write_json(ecdsa_sd_2023.derive(read_json_file(args.input), args.reveal), args.out)
     return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    status_lists = verifier.status_lists_from_files(args.status_list or [])
-    report = verifier.verify(read_json_file(args.input), now=args.now, status_lists=status_lists)
+    status_lists = status_lists_from_files(args.status_list or [])
+    held = read_credential_file(args.input)
+    if args.challenge is not None or args.domain is not None:  # an SD-JWT VC presentation
+        if not isinstance(held, Enveloped) or held.format != sd_jwt_vc.FORMAT:
+            raise UnusableInput("--challenge and --domain verify an SD-JWT VC presentation")
+        report = verify_presented_sd_jwt(
+            held.token, nonce=args.challenge or "", audience=args.domain or "", now=args.now
+        )
+    else:
+        report = verify(held, now=args.now, status_lists=status_lists)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(_with_messages(report.to_json()), indent=2))
     else:
         print("VERIFIED" if report.verified else "NOT VERIFIED")
-        for check in report.checks:
-            mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
-            print(f"  {mark:<5} {check.id:<12} {check.message}")
+        _print_checks(report.checks, 12)
     return EXIT_OK if report.verified else EXIT_NOT_VERIFIED
+
+
+def _with_messages(found: dict[str, Any]) -> dict[str, Any]:
+    """A report or verdict as JSON, each check also in English (`message`) and each claim
+    with its English label, so scripts written against the sentences keep working."""
+    checks = [{**c, "message": ENGLISH.message(c["code"], c["params"])} for c in found["checks"]]
+    claims = [
+        {**c, "label": ENGLISH.get(f"claim.{c['pointer']}", c["pointer"])}
+        for c in found.get("claims", [])
+    ]
+    return {**found, "checks": checks, **({"claims": claims} if "claims" in found else {})}
 
 
 def _passphrase(prompt: str = "Passphrase: ", *, confirm: bool = False) -> str:
@@ -113,10 +156,11 @@ def _recovery_words(given: str) -> str:
     return sys.stdin.readline().strip()
 
 
-def _open_backpack(args: argparse.Namespace) -> backpack.Backpack:
-    vault = Vault.open(args.wallet)
-    vault.unlock(_passphrase())
-    return backpack.Backpack(vault)
+def _unlocked(args: argparse.Namespace) -> Wallet:
+    wallet = Wallet(args.wallet)
+    wallet.open()  # no wallet here says so before a passphrase is asked for
+    wallet.unlock(_passphrase())
+    return wallet
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -127,24 +171,26 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    wallet = Wallet(args.wallet)
     if args.recover is not None and args.server:
         words = _recovery_words(args.recover)
-        passphrase = _passphrase("New passphrase: ", confirm=True)
-        pack, result = sync.join(args.wallet, words, passphrase, args.server)
-        total = pack.list(page_size=1).total
+        joined = wallet.join_account(
+            words, args.server, _passphrase("New passphrase: ", confirm=True)
+        )
         print(
-            f"Joined: {total} credentials synced from {args.server} ({result.bytes_received} bytes)."
+            f"Joined: {joined.credentials} credentials synced from {args.server} "
+            f"({joined.sync.bytes_received} bytes)."
         )
         return EXIT_OK
     if args.server:
         raise VaultError("--server goes with --recover: a second device joins with the words")
     if args.recover is not None:
-        vault = Vault.open(args.wallet)
-        vault.unlock_with_recovery(_recovery_words(args.recover))
-        vault.change_passphrase(_passphrase("New passphrase: ", confirm=True))
+        wallet.open()
+        words = _recovery_words(args.recover)
+        wallet.recover_access(words, _passphrase("New passphrase: ", confirm=True))
         print("Access restored: the wallet now opens with the new passphrase.")
         return EXIT_OK
-    _, words = Vault.create(args.wallet, _passphrase(confirm=True))
+    words = wallet.create(_passphrase(confirm=True))
     if args.json:
         print(json.dumps({"recovery": words}))
     else:
@@ -154,16 +200,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
-    refused = 0
+    pack = _unlocked(args).backpack
     if args.files == [Path("-")]:
         pasted = sys.stdin.buffer.read()
-        results = pack.import_sources([("pasted text", lambda: pasted)])
-    elif combined := _frames_in_files(args.files):
-        results = pack.import_sources([("QR frames", lambda: combined)])
+        found = [("pasted text", lambda: pasted)]
     else:
-        results = pack.import_files(args.files)
-    for result in results:
+        found = sources.file_sources(args.files, "QR frames")
+    refused = 0
+    for result in pack.import_sources(found):
         if result.status == "refused":
             refused += 1
             print(f"refused {result.source}: {result.reason}")
@@ -179,22 +223,21 @@ def _state_note(state: dict[str, Any] | None) -> str:
     """What the card says, for the import line: never a plain "imported" for a badge that
     is not verified, or is bound to an identifier this wallet does not hold."""
     state = state or {}
-    notes = " (issued to an identifier this wallet does not hold)" * (
-        "other-holder" in state.get("notes", [])
-    )
+    notes = f" ({ENGLISH('chip.other_holder')})" * ("other-holder" in state.get("notes", []))
     if state.get("state") == "needs-connection":
-        needs = ", ".join(state.get("missing", []))
-        return f" (not verified yet: needs a connection once for {needs}: `wallet check --network`)"
+        return f" ({ENGLISH('chip.needs_connection')}: `wallet check --network`)"
     if state.get("state") == "cannot-verify":
-        return f" (cannot be verified: {', '.join(state.get('reasons', []))})" + notes
+        fallback = ENGLISH("chip.reason.unreadable")
+        reasons = "; ".join(
+            ENGLISH.get(f"chip.reason.{code}", fallback) for code in state.get("reasons", [])
+        )
+        return f" ({ENGLISH('chip.cannot_verify', reason=reasons)})" + notes
     return notes
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
-    emails = list(args.email or []) or Settings(pack.vault).get(fetching.EMAIL_SETTING, [])
-    fetcher = fetching.Fetcher(allowed=args.network)
-    report = fetching.OnlineChecks(pack, fetcher, identities=emails).run()
+    wallet = _unlocked(args)
+    report = wallet.check_online(network=args.network, emails=args.email or None)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return EXIT_OK
@@ -204,22 +247,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for url in report.fetched:
         print(f"fetched {url}")
     for url, code in report.failed.items():
-        print(f"failed  {url}: {code}")
+        print(f"failed  {url}: {ENGLISH.message(f'fetch.{code}')}")
     for change in report.key_changes:
         print(f"keys changed {change.did}: still checked with the keys pinned first")
     print(f"{report.rechecked} credentials checked again")
     return EXIT_OK
 
 
-def _frames_in_files(paths: list[Path]) -> bytes | None:
-    """Several photos of one QR sequence, one frame each, are one credential."""
-    if len(paths) < 2 or not all(p.suffix.lower() in (".png", ".jpg", ".jpeg") for p in paths):
-        return None
-    return sources.combine_frames([sources.file_loader(p)() for p in paths])
-
-
 def _cmd_list(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
+    pack = _unlocked(args).backpack
     if args.search:
         cards = pack.search(args.search)
         total = len(cards)
@@ -239,22 +275,23 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
+    pack = _unlocked(args).backpack
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
-        fields = ("id", "credential", "report", "checked", "tags")
-        print(json.dumps({f: getattr(held, f) for f in fields}, indent=2, ensure_ascii=False))
+        fields = ("id", "credential", "report", "checked", "tags", "format")
+        shown = {f: getattr(held, f) for f in fields}
+        shown["report"] = _with_messages(held.report)
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return EXIT_OK
     card = held.card
     print(f"{card['name']}\n  issued by {card['issuer']} on {card['issued'][:10]}")
     print(f"  {'VERIFIED' if held.report['verified'] else 'NOT VERIFIED'} (checked {held.checked})")
-    for check in held.report["checks"]:
-        print(f"    {check['id']:<12} {check['message']}")
+    _print_checks([Check.from_json(c) for c in held.report["checks"]], 12, marked=False)
     return EXIT_OK
 
 
 def _cmd_delete(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
+    pack = _unlocked(args).backpack
     record_id = pack.resolve_id(args.id)
     pack.delete(record_id)
     print(f"deleted {record_id}")
@@ -262,29 +299,30 @@ def _cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
-    _write_json(pack.export(pack.resolve_id(args.id)), args.out)
+    pack = _unlocked(args).backpack
+    exported = pack.export(pack.resolve_id(args.id))
+    if isinstance(exported, str):  # a token: written as it came
+        _write_text(exported + "\n", args.out)
+    else:
+        _write_json(exported, args.out)
     return EXIT_OK
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    count = _open_backpack(args).backup(args.out)
+    count = _unlocked(args).backpack.backup(args.out)
     print(f"backed up {count} records to {args.out}")
     return EXIT_OK
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     data = args.backup.read_bytes()
-    new_passphrase = None
     if args.recover is not None:  # the words open it; the passphrase is the one given now
-        words = _recovery_words(args.recover)
-        new_passphrase = _passphrase("New passphrase: ", confirm=True)
-        unlock = lambda vault: vault.unlock_with_recovery(words)
+        words: str | None = _recovery_words(args.recover)
+        passphrase = _passphrase("New passphrase: ", confirm=True)
     else:
-        passphrase = _passphrase()
-        unlock = lambda vault: vault.unlock(passphrase)
-    pack = backpack.restore(data, args.wallet, unlock, new_passphrase)
-    print(f"restored {pack.list(page_size=1).total} credentials into {args.wallet}")
+        words, passphrase = None, _passphrase()
+    restored = Wallet(args.wallet).restore(words, data, passphrase)
+    print(f"restored {restored} credentials into {args.wallet}")
     return EXIT_OK
 
 
@@ -301,61 +339,71 @@ def _write_qr(texts: list[str], png: Path | None, text_out: Path | None) -> None
 
 
 def _cmd_receive(args: argparse.Namespace) -> int:
-    did = _open_backpack(args).new_holder_key()
+    did = _unlocked(args).backpack.new_holder_key(KeyType(args.key_type))
     print(json.dumps({"did": did}) if args.json else did)
     _write_qr([did], args.png, None)
     return EXIT_OK
 
 
 def _cmd_present(args: argparse.Namespace) -> int:
-    pack = _open_backpack(args)
+    pack = _unlocked(args).backpack
     ids = [pack.resolve_id(i) for i in args.ids]
+    if args.sd_jwt is not None:  # a token, not QR codes (QR transport for it: not yet)
+        if len(ids) != 1 or not args.challenge or not args.domain:
+            raise UnusableInput("--sd-jwt presents one credential to a --challenge and --domain")
+        token = pack.present_sd_jwt(
+            ids[0], args.reveal or [], nonce=args.challenge, audience=args.domain
+        )
+        args.sd_jwt.write_text(token + "\n", encoding="ascii")
+        print(f"wrote {args.sd_jwt} ({len(token)} characters)")
+        return EXIT_OK
     presentation = pack.present(
         ids, args.reveal or [], challenge=args.challenge, domain=args.domain
     )
     for record_id in presentation.presented_whole:
         print(f"note: {record_id[:12]} has no selective-disclosure proof; it is shown in full")
-    texts = frames.split(compact.encode(presentation.document), args.max_version)
+    texts, _ = frames.texts_for(presentation.document, args.max_version)
     print(f"{len(texts)} QR code{'s' if len(texts) > 1 else ''}; {sum(map(len, texts))} characters")
     _write_qr(texts, args.png, args.text)
     return EXIT_OK
 
 
 def _cmd_challenge(args: argparse.Namespace) -> int:
-    challenge = presenter.new_challenge()
-    print(challenge)
-    _write_qr([challenge_qr.to_text(challenge, args.domain)], args.png, None)
+    challenge = Wallet.new_challenge(args.domain)
+    print(challenge.value)
+    _write_qr([challenge.text], args.png, None)
     return EXIT_OK
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
-    store = VerifierStore(args.wallet)
-    status_lists = verifier.status_lists_from_files(args.status_list or [])
-    clock = args.now.timestamp if args.now else time.time
-    checker = PresentationVerifier(store, status_lists=status_lists, clock=clock)
-    verdict = checker.scan_images(
-        [sources.file_loader(p)() for p in args.images], args.challenge, args.domain
+    wallet = Wallet(args.wallet)
+    if wallet.exists:  # the verdict goes into its history, as the app's does
+        wallet.unlock(_passphrase())
+    verdict = wallet.check_presentation(
+        Wallet.texts_in([sources.file_loader(p)() for p in args.images]),
+        args.challenge,
+        args.domain,
+        status_lists=status_lists_from_files(args.status_list or []),
+        as_of=args.now,
     )
     if args.json:
-        print(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))
+        print(json.dumps(_with_messages(verdict.to_json()), indent=2, ensure_ascii=False))
     else:
         print(verdict.verdict.upper())
-        for check in verdict.checks:
-            mark = "warn" if check.warning else "ok" if check.ok else "FAIL"
-            print(f"  {mark:<5} {check.id:<22} {check.message}")
+        _print_checks(verdict.checks, 22)
         for claim in verdict.claims:
-            print(f"  {claim['label']}: {claim['value']}")
+            print(f"  {ENGLISH.get(f'claim.{claim.pointer}', claim.pointer)}: {claim.value}")
     return EXIT_OK if verdict.verified else EXIT_NOT_VERIFIED
 
 
 def _cmd_trust_issuer(args: argparse.Namespace) -> int:
-    VerifierStore(args.wallet).trust(args.did, args.name)
+    Wallet(args.wallet).trust_issuer(args.did, args.name)
     print(f"trusting {args.name} ({args.did})")
     return EXIT_OK
 
 
 def _cmd_trust_add(args: argparse.Namespace) -> int:
-    pinned = trust.add_bundle(VerifierStore(args.wallet), args.bundle.read_bytes())
+    pinned = Wallet(args.wallet).add_trust_bundle(args.bundle.read_bytes())
     print(
         f"pinned the trust bundle of {pinned.name} (version {pinned.sequence}): "
         f"{pinned.organisations} organisations, {pinned.authorizations} trainer authorisations"
@@ -386,21 +434,18 @@ def _cmd_org_authorize(args: argparse.Namespace) -> int:
         args.trainer, args.achievement, args.until, datetime.now(UTC)
     )
     _write_json(authorization, args.out)
-    _write_qr(qr_display.texts_for(authorization)[0], args.png, None)
+    _write_qr(frames.texts_for(authorization)[0], args.png, None)
     return EXIT_OK
 
 
 def _read_logs(organisation: Organisation, server: str | None) -> None:
-    if server is None:
-        return
-    for trainer in organisation.trainers():
-        head = organisation.data["logHeads"].get(trainer)
-        entries = sync.fetch_log(server, trainer, head["seq"] if head else 0)
-        if entries:
-            read = organisation.read_log(trainer, entries)
-            print(f"read {read.new} log entries from {trainer}")
-            for skipped in read.skipped:
-                print(f"skipped {trainer}'s entry {skipped.seq} ({skipped.kind}): {skipped.reason}")
+    read: dict[str, LogRead] = {}
+    if server is not None:
+        read = organisation.read_logs(lambda trainer, after: sync.fetch_log(server, trainer, after))
+    for trainer, taken in read.items():
+        print(f"read {taken.new} log entries from {trainer}")
+        for skipped in taken.skipped:
+            print(f"skipped {trainer}'s entry {skipped.seq} ({skipped.kind}): {skipped.reason}")
 
 
 def _cmd_org_revoke(args: argparse.Namespace) -> int:
@@ -423,17 +468,13 @@ def _cmd_org_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _trainer(args: argparse.Namespace) -> Trainer:
-    return Trainer(_open_backpack(args).vault)
-
-
 def _cmd_trainer_setup(args: argparse.Namespace) -> int:
-    print(_trainer(args).set_up(args.name)["did"])
+    print(_unlocked(args).trainer.set_up(args.name)["did"])
     return EXIT_OK
 
 
 def _cmd_trainer_accept(args: argparse.Namespace) -> int:
-    granted = _trainer(args).accept_authorization(read_json_file(args.authorization))
+    granted = _unlocked(args).trainer.accept_authorization(read_json_file(args.authorization))
     print(
         f"authorised by {granted.organisation} until {granted.valid_until:%Y-%m-%d} for "
         + ", ".join(sorted(granted.achievements))
@@ -442,7 +483,7 @@ def _cmd_trainer_accept(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_template(args: argparse.Namespace) -> int:
-    template = _trainer(args).save_template(
+    template = _unlocked(args).trainer.save_template(
         args.name, args.description, args.criteria, template_id=args.achievement
     )
     print(template.id)
@@ -450,7 +491,7 @@ def _cmd_trainer_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_issue(args: argparse.Namespace) -> int:
-    issued = _trainer(args).issue(args.achievement, args.to)
+    issued = _unlocked(args).trainer.issue(args.achievement, args.to)
     print(issued.credential["id"])
     if args.out:
         _write_json(issued.credential, args.out)
@@ -459,11 +500,7 @@ def _cmd_trainer_issue(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_revoke(args: argparse.Namespace) -> int:
-    trainer = _trainer(args)
-    entry = next((e for e in trainer.log() if e.credential_id == args.credential), None)
-    if entry is None:
-        raise UnusableInput(f"this device's issuance log has no {args.credential}")
-    trainer.revoke(entry.id)
+    _unlocked(args).trainer.revoke_credential(args.credential)
     print(f"revocation of {args.credential} queued for your organisation (sent at next sync)")
     return EXIT_OK
 
@@ -486,8 +523,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    trust = VerifierStore(args.wallet)
-    result = sync.SyncClient(_open_backpack(args), args.server, trust=trust).sync()
+    result = _unlocked(args).sync(args.server)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -511,19 +547,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="wallet", description="Offline-first learner wallet (Open Badges 3.0 / W3C VC)."
-    )
-    parser.add_argument(
-        "--wallet",
-        type=Path,
-        default=default_wallet_dir(),
-        metavar="DIR",
-        help="the wallet's data directory (default: %(default)s)",
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _wallet_commands(commands: Commands) -> None:
+    """The app, and the learner's wallet: create it, fill it, back it up."""
     app = commands.add_parser(
         "app", help="start the app (a desktop window, or the web UI on this machine)"
     )
@@ -587,6 +612,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.set_defaults(run=_cmd_restore)
 
+
+def _key_commands(commands: Commands) -> None:
+    """Key files, and signing and checking credentials with them."""
     keys = commands.add_parser("keys", help="manage key files")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     keys_new = keys_commands.add_parser("new", help="create a key file and print its DID")
@@ -624,12 +652,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="[URL=]FILE",
         help="a cached status list credential, and the URL it was fetched from (repeatable)",
     )
+    verify.add_argument("--challenge", metavar="C", help="an SD-JWT VC presentation's nonce")
+    verify.add_argument("--domain", metavar="D", help="an SD-JWT VC presentation's audience")
     verify.add_argument("input", type=Path, metavar="IN.json")
     verify.set_defaults(run=_cmd_verify)
 
+
+def _presentation_commands(commands: Commands) -> None:
+    """QR codes between a learner and a verifier."""
     receive = commands.add_parser("receive", help="a new holder DID for an issuer to issue to")
     receive.add_argument("--png", type=Path, metavar="OUT.png", help="also as a QR code")
     receive.add_argument("--json", action="store_true")
+    receive.add_argument(
+        "--key-type",
+        choices=[KeyType.ED25519.value, KeyType.P256.value],
+        default=KeyType.ED25519.value,
+        help="p256 for SD-JWT VC issuers that bind an ES256 key",
+    )
     receive.set_defaults(run=_cmd_receive)
 
     present = commands.add_parser("present", help="show credentials as QR codes")
@@ -639,6 +678,9 @@ def build_parser() -> argparse.ArgumentParser:
     present.add_argument("--domain", metavar="D")
     present.add_argument("--png", type=Path, metavar="OUT.png")
     present.add_argument("--text", type=Path, metavar="OUT.txt", help="one payload per line")
+    present.add_argument(
+        "--sd-jwt", type=Path, metavar="OUT.txt", help="an SD-JWT VC with a KB-JWT, as text"
+    )
     present.add_argument(
         "--max-version",
         type=int,
@@ -663,6 +705,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--now", type=_timestamp, metavar="ISO", help="verify as of this time")
     scan.set_defaults(run=_cmd_scan)
 
+
+def _trust_commands(commands: Commands) -> None:
+    """The verifier's trusted issuers and pinned trust bundles."""
     trust = commands.add_parser("trust", help="the verifier's trusted issuers")
     trust_commands = trust.add_subparsers(dest="trust_command", metavar="ACTION", required=True)
     add_issuer = trust_commands.add_parser("add-issuer", help="trust an issuer's DID")
@@ -675,6 +720,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_bundle.add_argument("bundle", type=Path, metavar="BUNDLE.json")
     add_bundle.set_defaults(run=_cmd_trust_add)
 
+
+def _org_commands(commands: Commands) -> None:
+    """An issuing organisation's file: trainers, revocation, bundles."""
     org = commands.add_parser("org", help="an issuing organisation: trainers, revocation, bundle")
     org_commands = org.add_subparsers(dest="org_command", metavar="ACTION", required=True)
     org_init = org_commands.add_parser("init", help="create an organisation file")
@@ -702,6 +750,9 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--server", metavar="URL", help="read logs from and publish to")
     bundle.set_defaults(run=_cmd_org_bundle)
 
+
+def _trainer_commands(commands: Commands) -> None:
+    """Issuing on this device for an organisation."""
     trainer = commands.add_parser("trainer", help="issue on this device for an organisation")
     trainer_commands = trainer.add_subparsers(
         dest="trainer_command", metavar="ACTION", required=True
@@ -728,14 +779,9 @@ def build_parser() -> argparse.ArgumentParser:
     trainer_revoke.add_argument("credential", metavar="ID")
     trainer_revoke.set_defaults(run=_cmd_trainer_revoke)
 
-    serve = commands.add_parser("serve", help="run the sync server")
-    serve.add_argument(
-        "--db", metavar="URL", help="sqlite:///PATH (default: in --wallet) or postgresql://…"
-    )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765)
-    serve.set_defaults(run=_cmd_serve)
 
+def _network_commands(commands: Commands) -> None:
+    """Checking held credentials online, once, when the user allows it (issue 14)."""
     check = commands.add_parser(
         "check", help="fetch what held credentials need (keys, status lists), once"
     )
@@ -745,6 +791,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--email", action="append", metavar="ADDRESS")
     check.add_argument("--json", action="store_true")
     check.set_defaults(run=_cmd_check)
+
+
+def _server_commands(commands: Commands) -> None:
+    """The sync server, syncing with it, and the benchmarks."""
+    serve = commands.add_parser("serve", help="run the sync server")
+    serve.add_argument(
+        "--db", metavar="URL", help="sqlite:///PATH (default: in --wallet) or postgresql://…"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(run=_cmd_serve)
 
     syncer = commands.add_parser("sync", help="sync this wallet with a server")
     syncer.add_argument("--server", required=True, metavar="URL")
@@ -756,6 +813,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_parser.add_argument("--runs", type=int, default=200)
     bench_parser.set_defaults(run=_cmd_bench)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wallet", description="Offline-first learner wallet (Open Badges 3.0 / W3C VC)."
+    )
+    parser.add_argument(
+        "--wallet",
+        type=Path,
+        default=default_wallet_dir(),
+        metavar="DIR",
+        help="the wallet's data directory (default: %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in (
+        _wallet_commands,
+        _key_commands,
+        _presentation_commands,
+        _trust_commands,
+        _org_commands,
+        _trainer_commands,
+        _network_commands,
+        _server_commands,
+    ):
+        group(commands)
     return parser
 
 
@@ -768,7 +850,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (UnusableInput, VaultError) as exc:
-        return _unusable(args, str(exc))
+        return _unusable(args, str(exc), exc)
     except BrokenPipeError:  # the reader went away (`wallet bench | head`): nothing to say
         sys.stderr.close()
         return EXIT_OK
@@ -777,9 +859,24 @@ def main(argv: list[str] | None = None) -> int:
         return _unusable(args, f"{exc.strerror or exc}{where}")
 
 
-def _unusable(args: argparse.Namespace, reason: str) -> int:
+def _unusable(
+    args: argparse.Namespace, reason: str, error: UnusableInput | VaultError | None = None
+) -> int:
+    """The error's catalog sentence in English (what happened, what to do), then the
+    library's detail; `--json` carries both, with the error's code and params."""
+    sentence = ENGLISH.error(error) if error is not None else None
     if getattr(args, "json", False):
         verdict = {"verified": False, "checks": []} if args.command in ("verify", "scan") else {}
-        print(json.dumps({**verdict, "error": reason}, indent=2))
-    print(f"wallet: error: {reason}", file=sys.stderr)
+        coded = (
+            {
+                "code": error.kind,
+                "params": error.params,
+                "message": sentence,
+            }
+            if error is not None and sentence is not None
+            else {}
+        )
+        print(json.dumps({**verdict, "error": reason, **coded}, indent=2))
+    shown = f"{sentence} ({reason})" if sentence and reason else sentence or reason
+    print(f"wallet: error: {shown}", file=sys.stderr)
     return EXIT_UNUSABLE

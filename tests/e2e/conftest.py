@@ -154,10 +154,15 @@ def _complete(texts: list[str]) -> bool:
 
 @contextlib.contextmanager
 def running_wallet(
-    browser: object, tmp_path: Path, script: str | None = None, **context: object
+    browser: object,
+    tmp_path: Path,
+    script: str | None = None,
+    env: dict[str, str] | None = None,
+    **context: object,
 ) -> Iterator[Wallet]:
     """The app in its own process and a fresh browser context on it, cut off from the
-    network; `script` runs in the page before the app, `context` goes to
+    network; `script` runs in the page before the app, `env` is added to the app's
+    environment (`WALLET_TEST_RTL`, see offline_site), `context` goes to
     `browser.new_context` (permissions, for the camera)."""
     port = free_port()
     directory = tmp_path / "wallet"
@@ -165,7 +170,7 @@ def running_wallet(
     process = start_app(
         directory,
         port,
-        extra_env={"PYTHONPATH": str(Path(__file__).parent / "offline_site")},
+        extra_env={"PYTHONPATH": str(Path(__file__).parent / "offline_site"), **(env or {})},
         stderr=(tmp_path / "app.log").open("wb"),
     )
     url = f"http://127.0.0.1:{port}/"

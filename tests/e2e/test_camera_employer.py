@@ -7,23 +7,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
-from tests.e2e.test_employer import _presentation
+from tests.support import employer_presentation
 from wallet.bench.app import camera_picture
-from wallet.services import qr_display
+from wallet.qr import frames, images
 from wallet.store.verifier_store import VerifierStore
 
 
 def presentation_video(document: dict, path: Path) -> Path:
     """The learner's phone held up to the camera: a moment of nothing, then the codes."""
-    texts, _ = qr_display.texts_for(document)
-    write_mjpeg(path, [camera_picture(None)] + [camera_picture(p) for p in qr_display.pngs(texts)])
+    texts, _ = frames.texts_for(document)
+    write_mjpeg(
+        path, [camera_picture(None)] + [camera_picture(p) for p in images.render_pngs(texts)]
+    )
     return path
 
 
 def test_camera_employer_scans_a_presentation_and_sees_valid(
     camera_wallet: Callable[..., Wallet], tmp_path: Path
 ) -> None:
-    presentation, issuer_did = _presentation(tmp_path)
+    presentation, issuer_did = employer_presentation(tmp_path)
     wallet = camera_wallet(presentation_video(presentation, tmp_path / "learner.mjpeg"))
     wallet.create_wallet()
     store = VerifierStore(wallet.directory)

@@ -13,9 +13,9 @@ from PIL import Image, ImageDraw
 
 from tests.e2e.conftest import CAMERA_STOPPED, Wallet, write_mjpeg
 from wallet.bench.app import camera_picture
-from wallet.services import qr_display
+from wallet.qr import images
+from wallet.services import wallet as facade
 from wallet.services.issuer import trainer as trainer_service
-from wallet.services.session import Session
 
 
 def badge_picture() -> str:
@@ -34,7 +34,7 @@ def badge_picture() -> str:
 
 def issued_frames(tmp_path: Path, learner_did: str) -> list[str]:
     """A field trainer's phone (real services) issues Solar installer to the learner."""
-    trainer = Session(tmp_path / "trainer")
+    trainer = facade.Wallet(tmp_path / "trainer")
     trainer.create("trainer passphrase")
     trainer.trainer.set_up("Kampala Field School")
     template = trainer.trainer.save_template(
@@ -59,7 +59,7 @@ def test_camera_learner_reads_an_animated_sequence_out_of_order(
     texts = issued_frames(tmp_path, learner_did)
     total = len(texts)
     assert total >= 4, total
-    seen = [camera_picture(png) for png in qr_display.pngs(texts)]
+    seen = [camera_picture(png) for png in images.render_pngs(texts)]
     # Out of order, with repeats and a blurred moment between codes, as a hand-held phone
     # catches an animation it joined halfway through.
     order = [1, 0, 1, None, total - 1, 0, *range(2, total - 1), 1]

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.e2e.conftest import Wallet
 from tests.e2e.test_camera_employer import presentation_video
 from tests.e2e.test_camera_two_way import learner_presents
-from tests.e2e.test_employer import _pictures
+from tests.support import qr_pictures
 from wallet.vc import did_key
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -20,7 +20,7 @@ def test_camera_permission_denied_falls_back_to_a_picture_then_trust_this_issuer
 ) -> None:
     issuer_key = KeyPair.generate(KeyType.P256)
     issuer_did = did_key.did_for(issuer_key.public)
-    first = _pictures(learner_presents(tmp_path / "one", issuer_key), tmp_path, "first")
+    first = qr_pictures(learner_presents(tmp_path / "one", issuer_key), tmp_path, "first")
     video = tmp_path / "learner.mjpeg"
     presentation_video(learner_presents(tmp_path / "zero", issuer_key), video)
     wallet = camera_wallet(video, allow=False)
@@ -39,7 +39,7 @@ def test_camera_permission_denied_falls_back_to_a_picture_then_trust_this_issuer
     wallet.see("is now trusted on this device")
 
     wallet.click("Back")
-    second = _pictures(learner_presents(tmp_path / "two", issuer_key), tmp_path, "second")
+    second = qr_pictures(learner_presents(tmp_path / "two", issuer_key), tmp_path, "second")
     wallet.choose_files("Open QR image", *second)
     wallet.see("Valid", exact=True)
 

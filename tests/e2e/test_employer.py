@@ -4,49 +4,19 @@ its claims; one with an edited claim is invalid, and the screen says why."""
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
-from tests.conftest import sample_badge
 from tests.e2e.conftest import Wallet
-from wallet.services import qr_display
-from wallet.services.issuer import signing as issuer
-from wallet.services.session import Session
+from tests.support import employer_presentation, qr_pictures
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import did_key, ecdsa_sd_2023
-from wallet.vc.multikey import KeyPair, KeyType
-
-
-def _pictures(document: dict, directory: Path, stem: str) -> list[Path]:
-    texts, _ = qr_display.texts_for(document)
-    paths = []
-    for number, png in enumerate(qr_display.pngs(texts), start=1):
-        path = directory / f"{stem}-{number}.png"
-        path.write_bytes(png)
-        paths.append(path)
-    return paths
-
-
-def _presentation(tmp_path: Path) -> tuple[dict, str]:
-    """A learner's wallet (real services) shows the achievement and their name."""
-    learner = Session(tmp_path / "learner")
-    learner.create("learner passphrase")
-    issuer_key = KeyPair.generate(KeyType.P256)
-    badge = sample_badge()
-    badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
-    signed = issuer.issue(badge, issuer_key, ecdsa_sd_2023.NAME)
-    data = json.dumps(signed).encode()
-    [result] = list(learner.backpack.import_sources([("badge.json", lambda: data)]))
-    shared = learner.backpack.present([result.id], ["/credentialSubject/name"])
-    return shared.document, did_key.did_for(issuer_key.public)
 
 
 def test_employer_sees_valid_then_invalid_with_the_reason(wallet: Wallet, tmp_path: Path) -> None:
-    presentation, issuer_did = _presentation(tmp_path)
-    genuine = _pictures(presentation, tmp_path, "genuine")
+    presentation, issuer_did = employer_presentation(tmp_path)
+    genuine = qr_pictures(presentation, tmp_path, "genuine")
     tampered_document = copy.deepcopy(presentation)
     tampered_document["verifiableCredential"][0]["credentialSubject"]["name"] = "Someone Else"
-    tampered = _pictures(tampered_document, tmp_path, "tampered")
+    tampered = qr_pictures(tampered_document, tmp_path, "tampered")
 
     wallet.create_wallet()
     store = VerifierStore(wallet.directory)  # what `wallet trust add-issuer` writes
@@ -71,5 +41,6 @@ def test_employer_sees_valid_then_invalid_with_the_reason(wallet: Wallet, tmp_pa
     wallet.click("Back")
     wallet.click("Past verifications")
     wallet.see("Valid · ", timeout=10_000)
+    wallet.see("Someone Else (not verified)")  # a tampered name is not shown as fact
     wallet.see("Not valid · ")
     wallet.screenshot("verify-history")

@@ -60,7 +60,7 @@ def test_learner_receives_a_badge_and_shares_two_claims(wallet: Wallet, tmp_path
     store.trust(did_key.did_for(issuer_key.public), "Community Skills Collective")
     verdict = PresentationVerifier(store).verify_texts(texts)
     assert verdict.verdict == "valid", [c for c in verdict.checks if not c.ok or c.warning]
-    shown = {claim["pointer"]: claim["value"] for claim in verdict.claims}
+    shown = {claim.pointer: claim.value for claim in verdict.claims}
     assert shown["/credentialSubject/name"] == "Amina Diallo"
     assert "/credentialSubject/achievement/description" in shown
     assert "/credentialSubject/achievement/criteria" not in shown  # not ticked, not revealed

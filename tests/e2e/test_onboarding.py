@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.e2e.conftest import PASSPHRASE, Wallet
+from wallet.services import wallet as facade
 from wallet.services.learner import demo
-from wallet.services.session import Session
 from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
 from wallet.ui.i18n import Catalog
@@ -150,10 +150,10 @@ def test_forgot_passphrase_words_then_a_new_passphrase(wallet: Wallet) -> None:
 def test_restore_from_the_words_alone_with_a_sync_server(
     wallet: Wallet, sync_server: str, tmp_path: Path
 ) -> None:
-    laptop = Session(tmp_path / "laptop")  # the learner's first device
+    laptop = facade.Wallet(tmp_path / "laptop")  # the learner's first device
     laptop_words = laptop.begin_create(PASSPHRASE)
     listed = laptop_words.split()
-    answers = {n: listed[n - 1] for n in Session.quiz_positions(laptop_words)}
+    answers = {n: listed[n - 1] for n in facade.Wallet.quiz_positions(laptop_words)}
     assert laptop.confirm_create(laptop_words, answers, "en")
     demo.add_sample_badges(laptop.backpack, now=laptop.now())
     laptop.sync(sync_server)

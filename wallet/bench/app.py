@@ -25,11 +25,10 @@ from typing import IO
 from PIL import Image, ImageFilter
 
 from wallet.assets import assets_dir
-from wallet.qr import frames
-from wallet.services import qr_display
+from wallet.qr import frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.scanning import FrameScan
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.vc import ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -99,7 +98,7 @@ def camera_picture(png: bytes | None) -> bytes:
 
 def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
     """The scanner's work once a code is in view: `camera.scan-to-verdict` is a learner's
-    one-way presentation from its first camera frame to the verdict (`Session.verify_texts`,
+    one-way presentation from its first camera frame to the verdict (`Wallet.verify_texts`,
     as the app runs it, history included); `camera.sequence-5-frames` reads a 5-frame
     sequence caught out of order with repeats and frames without a code."""
     with tempfile.TemporaryDirectory() as folder:
@@ -113,10 +112,10 @@ def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
             verifier.verify_texts(scan.result)
 
         yield "camera.scan-to-verdict", _median_ms(scan_to_verdict, runs), "ms"
-    per_frame = frames.alphanumeric_capacity(qr_display.MAX_VERSION) * 2 // 3 - 12
-    texts = frames.split(os.urandom(per_frame * 9 // 2), qr_display.MAX_VERSION)
+    per_frame = frames.alphanumeric_capacity(frames.MAX_VERSION) * 2 // 3 - 12
+    texts = frames.split(os.urandom(per_frame * 9 // 2), frames.MAX_VERSION)
     assert len(texts) == 5, len(texts)
-    seen = [camera_picture(png) for png in qr_display.pngs(texts)]
+    seen = [camera_picture(png) for png in images.render_pngs(texts)]
     video = [seen[2], seen[0], camera_picture(None), seen[2], seen[4], seen[0], seen[1], seen[3]]
 
     def read_sequence() -> None:
@@ -127,19 +126,21 @@ def camera_figures(runs: int = 5) -> Iterator[tuple[str, float, str]]:
     yield "camera.sequence-5-frames", _median_ms(read_sequence, runs), "ms"
 
 
-def _camera_presentation(folder: Path) -> tuple[Session, list[bytes]]:
+def _camera_presentation(folder: Path) -> tuple[Wallet, list[bytes]]:
     """An employer's open wallet, and a learner's presentation as camera frames."""
-    learner = Session(folder / "learner")
+    learner = Wallet(folder / "learner")
     learner.create("bench learner passphrase")
     badge = json.loads((assets_dir() / "samples" / "teamwork-badge.json").read_text())
     badge["credentialSubject"]["id"] = learner.backpack.new_holder_key()
     signed = json.dumps(issuer.issue(badge, KeyPair.generate(KeyType.P256), ecdsa_sd_2023.NAME))
     [held] = list(learner.backpack.import_sources([("badge.json", signed.encode)]))
+    if held.id is None:
+        raise AssertionError(f"the bench badge was refused: {held.reason}")
     shown = learner.backpack.present([held.id], ["/credentialSubject/name"]).document
-    texts, _ = qr_display.texts_for(shown)
-    employer = Session(folder / "employer")
+    texts, _ = frames.texts_for(shown)
+    employer = Wallet(folder / "employer")
     employer.create("bench employer passphrase")
-    return employer, [camera_picture(png) for png in qr_display.pngs(texts)]
+    return employer, [camera_picture(png) for png in images.render_pngs(texts)]
 
 
 def _median_ms(operation: Callable[[], object], runs: int) -> float:

@@ -9,6 +9,7 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -27,14 +28,14 @@ from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
 from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
-from wallet.services import holder
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
-from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack, ImportStatus
+from wallet.services.learner.sources import in_memory
 from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
-from wallet.vc import did_key
+from wallet.vc import did_key, ecdsa_sd_2023, envelopes, jose, sd_jwt_vc, vc_jwt
 from wallet.vc.data_integrity import resolve_offline, split_proofs
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.proofs import verify_proof
@@ -55,7 +56,7 @@ def _median_ms(operation: Callable[[], object], runs: int) -> float:
     return statistics.median(samples) * 1000
 
 
-def _verified(document: dict) -> Callable[[], object]:
+def _verified(document: dict[str, Any] | envelopes.Enveloped) -> Callable[[], object]:
     def run() -> object:
         report = verifier.verify(document, now=_NOW)
         if not report.verified:
@@ -79,8 +80,9 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
 
     base = issuer.issue(sample, p256_key, "ecdsa-sd-2023")
     reveal = ["/credentialSubject/name"]
-    derived = holder.derive(base, reveal)
+    derived = ecdsa_sd_2023.derive(base, reveal)
     yield "verify.ob3.ecdsa-sd-2023-derived", _median_ms(_verified(derived), runs), "ms"
+    yield from _token_figures(sample, p256_key, runs)
     yield from hostile_bench.run(eddsa)
 
     slow_runs = max(5, runs // 10)
@@ -96,7 +98,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     )
     yield (
         "derive.ob3.ecdsa-sd-2023",
-        _median_ms(lambda: holder.derive(base, reveal), slow_runs),
+        _median_ms(lambda: ecdsa_sd_2023.derive(base, reveal), slow_runs),
         "ms",
     )
     compact = json.dumps(derived, separators=(",", ":"))
@@ -108,6 +110,59 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _vault_figures(sample, ed_key)
     yield from trust_bench.run()
     yield from app_bench.run()
+
+
+def _token_figures(
+    sample: dict[str, Any], key: KeyPair, runs: int
+) -> Iterator[tuple[str, float, str]]:
+    """The JWT formats, verified as a verifier would: an OB 3.0 credential as VC-JOSE-COSE
+    `vc+jwt` (ES256), and an SD-JWT VC presented with three of its six claims and a KB-JWT."""
+    signer = jose.KeyPairSigner(key)
+    badge = copy.deepcopy(sample)
+    badge["issuer"]["id"] = did_key.did_for(key.public)
+    kid = did_key.verification_method_id(key.public)
+    token = envelopes.Enveloped(vc_jwt.FORMAT, vc_jwt.sign_vc_jose(badge, signer, kid))
+    yield "verify.vc-jwt.es256", _median_ms(_verified(token), runs), "ms"
+
+    holder_key = KeyPair.generate(KeyType.P256)
+    claims = {
+        "iss": did_key.did_for(key.public),
+        "vct": "urn:eu.europa.ec.eudi:learning:credential:1",
+        "iat": int(_NOW.timestamp()) - 86_400,
+        "issuing_authority": "Community Skills Collective",
+        "achievement_title": "Teamwork",
+        "given_name": "Amina",
+        "family_name": "Diallo",
+        "learning_outcomes": ["Leads a team of four", "Resolves disagreements"],
+    }
+    disclosable = ["/given_name", "/family_name", "/learning_outcomes/0", "/learning_outcomes/1"]
+    issued = sd_jwt_vc.issue(
+        claims,
+        signer,
+        disclosable=disclosable,
+        kid=kid,
+        holder=jose.KeyPairSigner(holder_key).jwk(),
+        decoys=2,
+    )
+    nonce, audience = "bench-nonce", "https://verifier.example"
+    presented = sd_jwt_vc.present(
+        issued,
+        ["/given_name", "/learning_outcomes/0"],
+        jose.KeyPairSigner(holder_key),
+        now=_NOW,
+        nonce=nonce,
+        audience=audience,
+    )
+
+    def verify_presented() -> object:
+        report = verifier.verify_presented_sd_jwt(
+            presented, nonce=nonce, audience=audience, now=_NOW
+        )
+        if not report.verified:
+            raise AssertionError(f"bench SD-JWT VC failed to verify: {report.to_json()}")
+        return report
+
+    yield "verify.sd-jwt-vc", _median_ms(verify_presented, runs), "ms"
 
 
 @dataclass
@@ -159,25 +214,35 @@ def sync_load(url: str | Sequence[str], folder: Path, clients: int, rounds: int)
     return LoadResult(latencies, time.perf_counter() - start, written)
 
 
-def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
-    """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
+@contextlib.contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """A sync server on a fresh SQLite file, in this process on 127.0.0.1; yields its URL."""
     import uvicorn
 
     from wallet.server.app import create_app
     from wallet.server.storage import ServerStore
+
+    port = app_bench.free_port()
+    store = ServerStore(f"sqlite:///{folder / 'server.db'}")
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, float, str]]:
+    """HTTP bytes on the wire (headers and bodies) against a real server on 127.0.0.1."""
     from wallet.services.sync.client import SyncClient
 
-    with tempfile.TemporaryDirectory() as folder:
-        port = app_bench.free_port()
-        store = ServerStore(f"sqlite:///{Path(folder) / 'server.db'}")
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.01)
-        url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder, _served(Path(folder)) as url:
         vault, _ = Vault.create(
             Path(folder) / "wallet", "bench", kdf_params=kdf.KdfParams.minimum()
         )
@@ -196,8 +261,48 @@ def _sync_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, f
         yield "sync.load-20-clients.throughput", len(load.latencies) / load.elapsed, "syncs/s"
         p95 = statistics.quantiles(load.latencies, n=20)[-1] * 1000
         yield "sync.load-20-clients.p95", p95, "ms"
-        server.should_exit = True
-        thread.join(timeout=10)
+
+
+def _big_sync_figures(vault: Vault, words: str) -> Iterator[tuple[str, float, str]]:
+    """A first sync of a 5,000-credential wallet (a copy of `vault`, so the vault figures'
+    own wallet is untouched), under the server's default limits; then a second device
+    joining it with the recovery words alone. The join's seconds include calibrating its
+    passphrase's KDF (about 0.5 s), as on a phone."""
+    from wallet.services.sync import client as sync
+
+    vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    held = len(vault.ids(CREDENTIAL))
+    with tempfile.TemporaryDirectory() as folder, _served(Path(folder)) as url:
+        laptop = Path(folder) / "laptop"
+        laptop.mkdir(mode=0o700)
+        shutil.copyfile(vault.path, laptop / DATABASE_NAME)
+        (laptop / DATABASE_NAME).chmod(0o600)
+        copied = Vault.open(laptop)
+        copied.unlock("bench")
+        start = time.perf_counter()
+        first = sync.SyncClient(Backpack(copied), url).sync()
+        elapsed = time.perf_counter() - start
+        if first.pushed < held:
+            raise AssertionError(f"the first sync pushed {first.pushed} of {held} credentials")
+        yield (
+            f"sync.first-{held}-credentials.bytes",
+            first.bytes_sent + first.bytes_received,
+            "bytes",
+        )
+        yield f"sync.first-{held}-credentials.seconds", elapsed, "s"
+        copied.close()
+        start = time.perf_counter()
+        phone, joined = sync.join(Path(folder) / "phone", words, "bench", url)
+        elapsed = time.perf_counter() - start
+        if len(phone.vault.ids(CREDENTIAL)) != held:
+            raise AssertionError(f"the second device holds {len(phone.vault.ids(CREDENTIAL))}")
+        yield (
+            f"sync.join-{held}-credentials.bytes",
+            joined.bytes_sent + joined.bytes_received,
+            "bytes",
+        )
+        yield f"sync.join-{held}-credentials.seconds", elapsed, "s"
+        phone.vault.close()
 
 
 @contextlib.contextmanager
@@ -273,7 +378,7 @@ def _presentation_figures(
     badge = copy.deepcopy(sample)
     badge["credentialSubject"]["id"] = did_key.did_for(holder_key.public)
     base = issuer.issue(badge, issuer_key, "ecdsa-sd-2023")
-    derived = holder.derive(
+    derived = ecdsa_sd_2023.derive(
         base, ["/credentialSubject/achievement/name", "/credentialSubject/name"]
     )
     challenge = presenter.new_challenge()
@@ -335,14 +440,22 @@ def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, 
     """A vault holding 10,000 Open Badges, on a real SQLite file."""
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder) / "wallet"
-        vault, _ = Vault.create(directory, "bench", kdf_params=kdf.KdfParams.minimum())
+        vault, words = Vault.create(directory, "bench", kdf_params=kdf.KdfParams.minimum())
         pack = Backpack(vault)
         first = _badges(sample, key, 1_000, 0)
         start = time.perf_counter()
-        imported = sum(r.status == "imported" for r in pack.import_sources(_sources(first)))
+        imported = sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(first))
+        )
         yield "vault.import-1000-verified", time.perf_counter() - start, "s"
         rest = _badges(sample, key, 9_000, 1_000)
-        imported += sum(r.status == "imported" for r in pack.import_sources(_sources(rest)))
+        imported += sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(rest[:4_000]))
+        )
+        yield from _big_sync_figures(vault, words)  # half way: 5,000 made and imported once
+        imported += sum(
+            r.status is ImportStatus.IMPORTED for r in pack.import_sources(_sources(rest[4_000:]))
+        )
         if imported != 10_000:
             raise AssertionError(f"bench vault holds {imported} credentials, not 10,000")
         vault.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -374,7 +487,7 @@ def _vault_figures(sample: dict[str, Any], key: KeyPair) -> Iterator[tuple[str, 
 
 def _sources(items: list[bytes]) -> Iterator[tuple[str, Callable[[], bytes]]]:
     for number, data in enumerate(items):
-        yield f"bench-{number}.json", (lambda data=data: data)
+        yield f"bench-{number}.json", in_memory(data)
 
 
 def _timed_ms(operation: Callable[[str], object], argument: str) -> float:

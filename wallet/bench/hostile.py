@@ -5,7 +5,6 @@ measured is what is proven to be refused."""
 from __future__ import annotations
 
 import copy
-import json
 import struct
 import tempfile
 import time
@@ -84,10 +83,7 @@ def kdf_bomb_backup() -> bytes:
         backup.write_backup(vault, Path(scratch) / "b")
         vault.close()
         data = (Path(scratch) / "b").read_bytes()
-    header, position = backup.read_header(data)
-    header["kdf"].update(memory_kib=8 * 1024 * 1024, iterations=50)
-    encoded = json.dumps(header).encode()
-    return backup.MAGIC + struct.pack(">I", len(encoded)) + encoded + data[position:]
+    return backup.with_kdf(data, {"memory_kib": 8 * 1024 * 1024, "iterations": 50})
 
 
 def _restore(data: bytes) -> None:

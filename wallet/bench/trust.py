@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from wallet.services.issuer.organisation import Organisation, context_entries
 from wallet.store import kdf
@@ -43,7 +44,7 @@ def run() -> Iterator[tuple[str, float, str]]:
                 trainer = did_key.did_for(KeyPair.generate(KeyType.P256).public)
                 organisation.authorize(trainer, ["urn:example:a"], _NOW + timedelta(days=365), _NOW)
 
-        def publish(sequence: int, now: datetime) -> dict:
+        def publish(sequence: int, now: datetime) -> dict[str, Any]:
             entries = context_entries()
             for organisation in organisations:
                 entries.update(organisation.bundle_entries(now))

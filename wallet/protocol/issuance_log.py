@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from enum import StrEnum
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -24,12 +25,21 @@ from wallet.vc import did_key, jcs, multibase
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
 
-ISSUED, REVOKED = "issued", "revoked"
+
+class EntryKind(StrEnum):
+    """What a trainer's log entry records about the badge at its status index."""
+
+    ISSUED = "issued"
+    REVOKED = "revoked"
+
+
 _SEAL_INFO = b"learner-wallet issuance log v1"
 
 
 class LogBroken(MalformedInput):
     """The chain breaks at `position` (a 1-based sequence number)."""
+
+    kind = "log_broken"
 
     def __init__(self, position: int, reason: str) -> None:
         super().__init__(f"the issuance log breaks at entry {position}: {reason}")
@@ -46,7 +56,7 @@ def append(
     key: KeyPair,
     *,
     at: str,
-    kind: str,
+    kind: EntryKind,
     status_list: str,
     status_index: int,
     sealed: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,17 @@ SCHEME = "LW-Device"
 CONTENT_TYPE = "application/cbor"
 MAX_CLOCK_SKEW_SECONDS = 300
 DEVICE_ATTESTATION = b"learner-wallet/device:"  # signed by the account key, + device DID
+# What one push or pull batch carries, counted in bytes, since a record's size varies
+# (a badge with an image is many times one without). A 2G link (40 kbit/s) moves one in
+# about 13 s, so a cut connection re-sends little, and a request's own ~600 bytes of
+# headers stay under 1 % of it.
+BATCH_BYTES = 64_000
+_ROW_BYTES = 48  # a row's CBOR framing, version and times, besides its id, kind and blob
+MAX_PULL_RECORDS = 500  # a pull answers at most this many records, however small
+# What every server grants each signed device at least (server/limits.py): the client
+# paces itself under it, and a server that grants less answers 429 with Retry-After.
+DEVICE_REQUESTS_PER_SECOND = 20.0
+DEVICE_BURST = 200
 
 
 class ProtocolError(Exception):
@@ -34,9 +46,12 @@ class SyncError(UnusableInput):
     local data is untouched. `code` names which, for callers and tests (the message is
     the detail shown after the catalog's sentence)."""
 
+    kind = "sync"
+
     def __init__(self, message: str, code: str = "refused") -> None:
         super().__init__(message)
         self.code = code
+        self.params = {"detail": message}  # not translated yet: the server's own words
 
 
 def string_to_sign(method: str, target: str, body: bytes, timestamp: int, nonce: str) -> bytes:
@@ -90,6 +105,29 @@ def decode(body: bytes) -> Any:
 
 def rows(records: list[StoredRecord]) -> list[list[Any]]:
     return [record.row() for record in records]
+
+
+def row_bytes(record: StoredRecord) -> int:
+    """About what one record adds to a batch on the wire."""
+    return len(record.blob or b"") + len(record.id) + len(record.kind) + _ROW_BYTES
+
+
+def batches(
+    records: Iterable[StoredRecord], max_bytes: int = BATCH_BYTES
+) -> Iterator[list[StoredRecord]]:
+    """Consecutive runs of `records` of at most `max_bytes` each, one record at least (a
+    record larger than that goes alone): what a push sends and a pull answers at a time."""
+    batch: list[StoredRecord] = []
+    size = 0
+    for record in records:
+        cost = row_bytes(record)
+        if batch and size + cost > max_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(record)
+        size += cost
+    if batch:
+        yield batch
 
 
 def records(value: Any) -> list[StoredRecord]:

@@ -7,16 +7,23 @@ from wallet.vc.errors import UnusableInput
 class PayloadError(UnusableInput):
     """Not one of our QR payloads, or a damaged one."""
 
+    kind = "payload"
+
 
 class IncompleteSequence(PayloadError):
     """Frames of a multi-frame sequence are still missing."""
+
+    kind = "incomplete"
 
     def __init__(self, missing: list[int], total: int) -> None:
         listed = ", ".join(str(n + 1) for n in missing[:10]) + ("…" if len(missing) > 10 else "")
         super().__init__(f"frames {listed} of {total} are missing")
         self.missing = missing
         self.total = total
+        self.params = {"count": len(missing), "total": total}
 
 
 class NoQrCode(PayloadError):
     """An image in which no QR code could be found."""
+
+    kind = "no_qr"

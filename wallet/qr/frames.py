@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import qrcode.constants
 import qrcode.util
@@ -21,12 +22,15 @@ FRAME_PREFIX = "LWF"
 _ID_BYTES = 8
 _HEADER_BYTES = _ID_BYTES + 2
 MAX_FRAMES = 255
+MAX_VERSION = 15  # the largest a cheap phone camera reads at arm's length
 
 
 def alphanumeric_capacity(version: int) -> int:
     """Characters of QR alphanumeric mode that fit `version` at error-correction level L."""
     limit = qrcode.util.BIT_LIMIT_TABLE[qrcode.constants.ERROR_CORRECT_L][version]
-    bits = limit - 4 - qrcode.util.length_in_bits(qrcode.util.MODE_ALPHA_NUM, version)
+    # types-qrcode declares MODE_ALPHA_NUM `int` where length_in_bits takes its literal
+    mode = qrcode.util.MODE_ALPHA_NUM
+    bits = limit - 4 - qrcode.util.length_in_bits(mode, version)  # type: ignore[arg-type]
     return bits // 11 * 2 + (1 if bits % 11 >= 6 else 0)
 
 
@@ -50,6 +54,13 @@ def split(payload: bytes, max_version: int) -> list[str]:
         + base45.encode(message_id + bytes([i, total]) + payload[i * chunk : (i + 1) * chunk])
         for i in range(total)
     ]
+
+
+def texts_for(document: dict[str, Any], max_version: int = MAX_VERSION) -> tuple[list[str], int]:
+    """A document as the QR texts a screen shows (one code, or frames shown in turn) and
+    its compact payload's size in bytes."""
+    payload = compact.encode(document)
+    return split(payload, max_version), len(payload)
 
 
 @dataclass

@@ -10,12 +10,18 @@ import io
 import math
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.constants
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
 from wallet.qr.errors import NoQrCode, PayloadError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as Picture
+
+Decoder = Callable[["Picture"], list[str]]
 
 _MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48 Mpx camera's binned 12 Mpx photo fits three times over
@@ -28,7 +34,8 @@ def render_png(text: str, *, box_size: int = 8) -> tuple[bytes, int]:
         error_correction=qrcode.constants.ERROR_CORRECT_L, box_size=box_size, border=4
     )
     mode = MODE_ALPHA_NUM if all(c in _ALPHANUMERIC for c in text) else None
-    code.add_data(QRData(text, mode=mode) if mode else text, optimize=0)
+    # types-qrcode declares MODE_ALPHA_NUM `int` where QRData takes Literal[1, 2, 4]
+    code.add_data(QRData(text, mode=mode) if mode else text, optimize=0)  # type: ignore[call-overload]
     code.make(fit=True)
     image = code.make_image(fill_color="black", back_color="white")
     out = io.BytesIO()
@@ -36,10 +43,16 @@ def render_png(text: str, *, box_size: int = 8) -> tuple[bytes, int]:
     return out.getvalue(), code.version
 
 
+def render_pngs(texts: list[str]) -> list[bytes]:
+    """The codes a screen shows: dark modules on white whatever the theme, so they scan
+    in dark mode too."""
+    return [render_png(text, box_size=6)[0] for text in texts]
+
+
 _ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 
 
-def _open(data: bytes):
+def _open(data: bytes) -> Picture:
     """Decode a PNG or JPEG only after its header says it is small enough. Pillow's own
     bomb check raises only at twice `MAX_IMAGE_PIXELS` (below that it merely warns), so
     the cap is ours; big camera frames are shrunk, since QR decoders need no more."""
@@ -51,7 +64,7 @@ def _open(data: bytes):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])  # the header only
+            image: Picture = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])  # header only
     except Image.DecompressionBombError:
         raise PayloadError(
             f"the image has over {2 * MAX_PIXELS:,} pixels; at most {MAX_PIXELS:,} pixels are read"
@@ -85,7 +98,7 @@ def _shrunk(size: tuple[int, int]) -> tuple[int, int]:
     return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
 
 
-def _with_zxing(image) -> list[str]:
+def _with_zxing(image: Picture) -> list[str]:
     import zxingcpp
 
     return [
@@ -93,13 +106,13 @@ def _with_zxing(image) -> list[str]:
     ]
 
 
-def _with_pyzbar(image) -> list[str]:
+def _with_pyzbar(image: Picture) -> list[str]:
     from pyzbar import pyzbar
 
     return [r.data.decode("utf-8", "replace") for r in pyzbar.decode(image) if r.type == "QRCODE"]
 
 
-def _with_opencv(image) -> list[str]:
+def _with_opencv(image: Picture) -> list[str]:
     """OpenCV's decoder misses some dense codes at one scale that it reads at another
     (~85% of version-15 codes at the rendered size, ~97% across these tries)."""
     import cv2
@@ -118,8 +131,8 @@ def _with_opencv(image) -> list[str]:
     return []
 
 
-def _backends() -> list[tuple[str, Callable]]:
-    available = []
+def _backends() -> list[tuple[str, Decoder]]:
+    available: list[tuple[str, Decoder]] = []
     for name, module, decoder in (
         ("zxing-cpp", "zxingcpp", _with_zxing),
         ("pyzbar", "pyzbar", _with_pyzbar),

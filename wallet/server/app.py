@@ -47,7 +47,7 @@ from wallet.server.storage import (
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.errors import UnusableInput
 
-MAX_PULL = 500
+MAX_PULL = protocol.MAX_PULL_RECORDS
 
 
 Handler = Callable[..., Awaitable[Response]]
@@ -240,11 +240,11 @@ def create_app(
             return JSONResponse({"entries": entries})
         data = await inputs.Body(request, limits.max_body_bytes, limits).read_all()
         body = await run_in_threadpool(inputs.parse_json, data, limits)
-        entries = body.get("entries") if isinstance(body, dict) else None
-        if not isinstance(entries, list):
+        uploaded = body.get("entries") if isinstance(body, dict) else None
+        if not isinstance(uploaded, list):
             return _error(400, "bad-body", "expected {entries: [...]}")
         try:
-            added = await run_in_threadpool(store.append_log, trainer, entries, limits)
+            added = await run_in_threadpool(store.append_log, trainer, uploaded, limits)
         except issuance_log.LogBroken as error:
             return JSONResponse(
                 {"error": "log-broken", "message": str(error), "position": error.position},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from typing import Any
+from typing import Any, overload
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
@@ -38,6 +38,10 @@ class Refused(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
+@overload
+def whole_number(text: str | None, name: str, default: int) -> int: ...
+@overload
+def whole_number(text: str | None, name: str, default: None = None) -> int | None: ...
 def whole_number(text: str | None, name: str, default: int | None = None) -> int | None:
     """A query parameter that must be an ASCII whole number a BIGINT column can hold."""
     if text is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wallet.protocol import sync as protocol
 from wallet.vc import trust_bundle
 
 
@@ -39,8 +40,13 @@ class Limits:
     max_nonce_chars: int = 64
     max_did_chars: int = 128
     # rates: per device (signed), per client address (registration; logs and bundles)
-    device_rate: Rate = field(default_factory=lambda: Rate(20.0, 200.0))  # a first sync of
-    # 10,000 credentials is 400 requests of 50 records
+    # (a first sync of 10,000 credentials is about 80 batches of 64 KB; the client paces
+    # itself under protocol.DEVICE_REQUESTS_PER_SECOND and DEVICE_BURST)
+    device_rate: Rate = field(
+        default_factory=lambda: Rate(
+            protocol.DEVICE_REQUESTS_PER_SECOND, float(protocol.DEVICE_BURST)
+        )
+    )
     registration_rate: Rate = field(default_factory=lambda: Rate(5.0, 500.0))
     address_rate: Rate = field(default_factory=lambda: Rate(20.0, 200.0))
     sweep_every_seconds: float = 60.0  # expired nonces and full buckets, everyone's

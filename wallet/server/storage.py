@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wallet.protocol import issuance_log
+from wallet.protocol import sync as protocol
 from wallet.protocol.sync import rank
 from wallet.server.limits import DEFAULT, Limits, Rate
 from wallet.store.vault import StoredRecord
@@ -392,24 +393,32 @@ class ServerStore:
         return count, int(size)
 
     def pull(
-        self, account: str, after: int, limit: int, reader: str
+        self,
+        account: str,
+        after: int,
+        limit: int,
+        reader: str,
+        max_bytes: int = protocol.BATCH_BYTES,
     ) -> tuple[list[StoredRecord], int, bool]:
-        """Records changed after `after`, except those the reader itself wrote last: it has
-        them already. The cursor still moves past them."""
+        """Records changed after `after`, except those the reader itself wrote last (it has
+        them already), at most `limit` of them and `max_bytes` of rows (one at least). The
+        query skips the reader's own, so a device that just pushed 5,000 records is not
+        walked back through them a batch at a time; the cursor still moves past them."""
         with self._transaction() as db:
+            # Read first: every record numbered up to it has committed, since pushes to an
+            # account take its row in turn (PostgreSQL reads each statement's committed rows).
+            row = db.execute("SELECT seq FROM accounts WHERE id = ?", [account]).fetchone()
+            newest = row[0] if row else after
             rows = db.execute(
-                "SELECT id, kind, version, created, updated, deleted, blob, seq, origin "
-                "FROM records WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?",
-                [account, after, limit + 1],
+                "SELECT id, kind, version, created, updated, deleted, blob, seq "
+                "FROM records WHERE account = ? AND seq > ? AND seq <= ? AND origin <> ? "
+                "ORDER BY seq LIMIT ?",
+                [account, after, newest, reader, limit + 1],
             ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        records = [
-            StoredRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _bytes(r[6]))
-            for r in rows
-            if r[8] != reader
-        ]
-        return records, (rows[-1][7] if rows else after), more
+        found = [StoredRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), _bytes(r[6])) for r in rows]
+        batch = next(protocol.batches(found[:limit], max_bytes), [])
+        more = len(batch) < len(found)
+        return batch, (rows[len(batch) - 1][7] if more else max(newest, after)), more
 
     def cursor(self, account: str, seq: int) -> str:
         mac = hmac.new(self._cursor_key, f"{account}:{seq}".encode(), hashlib.sha256).hexdigest()[
@@ -451,7 +460,7 @@ class ServerStore:
                     [trainer, min(seqs, default=0), max(seqs, default=0)],
                 ).fetchall()
             }
-            fresh = []
+            fresh: list[dict[str, Any]] = []
             for entry in entries:
                 seq = entry.get("seq") if isinstance(entry, dict) else None
                 if isinstance(seq, int) and seq in held and not fresh:
@@ -537,12 +546,14 @@ class ServerStore:
                 return None
             if since == newest[0]:
                 return since
-            old = db.execute(
-                "SELECT hashes FROM bundles WHERE publisher = ? AND sequence = ?",
-                [publisher, since if since is not None else -1],
-            ).fetchone()
+            old = None
+            if since is not None:
+                old = db.execute(
+                    "SELECT hashes FROM bundles WHERE publisher = ? AND sequence = ?",
+                    [publisher, since],
+                ).fetchone()
         bundle = json.loads(newest[1])
-        if old is None:
+        if since is None or old is None:
             return bundle
         return trust_bundle.delta(json.loads(old[0]), bundle, since)
 

@@ -80,6 +80,15 @@ def read_header(data: bytes) -> tuple[dict[str, Any], int]:
     return header, position
 
 
+def with_kdf(data: bytes, change: dict[str, Any]) -> bytes:
+    """The backup with its header's Argon2id parameters changed and its MAC left as it
+    was: the hostile edit the tests and the bench make, which restoring must refuse before
+    deriving anything."""
+    header, position = read_header(data)
+    header["kdf"].update(change)
+    return MAGIC + _frame(json.dumps(header).encode()) + data[position:]
+
+
 def _read_frame(data: bytes, position: int) -> tuple[bytes, int]:
     if position + _LENGTH.size > len(data):
         raise BackupCorrupt("the backup is truncated")

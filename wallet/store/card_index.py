@@ -133,12 +133,14 @@ class CardIndex:
             [page, len(lines), version, blob],
         )
 
-    def clear(self) -> None:
-        """Drop every page (before a rebuild). Call inside a transaction."""
+    def rebuild(self, entries: list[Entry]) -> None:
+        """Hold exactly these entries, whatever the pages held before (a restore's index is
+        derived again from its records). Call inside a transaction."""
         root = self._root()
         self.vault.db.execute("DELETE FROM index_pages")
         self.vault.db.execute("DELETE FROM index_members")
         self._save_root({"generation": root["generation"], "pages": {}})
+        self.upsert(entries)
 
     def upsert(self, entries: list[Entry]) -> None:
         """Add or replace entries; new ones fill the last page. Call inside a transaction."""
@@ -176,18 +178,29 @@ class CardIndex:
         if pages:
             self._save_root(root)
 
-    def remove(self, record_id: str) -> None:
-        row = self.vault.db.execute(
-            "SELECT page FROM index_members WHERE id = ?", [record_id]
-        ).fetchone()
-        if row is None:
+    def remove(self, *record_ids: str) -> None:
+        """Drop these entries, writing each page that held one once. Call inside a
+        transaction."""
+        marks = ",".join("?" * len(record_ids))
+        rows = (
+            self.vault.db.execute(
+                f"SELECT id, page FROM index_members WHERE id IN ({marks})", list(record_ids)
+            ).fetchall()
+            if record_ids
+            else []
+        )
+        if not rows:
             return
         root = self._root()
-        lines = self._read(root, row[0])
-        lines.pop(record_id, None)
-        self._write(root, row[0], lines)
+        pages: dict[int, dict[str, str]] = {}
+        for record_id, page in rows:
+            if page not in pages:
+                pages[page] = self._read(root, page)
+            pages[page].pop(record_id, None)
+        for page, lines in pages.items():
+            self._write(root, page, lines)
         self._save_root(root)
-        self.vault.db.execute("DELETE FROM index_members WHERE id = ?", [record_id])
+        self.vault.db.execute(f"DELETE FROM index_members WHERE id IN ({marks})", list(record_ids))
 
     def search(self, terms: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, sort key, card) for entries whose search text holds every term."""

@@ -8,8 +8,8 @@ import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["records"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("records").create(
         {
             "id": str,
             "kind": str,
@@ -23,15 +23,15 @@ def _v1(db: sqlite_utils.Database) -> None:
         not_null={"kind", "version", "created", "updated", "deleted"},
         defaults={"deleted": 0},
     )
-    db["records"].create_index(["kind", "deleted", "created"])
-    db["index_pages"].create({"page": int, "count": int, "blob": bytes}, pk="page")
-    db["index_members"].create({"id": str, "page": int}, pk="id")
-    db["index_members"].create_index(["page"])
+    db.table("records").create_index(["kind", "deleted", "created"])
+    db.table("index_pages").create({"page": int, "count": int, "blob": bytes}, pk="page")
+    db.table("index_members").create({"id": str, "page": int}, pk="id")
+    db.table("index_members").create_index(["page"])
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     # records changed here and not yet accepted by the sync server
-    db["outbox"].create({"id": str, "version": int}, pk="id")
+    db.table("outbox").create({"id": str, "version": int}, pk="id")
 
 
 def _v3(db: sqlite_utils.Database) -> None:
@@ -59,7 +59,17 @@ def _v4(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [UNSEALED_TOMBSTONES])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+LEGACY_CHECKS = "legacy-checks"  # a meta key: services/legacy_checks.py has work
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    # Checks are codes and params now; verifications stored before hold English sentences,
+    # which only an unlocked vault can read and rewrite (services/legacy_checks.py)
+    if db.execute("SELECT 1 FROM records WHERE kind = 'verification' AND deleted = 0").fetchone():
+        db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [LEGACY_CHECKS])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

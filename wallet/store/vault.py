@@ -16,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ _NO_FAILURES = {"failures": 0, "retry_after": 0.0}
 _FORMAT = 2  # 2: the sealed rollback state is required (rollback.py)
 # Format 2 wraps under other labels, so a format-2 header edited to read 1 opens nothing.
 _WRAP_LABELS = {1: ("passphrase", "recovery"), 2: ("passphrase/2", "recovery/2")}
+_STORED_PAGE = 500  # records `Vault.stored` reads per statement
 _RESTORING = ".restoring-"  # `.NAME.restoring-XXXX` beside the wallet: a restore under way
 
 Clock = Callable[[], float]
@@ -157,6 +159,39 @@ def _new_header(
     }
 
 
+class _Rows:
+    """A statement's rows, read in full while the connection's lock was held."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._rows = iter(cursor.fetchall())
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+        self.description = cursor.description
+
+    def fetchone(self) -> Any:
+        return next(self._rows, None)
+
+    def fetchall(self) -> list[Any]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows
+
+
+class _SharedConnection(sqlite3.Connection):
+    """One connection the app's event loop and its worker both use (settings, a delete or
+    a new holder key on the one, a sync on the other). `lock` is held for the whole of a
+    transaction (`Vault.transaction`) and for each statement outside one, whose rows are
+    read before it is released: no thread begins a transaction inside another's, runs a
+    statement into it, or reads what it has not committed."""
+
+    lock: threading.RLock
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        with self.lock:
+            return _Rows(super().execute(sql, parameters))
+
+
 def _sync_directory(directory: Path) -> None:
     """Make a rename in `directory` durable (POSIX: the entry lives in the directory)."""
     descriptor = os.open(directory, os.O_RDONLY)
@@ -178,9 +213,15 @@ class Vault:
         self._state: rollback.State | None = None
         _private_file(self.path)
         try:
-            # Not tied to the opening thread: the app moves slow work to a worker thread.
-            # Callers still use one vault from one thread at a time (wallet/ui/context.py).
-            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # Not tied to the opening thread: the app's event loop and its worker share it,
+            # one transaction or statement at a time (_SharedConnection).
+            connection = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_SharedConnection,
+            )
+            connection.lock = self._lock = threading.RLock()
             self.db = sqlite_utils.Database(connection)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
@@ -221,6 +262,17 @@ class Vault:
         vault._set_meta(rollback.STATE_KEY, vault._state.seal(vault.key_for("state")))
         vault._remember_account(secret)
         return vault, recovery.to_words(secret)
+
+    @staticmethod
+    def new_header(
+        passphrase: str, *, kdf_params: kdf.KdfParams | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """The header of a wallet not written yet (a new data key wrapped by the passphrase
+        and by new recovery words) and those words; `from_header` makes the vault later."""
+        require_passphrase(passphrase)
+        secret = recovery.new_secret()
+        header = _new_header(os.urandom(32), passphrase, kdf_params or kdf.calibrate(), secret)
+        return header, recovery.to_words(secret)
 
     @classmethod
     def from_header(
@@ -292,9 +344,15 @@ class Vault:
         return self._data_key is not None
 
     def lock(self) -> None:
-        self._data_key = None
-        self._state = None
-        self._subkeys.clear()
+        with self._lock:  # a transaction under way on another thread finishes first
+            self._data_key = None
+            self._state = None
+            self._subkeys.clear()
+
+    def serial(self) -> threading.RLock:
+        """Hold it (`with vault.serial():`) for reads that must agree with each other, such
+        as a record and its card: no other thread's transaction commits in between."""
+        return self._lock
 
     def _opened_with(self, data_key: bytes) -> None:
         """Unlocked, once the rows are what the sealed state says (rollback.py)."""
@@ -415,26 +473,27 @@ class Vault:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together or not at all, with the sealed state that
-        says what the rows now are (rollback.py)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        self._tracker.pending = 0
-        state = self._state
-        try:
-            yield
-            if self._tracker.pending:
-                if self._state is None:
-                    raise VaultLocked("the wallet is locked")
-                state = rollback.State(
-                    self._state.generation + 1, self._state.digest ^ self._tracker.pending
-                )
-                self._set_meta(rollback.STATE_KEY, state.seal(self.key_for("state")))
-        except BaseException:
+        says what the rows now are (rollback.py). Other threads wait until it ends."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
             self._tracker.pending = 0
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        self._tracker.pending = 0
-        self._state = state
+            state = self._state
+            try:
+                yield
+                if self._tracker.pending:
+                    if self._state is None:
+                        raise VaultLocked("the wallet is locked")
+                    state = rollback.State(
+                        self._state.generation + 1, self._state.digest ^ self._tracker.pending
+                    )
+                    self._set_meta(rollback.STATE_KEY, state.seal(self.key_for("state")))
+            except BaseException:
+                self._tracker.pending = 0
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            self._tracker.pending = 0
+            self._state = state
 
     def _key(self) -> bytes:
         if self._data_key is None:
@@ -552,12 +611,17 @@ class Vault:
         return [r[0] for r in rows]
 
     def stored(self) -> Iterator[StoredRecord]:
-        """Every record and tombstone, sealed, in a stable order."""
-        rows = self.db.execute(
-            "SELECT id, kind, version, created, updated, deleted, blob FROM records ORDER BY id"
-        )
-        for row in rows:
-            yield StoredRecord(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+        """Every record and tombstone, sealed, in a stable order, read a page at a time
+        (each statement's rows are read whole: _SharedConnection)."""
+        after = ""
+        while rows := self.db.execute(
+            "SELECT id, kind, version, created, updated, deleted, blob FROM records "
+            "WHERE id > ? ORDER BY id LIMIT ?",
+            [after, _STORED_PAGE],
+        ).fetchall():
+            for row in rows:
+                yield StoredRecord(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+            after = rows[-1][0]
 
     def stored_record(self, record_id: str) -> StoredRecord | None:
         row = self.db.execute(

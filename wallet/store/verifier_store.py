@@ -25,13 +25,13 @@ class VerifierStore:
                 sqlite3.connect(directory / DATABASE_NAME, isolation_level=None)
             )
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db["seen"].create(
+            self.db.table("seen").create(
                 {"digest": str, "seen_at": float, "expires": float}, pk="digest", if_not_exists=True
             )
-            self.db["trusted_issuers"].create(
+            self.db.table("trusted_issuers").create(
                 {"did": str, "name": str}, pk="did", if_not_exists=True
             )
-            self.db["trust_bundles"].create(
+            self.db.table("trust_bundles").create(
                 {"publisher": str, "document": str}, pk="publisher", if_not_exists=True
             )
         except sqlite3.DatabaseError as exc:

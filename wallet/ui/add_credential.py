@@ -7,7 +7,7 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services.learner import sources
-from wallet.services.learner.backpack import ImportResult
+from wallet.services.learner.backpack import ImportResult, ImportStatus
 from wallet.services.scanning import FrameScan, as_source
 from wallet.ui.context import App
 from wallet.ui.widgets import button, field, header
@@ -22,8 +22,12 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
     results = ft.Column(
         [
             ft.Text(
-                t(f"add.result.{item.status}", name=item.source, reason=item.reason),
-                color=ft.Colors.ERROR if item.status == "refused" else None,
+                t(
+                    f"add.result.{item.status}",
+                    name=item.source,
+                    reason=t(f"error.{item.kind}", **item.params) if item.kind else "",
+                ),
+                color=ft.Colors.ERROR if item.status is ImportStatus.REFUSED else None,
             )
             for item in found or []
         ]
@@ -73,4 +77,4 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
 def _import(app: App, files: list[tuple[str, bytes]]) -> list[ImportResult]:
     files = sources.as_sources(files, app.t("add.sequence", n=len(files)))
     pack = app.session.backpack
-    return list(pack.import_sources((name, lambda d=data: d) for name, data in files))
+    return list(pack.import_sources((name, sources.in_memory(data)) for name, data in files))

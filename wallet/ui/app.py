@@ -12,7 +12,7 @@ from pathlib import Path
 import flet as ft
 
 from wallet.protocol.sync import SyncError
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.ui import device_language
 from wallet.ui.context import App
 from wallet.ui.i18n import Catalog
@@ -28,8 +28,9 @@ def build(directory: Path) -> Callable[[ft.Page], Awaitable[None]]:
         page.title = "Learner Wallet"
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
         page.dark_theme = ft.Theme(color_scheme_seed=ft.Colors.INDIGO)
-        app = App(page, Session(directory), Router())
+        app = App(page, Wallet(directory), Router())
         ft.Connectivity(on_change=lambda e: _back_online(app, e))
+        page.on_resize = lambda _: app.resized()
         app.start(page.route)  # a deep link, or the lock screen, or the first run
         language = await device_language.recall()
         if language and language != app.t.language:
@@ -74,11 +75,16 @@ async def _back_online(app: App, event: ft.ConnectivityChangeEvent) -> None:
 
 
 async def _quietly(app: App, job: Callable[..., object], *args: object) -> None:
+    """Whatever fails, background sync goes on: the failure is kept in the sync state
+    (Settings shows it, `sync.due` waits out its backoff) and logged by kind and code only,
+    since a message might quote a secret."""
     try:
         if await app.in_worker(job, *args) is None:
             return  # not due
-    except SyncError as error:  # kept in the sync state, which Settings shows
-        log.info("background sync failed: %s", type(error).__name__)
+    except SyncError as error:
+        log.info("background sync failed: %s", error.code)
+    except Exception as error:  # noqa: BLE001 - one failed sync must not end the next ones
+        log.warning("background sync failed: %s", type(error).__name__)
     if app.after_background_sync:
         app.after_background_sync()
 

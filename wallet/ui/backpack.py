@@ -9,7 +9,7 @@ import flet as ft
 
 from wallet.services.learner import demo
 from wallet.ui.context import App
-from wallet.ui.widgets import button, header, verification_chip
+from wallet.ui.widgets import button, date_text, header, verification_chip
 
 
 def _badge_image(card: dict[str, Any]) -> ft.Control:
@@ -20,7 +20,7 @@ def _badge_image(card: dict[str, Any]) -> ft.Control:
 
 
 def _card(app: App, card: dict[str, Any]) -> ft.Control:
-    issued = card["issued"][:10]
+    issued = date_text(app.t, card["issued"])
     return ft.Card(
         ft.Column(
             [
@@ -86,7 +86,7 @@ def view(app: App, query: str = "", tag: str | None = None) -> ft.Control:
         prefix_icon=ft.Icons.SEARCH,
         on_submit=lambda e: app.go("/backpack", query=e.control.value or ""),
     )
-    tag_chips = [
+    tag_chips: list[ft.Control] = [
         ft.Chip(
             ft.Text(x),
             selected=x == tag,

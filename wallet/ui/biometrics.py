@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 import flet as ft
 
 from wallet.ui.context import App
+
+if TYPE_CHECKING:  # imported where used: a desktop or web install has neither package
+    from flet_secure_storage import SecureStorage
 
 KEYSTORE_ENTRY = "learner-wallet.device-key"
 PACKAGES = ("flet_local_auth", "flet_secure_storage")
@@ -88,7 +92,7 @@ async def _authenticate(app: App) -> bool:
         return False
 
 
-def _keystore() -> object:
+def _keystore() -> SecureStorage:
     from flet_secure_storage import SecureStorage
 
     return SecureStorage()

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import flet as ft
 
-from wallet.services.session import Session
+from wallet.services.wallet import Wallet
 from wallet.store.errors import RecordNotFound, VaultLocked
 from wallet.ui import errors
 from wallet.ui.i18n import Catalog
@@ -21,6 +21,7 @@ from wallet.ui.i18n import Catalog
 T = TypeVar("T")
 CAMERA_CALL_WAITS = 250  # 20 ms apart: a permission prompt may hold a call for a while
 MIN_TOUCH = 48  # dp: Android's minimum comfortable touch target
+WIDE = 840  # dp: Material's "expanded" window width, where a rail and two panes fit
 PICTURES = ["png", "jpg", "jpeg"]
 THEMES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
 
@@ -39,7 +40,7 @@ class Router(Protocol):
 
 
 class App:
-    def __init__(self, page: ft.Page, session: Session, router: Router) -> None:
+    def __init__(self, page: ft.Page, session: Wallet, router: Router) -> None:
         self.page = page
         self.session = session
         self.router = router
@@ -52,6 +53,7 @@ class App:
         self.generation = 0  # bumps on every navigation; animations stop when it moves on
         self.after_background_sync: Callable[[], None] | None = None  # set by a screen
         self.camera_calls = 0  # the scanner's camera method calls still awaiting a reply
+        self.laid_out_wide = False  # whether the shown screen was laid out for a wide window
         self.picker = ft.FilePicker()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet-work")
         # Camera pictures are decoded beside the worker, never on the UI thread; decoding
@@ -121,7 +123,7 @@ class App:
         # The app's bare address (a reload of it) asks for nothing: the screen stays.
         if route != "/" and self.router.resolve(self, route) != self.route:
             self._open(route, push=False)
-        if self.route != route:  # refused or unknown: the address shows what is shown
+        if self.route is not None and self.route != route:  # refused or unknown: show it
             self.pushed.append(self.route)
             self.page.run_task(self.page.push_route, self.route)
 
@@ -156,11 +158,22 @@ class App:
             self._open(self.router.home(self), push=True)
             return
         *under, shown = views
+        self.laid_out_wide = self.wide
         self.top.route = shown.route
         self.top.controls = shown.controls
         self.top.navigation_bar = shown.navigation_bar
         self.page.views[:] = [*under, self.top]
         self.page.update()
+
+    @property
+    def wide(self) -> bool:
+        """A desktop-wide window: navigation rail and two panes instead of a phone's bar."""
+        return (self.page.width or 0) >= WIDE
+
+    def resized(self) -> None:
+        """Lay the screen out again when the window crosses the phone/desktop width."""
+        if self.wide != self.laid_out_wide:
+            self.refresh()
 
     def apply_preferences(self) -> None:
         """Language and theme live in the wallet, so they follow it to every device."""
@@ -196,8 +209,8 @@ class App:
         return result
 
     async def in_worker(self, job: Callable[..., T], *args: Any) -> T:
-        """All slow work runs on one worker thread, one job at a time, so the wallet's
-        database is never used by two threads at once."""
+        """All slow work runs on one worker thread, one job at a time; quick vault work
+        stays on the event loop, and the vault serialises the two (store/vault.py)."""
         return await asyncio.get_running_loop().run_in_executor(
             self.worker, functools.partial(job, *args)
         )

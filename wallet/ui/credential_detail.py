@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services.learner import presenter
 from wallet.ui.context import App
 from wallet.ui.widgets import (
+    all_checks,
     button,
-    checks,
+    check_reasons,
     claim_label,
+    confirm,
+    date_text,
+    destructive_button,
     format_value,
     header,
     verification_chip,
 )
+from wallet.vc import open_badges
+from wallet.vc.sd_jwt_vc import FORMAT as SD_JWT_VC
+from wallet.vc.verification import Check
 
 
 def view(app: App, record_id: str) -> ft.Control:
@@ -23,13 +29,17 @@ def view(app: App, record_id: str) -> ft.Control:
     credential = held.credential
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    kept = [Check.from_json(c) for c in held.report["checks"]]
     lines = [
         (claim_label(t, pointer), format_value(value))
-        for pointer, _, value in presenter.labelled_values(credential)
+        for pointer, value in open_badges.claim_values(credential)
     ]
+    if held.format == SD_JWT_VC:  # the disclosed claims, named as the issuer named them
+        subject = credential.get("credentialSubject", {})
+        lines += [(str(name), format_value(value)) for name, value in subject.items()]
     lines += [
         (t("detail.issuer_id"), str(issuer_id)),
-        (t("detail.valid_from"), str(credential.get("validFrom", ""))),
+        (t("detail.valid_from"), date_text(t, str(credential.get("validFrom", "")))),
         (t("detail.credential_id"), str(credential.get("id", ""))),
     ]
     tags = ft.TextField(label=t("detail.tags"), value=", ".join(held.tags))
@@ -40,27 +50,25 @@ def view(app: App, record_id: str) -> ft.Control:
             app.tell(t("detail.tags_saved"))
 
     def delete(_: ft.ControlEvent) -> None:
-        def confirmed(_: ft.ControlEvent) -> None:
-            app.page.pop_dialog()
+        def confirmed() -> None:
             app.session.backpack.delete(record_id)
             app.tell(t("detail.deleted"))
             app.go("/backpack")
 
-        app.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text(t("detail.delete_title")),
-                content=ft.Text(t("detail.delete_help")),
-                actions=[
-                    ft.TextButton(t("common.cancel"), on_click=lambda _: app.page.pop_dialog()),
-                    ft.TextButton(t("detail.delete"), on_click=confirmed),
-                ],
-            )
+        confirm(
+            app, t("detail.delete_title"), t("detail.delete_help"), t("detail.delete"), confirmed
         )
+
+    share = button(
+        t("detail.share"),
+        lambda _: app.go("/share/{record_id}", record_id=record_id),
+        icon=ft.Icons.SHARE,
+    )
 
     return ft.Column(
         [
             header(app, held.card["name"], lambda: app.back("/backpack")),
-            verification_chip(app, held.card),
+            ft.Row([verification_chip(app, held.card), share], wrap=True),
             *[
                 ft.Column(
                     [
@@ -72,24 +80,15 @@ def view(app: App, record_id: str) -> ft.Control:
                 for label, value in lines
             ],
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, held.report["checks"]),
+            *check_reasons(t, kept),
+            all_checks(t, kept),
             ft.Row(
                 [
                     ft.Container(tags, expand=True),
                     button(t("detail.save_tags"), save_tags, primary=False),
                 ]
             ),
-            ft.Row(
-                [
-                    button(
-                        t("detail.share"),
-                        lambda _: app.go("/share/{record_id}", record_id=record_id),
-                        icon=ft.Icons.SHARE,
-                    ),
-                    button(t("detail.delete"), delete, icon=ft.Icons.DELETE, primary=False),
-                ],
-                wrap=True,
-            ),
+            destructive_button(t("detail.delete"), delete, icon=ft.Icons.DELETE),
         ],
         spacing=12,
         scroll=ft.ScrollMode.AUTO,

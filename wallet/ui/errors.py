@@ -1,47 +1,19 @@
-"""Failures as sentences a learner can act on. The library's typed errors decide the
-message; its own wording is kept only as the detail after it."""
+"""Failures as sentences a learner can act on: each typed error names its catalog
+sentence (`kind`) and fills it (`params`); the library's own wording is a developer's
+detail and stays out of the app."""
 
 from __future__ import annotations
 
 import logging
 
-from wallet.protocol.sync import SyncError
-from wallet.qr.errors import IncompleteSequence, NoQrCode
-from wallet.services.learner.backpack import PresentationRefused
-from wallet.store.errors import (
-    BackupCorrupt,
-    NoVault,
-    TooManyAttempts,
-    VaultError,
-    WrongPassphrase,
-    WrongRecoveryWords,
-)
 from wallet.ui.i18n import Catalog
-from wallet.vc.errors import UnusableInput
 
 log = logging.getLogger(__name__)
 
 
 def message_for(error: Exception, t: Catalog) -> str:
-    if isinstance(error, WrongPassphrase):
-        return t("error.wrong_passphrase")
-    if isinstance(error, TooManyAttempts):
-        return t("error.too_many_attempts", seconds=round(error.wait_seconds))
-    if isinstance(error, WrongRecoveryWords):
-        return t("error.wrong_words")
-    if isinstance(error, BackupCorrupt):
-        return t("error.backup_corrupt")
-    if isinstance(error, NoVault):
-        return t("error.no_wallet")
-    if isinstance(error, NoQrCode):
-        return t("error.no_qr")
-    if isinstance(error, IncompleteSequence):
-        return t("error.incomplete", missing=len(error.missing), total=error.total)
-    if isinstance(error, PresentationRefused):
-        return t("error.not_yours")
-    if isinstance(error, SyncError):
-        return t("error.sync", detail=str(error))
-    if isinstance(error, UnusableInput | VaultError):
-        return t("error.unusable", detail=str(error))
+    sentence = t.error(error)
+    if sentence is not None:
+        return sentence
     log.error("unexpected %s in the app", type(error).__name__)  # the type only: no secrets
     return t("error.unexpected")

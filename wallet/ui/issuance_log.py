@@ -1,47 +1,73 @@
-"""Every credential this device issued, newest first, with revocation."""
+"""Every credential this device issued, newest first, with revocation: asked for first,
+and said honestly when it cannot take effect."""
 
 from __future__ import annotations
 
 import flet as ft
 
+from wallet.services.issuer.trainer import LogEntry
 from wallet.ui.context import App
-from wallet.ui.widgets import button, header
+from wallet.ui.widgets import button, confirm, date_text, header, tell_only
+
+
+def _revoke(app: App, entry: LogEntry) -> None:
+    """A badge issued in the trainer's own name carries no status entry: no list can ever
+    say it is revoked, so there is nothing to confirm, only the truth to tell."""
+    t = app.t
+    if entry.status_list is None:
+        tell_only(app, t("log.cannot_revoke_title"), t("log.cannot_revoke_help"))
+        return
+
+    def revoked() -> None:
+        app.session.trainer.revoke(entry.id)
+        app.tell(t("log.revoked_done"))
+        app.go("/issuer/log")
+
+    confirm(
+        app,
+        t("log.revoke_title", name=entry.achievement),
+        t("log.revoke_help", recipient=entry.recipient[:32]),
+        t("log.revoke_confirm"),
+        revoked,
+    )
+
+
+def _row(app: App, entry: LogEntry) -> ft.Control:
+    t = app.t
+    if entry.revoked:
+        state = t("log.revoked", when=date_text(t, entry.revoked))
+    elif entry.status_list is None:
+        state = t("log.not_revocable")
+    else:
+        state = t("log.active")
+    issued = date_text(t, entry.issued)
+    actions = (
+        []
+        if entry.revoked
+        else [
+            button(
+                t("log.revoke", name=entry.achievement),
+                lambda _: _revoke(app, entry),
+                primary=False,
+            )
+        ]
+    )
+    return ft.Card(
+        ft.Column(
+            [
+                ft.ListTile(
+                    title=ft.Text(entry.achievement, weight=ft.FontWeight.BOLD),
+                    subtitle=ft.Text(f"{entry.recipient[:32]} · {issued} · {state}"),
+                ),
+                *actions,
+            ]
+        )
+    )
 
 
 def view(app: App) -> ft.Control:
     t = app.t
-    rows: list[ft.Control] = []
-    for entry in app.session.trainer.log():
-
-        def revoke(_: ft.ControlEvent, entry_id: str = entry.id) -> None:
-            app.session.trainer.revoke(entry_id)
-            app.tell(t("log.revoked_done"))
-            app.go("/issuer/log")
-
-        state = t("log.revoked", when=entry.revoked[:10]) if entry.revoked else t("log.active")
-        rows.append(
-            ft.Card(
-                ft.Column(
-                    [
-                        ft.ListTile(
-                            title=ft.Text(entry.achievement, weight=ft.FontWeight.BOLD),
-                            subtitle=ft.Text(
-                                f"{entry.recipient[:32]} · {entry.issued[:16].replace('T', ' ')} · {state}"
-                            ),
-                        ),
-                        *(
-                            []
-                            if entry.revoked
-                            else [
-                                button(
-                                    t("log.revoke", name=entry.achievement), revoke, primary=False
-                                )
-                            ]
-                        ),
-                    ]
-                )
-            )
-        )
+    rows = [_row(app, entry) for entry in app.session.trainer.log()]
     return ft.Column(
         [
             header(app, t("log.title"), lambda: app.go("/issuer")),

@@ -8,7 +8,7 @@ import flet as ft
 from wallet.services.issuer import trainer as trainer_service
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui.context import PICTURES, App
-from wallet.ui.widgets import button, field, header, qr_codes
+from wallet.ui.widgets import button, date_text, field, header, qr_codes
 
 
 def view(app: App) -> ft.Control:
@@ -74,11 +74,31 @@ def view(app: App) -> ft.Control:
             fallback=open_authorization,
         )
 
+    # Issuing comes first: at 360 px "Issue" must not sit below the admin controls.
     return ft.Column(
         [
             header(app, t("issuer.title")),
             ft.Text(t("issuer.signed_as", name=profile["name"])),
-            ft.Text(profile["did"], size=11, selectable=True),
+            ft.Text(t("issuer.templates"), size=18, weight=ft.FontWeight.BOLD),
+            *(rows or [ft.Text(t("issuer.no_templates"))]),
+            ft.Row(
+                [
+                    button(
+                        t("issuer.new_template"),
+                        lambda _: app.go("/issuer/template"),
+                        icon=ft.Icons.ADD,
+                        primary=not templates,
+                    ),
+                    button(
+                        t("issuer.log"),
+                        lambda _: app.go("/issuer/log"),
+                        icon=ft.Icons.HISTORY,
+                        primary=False,
+                    ),
+                ],
+                wrap=True,
+            ),
+            ft.Divider(),
             ft.Text(_authorization_summary(app)),
             ft.Row(
                 [
@@ -89,28 +109,11 @@ def view(app: App) -> ft.Control:
                         primary=False,
                     ),
                     button(t("issuer.add_authorization"), open_authorization, primary=False),
-                ],
-                wrap=True,
-            ),
-            ft.Row(
-                [
-                    button(
-                        t("issuer.new_template"),
-                        lambda _: app.go("/issuer/template"),
-                        icon=ft.Icons.ADD,
-                    ),
-                    button(
-                        t("issuer.log"),
-                        lambda _: app.go("/issuer/log"),
-                        icon=ft.Icons.HISTORY,
-                        primary=False,
-                    ),
                     button(t("issuer.rename"), lambda _: app.go("/issuer/setup"), primary=False),
                 ],
                 wrap=True,
             ),
-            ft.Text(t("issuer.templates"), size=18, weight=ft.FontWeight.BOLD),
-            *(rows or [ft.Text(t("issuer.no_templates"))]),
+            ft.Text(profile["did"], size=11, selectable=True),
         ],
         spacing=12,
         scroll=ft.ScrollMode.AUTO,
@@ -126,7 +129,7 @@ def _authorization_summary(app: App) -> str:
     return app.t(
         "issuer.authorised_by",
         org=latest["issuer"].get("name", ""),
-        until=latest["validUntil"][:10],
+        until=date_text(app.t, latest["validUntil"]),
         count=len(latest["credentialSubject"]["mayIssue"]),
     )
 

@@ -32,19 +32,36 @@ def home(app: App) -> None:
     app.home()
 
 
-def bar(app: App, tab_route: str) -> ft.NavigationBar:
+def _select(app: App, tab_route: str) -> list[tuple[str, ft.IconData, str]]:
     """`tab_route`: the tab the shown screen belongs to, which stays highlighted inside
     its sub-screens."""
     shown = tabs(app)
-    app.tab = next((n for n, tab in enumerate(shown) if tab[2] == tab_route), app.tab)
+    app.tab = min(
+        next((n for n, tab in enumerate(shown) if tab[2] == tab_route), app.tab), len(shown) - 1
+    )
+    return shown
 
-    def change(event: ft.ControlEvent) -> None:
-        app.go(shown[int(event.control.selected_index)][2])
 
+def bar(app: App, tab_route: str) -> ft.NavigationBar:
+    """The phone's tabs, along the bottom."""
+    shown = _select(app, tab_route)
     return ft.NavigationBar(
         destinations=[
             ft.NavigationBarDestination(icon=icon, label=app.t(key)) for key, icon, _ in shown
         ],
-        selected_index=min(app.tab, len(shown) - 1),
-        on_change=change,
+        selected_index=app.tab,
+        on_change=lambda e: app.go(shown[int(e.control.selected_index)][2]),
+    )
+
+
+def rail(app: App, tab_route: str) -> ft.NavigationRail:
+    """The same tabs down the left edge, for a desktop-wide window."""
+    shown = _select(app, tab_route)
+    return ft.NavigationRail(
+        destinations=[
+            ft.NavigationRailDestination(icon=icon, label=app.t(key)) for key, icon, _ in shown
+        ],
+        selected_index=app.tab,
+        label_type=ft.NavigationRailLabelType.ALL,
+        on_change=lambda e: app.go(shown[int(e.control.selected_index)][2]),
     )

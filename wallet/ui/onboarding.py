@@ -2,7 +2,7 @@
 quiz) or restore one from the recovery words, with a backup file or a sync server.
 
 From the words screen until the quiz passes there is no way to a tab: the wallet does not
-exist yet (`Session.begin_create`), so the app shows no navigation bar, and the screens
+exist yet (`Wallet.begin_create`), so the app shows no navigation bar, and the screens
 offer only the words and the quiz."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ MIN_PASSPHRASE = 8
 def view(app: App) -> ft.Control:
     t = app.t
 
-    def choose_language(event: ft.ControlEvent) -> None:
+    def choose_language(event: ft.Event[ft.RadioGroup]) -> None:
         # No wallet holds settings yet: the choice rides in the app until one exists.
         app.t = Catalog(event.control.value)
         device_language.remember(app)
@@ -85,7 +85,7 @@ def create(app: App) -> ft.Control:
 
 def show_words(app: App, words: str) -> ft.Control:
     t = app.t
-    numbered = [
+    numbered: list[ft.Control] = [
         ft.Text(f"{n}. {word}", size=18, width=150) for n, word in enumerate(words.split(), start=1)
     ]
     return ft.Column(

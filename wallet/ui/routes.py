@@ -38,6 +38,8 @@ from wallet.ui.context import App
 
 OPEN, LOCKED, FIRST_RUN = "open", "locked", "first run"
 MAX_DEPTH = 10  # parents followed to find a screen's tab; the table is far shallower
+LIST_PANE = 400  # dp: the list's width beside a detail on a wide window
+SINGLE_PANE = ("/settings",)  # tabs with nothing to list
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,52 @@ class Router:
         arguments = self._arguments(app, path)
         assert found is not None and arguments is not None  # resolve() saw to both
         route = found[0]
-        content = route.screen(app, **arguments)
-        bar = None
-        if route.access == OPEN and app.session.unlocked:
-            bar = navigation.bar(app, self._tab(app, path))
+        screen = route.screen(app, **arguments)
+        if route.access != OPEN or not app.session.unlocked:
+            return ft.View(route=path, controls=[_safe(ft.Container(screen, padding=16))])
+        tab = self._tab(app, path)
+        if not app.wide:
+            return ft.View(
+                route=path,
+                controls=[_safe(ft.Container(screen, padding=16))],
+                navigation_bar=navigation.bar(app, tab),
+            )
         return ft.View(
             route=path,
-            controls=[ft.SafeArea(ft.Container(content, padding=16), expand=True)],
-            navigation_bar=bar,
+            controls=[
+                _safe(
+                    ft.Row(
+                        [
+                            navigation.rail(app, tab),
+                            ft.VerticalDivider(width=1),
+                            *self._panes(app, path, tab, screen),
+                        ],
+                        vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+                        expand=True,
+                    )
+                )
+            ],
         )
+
+    def _panes(self, app: App, path: str, tab: str, screen: ft.Control) -> list[ft.Control]:
+        """A wide window keeps the tab's first screen (the backpack, the verifier's actions,
+        the achievements) on the left and shows what it opened beside it; until something
+        is opened, the right pane says so."""
+        if tab in SINGLE_PANE:
+            return [ft.Container(screen, padding=16, expand=True)]
+        if path == tab:
+            listed = screen
+            detail: ft.Control = ft.Text(app.t("layout.choose"), color=ft.Colors.ON_SURFACE_VARIANT)
+        else:
+            found = match(tab)
+            arguments = self._arguments(app, tab)
+            assert found is not None and arguments is not None  # a tab is always a route
+            listed, detail = found[0].screen(app, **arguments), screen
+        return [
+            ft.Container(listed, width=LIST_PANE, padding=16),
+            ft.VerticalDivider(width=1),
+            ft.Container(detail, padding=16, expand=True),
+        ]
 
     def _tab(self, app: App, path: str) -> str:
         for _ in range(MAX_DEPTH):
@@ -174,3 +213,7 @@ class Router:
                 break
             path = parent
         return path
+
+
+def _safe(content: ft.Control) -> ft.Control:
+    return ft.SafeArea(content, expand=True)

@@ -12,7 +12,7 @@ from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
 from wallet.ui.onboarding import MIN_PASSPHRASE
-from wallet.ui.widgets import ago, button, field, header
+from wallet.ui.widgets import ago, button, confirm, field, header
 
 
 def _section(title: str) -> ft.Control:
@@ -24,7 +24,7 @@ def view(app: App) -> ft.Control:
     settings = app.session.settings
     active = navigation.roles(app)
 
-    def toggle_role(event: ft.ControlEvent, role: str) -> None:
+    def toggle_role(event: ft.Event[ft.Switch], role: str) -> None:
         chosen = [
             r
             for r in navigation.ROLES
@@ -59,22 +59,36 @@ def view(app: App) -> ft.Control:
     )
     current = field(t("field.passphrase"), password=True)
     new = field(t("field.new_passphrase"), password=True)
+    again = field(t("field.new_passphrase_again"), password=True)
 
     async def change_passphrase(_: ft.ControlEvent) -> None:
         if len(new.value or "") < MIN_PASSPHRASE:
             app.tell(t("onboarding.passphrase_short", n=MIN_PASSPHRASE), error=True)
             return
+        if (new.value or "") != (again.value or ""):
+            app.tell(t("onboarding.passphrase_mismatch"), error=True)
+            return
         done = await app.work(
             t("busy.changing"), _change, app, current.value or "", new.value or ""
         )
         if done:
-            current.value = new.value = ""
+            current.value = new.value = again.value = ""
             app.tell(t("settings.passphrase_changed"))
 
-    async def backup(_: ft.ControlEvent) -> None:
+    async def save_backup() -> None:
         data = await app.work(t("busy.backup"), app.session.backup_bytes)
         if data is not None:
             await app.picker.save_file(file_name="learner-wallet.backup", src_bytes=data)
+
+    def backup(_: ft.ControlEvent) -> None:
+        confirm(
+            app,
+            t("settings.backup_title"),
+            t("settings.backup_help"),
+            t("settings.backup_confirm"),
+            save_backup,
+            destructive=False,
+        )
 
     async def reverify(_: ft.ControlEvent) -> None:
         found = await app.work(t("busy.reverifying"), app.session.backpack.reverify_all)
@@ -132,6 +146,7 @@ def view(app: App) -> ft.Control:
             *_biometric_switch(app),
             current,
             new,
+            again,
             button(t("settings.change_passphrase"), change_passphrase, primary=False),
             _section(t("settings.data")),
             button(t("settings.backup"), backup, primary=False),
@@ -222,7 +237,7 @@ def _bundles(app: App) -> list[ft.Control]:
                 name=bundle.name,
                 version=bundle.sequence,
                 when=ago(app.t, bundle.issued, now),
-                until=f"{bundle.expires:%Y-%m-%d}",
+                until=app.t.date(bundle.expires),
             )
         )
         for bundle in held
@@ -259,7 +274,7 @@ def _biometric_switch(app: App) -> list[ft.Control]:
     if not biometrics.available(app):
         return []
 
-    async def toggle(event: ft.ControlEvent) -> None:
+    async def toggle(event: ft.Event[ft.Switch]) -> None:
         if event.control.value:
             event.control.value = await biometrics.enable(app)
         else:

@@ -7,9 +7,28 @@ import flet as ft
 
 from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
-from wallet.services.session import SharedQr
+from wallet.services.wallet import SharedQr
 from wallet.ui.context import App
 from wallet.ui.widgets import button, claim_label, format_value, header, qr_codes
+
+
+def _claim_row(box: ft.Checkbox, label: str, locked: bool, locked_hint: str) -> ft.Control:
+    """A claim's box with its label beside it, wrapping at 360 px instead of running
+    under the lock; merged, so a screen reader hears one checkbox named by the label."""
+
+    def toggle(_: ft.Event[ft.Container]) -> None:
+        if not box.disabled:
+            box.value = not box.value
+            box.update()
+
+    labelled = ft.MergeSemantics(
+        ft.Row(
+            [box, ft.Container(ft.Text(label), expand=True, on_click=toggle)],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        expand=True,
+    )
+    return ft.Row([labelled] + [ft.Icon(ft.Icons.LOCK, tooltip=locked_hint)] * locked)
 
 
 def view(
@@ -26,18 +45,11 @@ def view(
     for claim in presenter.claims(credential):
         label = f"{claim_label(t, claim.pointer)}: {format_value(claim.value)}"
         box = ft.Checkbox(
-            label=label,
             value=claim.mandatory or claim.pointer in (ticked or []),
             disabled=claim.mandatory,
-            semantics_label=label,
         )
         boxes[claim.pointer] = box
-        rows.append(
-            ft.Row(
-                [ft.Container(box, expand=True)]
-                + [ft.Icon(ft.Icons.LOCK, tooltip=t("share.always_shown"))] * claim.mandatory
-            )
-        )
+        rows.append(_claim_row(box, label, claim.mandatory, t("share.always_shown")))
     challenge_note = ft.Text(
         t("share.challenge_from", domain=challenge[1]) if challenge else t("share.no_challenge")
     )
@@ -123,7 +135,7 @@ def showing(app: App, record_id: str, shared: SharedQr, revealed: int) -> ft.Con
         )
 
     tick()
-    notes = [t("share.bytes", bytes=shared.payload_bytes, claims=revealed)]
+    notes = [t("share.bytes", count=revealed, bytes=shared.payload_bytes)]
     if shared.shown_whole:
         notes.append(t("share.shown_whole"))
     return ft.Column(

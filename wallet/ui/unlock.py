@@ -15,7 +15,7 @@ def view(app: App) -> ft.Control:
     t = app.t
     passphrase = field(t("field.passphrase"), password=True)
 
-    async def submit(_: ft.ControlEvent) -> None:
+    async def submit(_: ft.Event[ft.TextField]) -> None:
         if not passphrase.value:
             return
         done = await app.work(t("busy.unlocking"), _unlock, app, passphrase.value)

@@ -4,22 +4,25 @@ offline. Past verdicts stay in the history."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 import flet as ft
 
 from wallet.services.scanning import FrameScan
-from wallet.services.session import Challenge
+from wallet.services.verifier.presentations import UntrustedIssuer, Verdict
+from wallet.services.wallet import Challenge
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     VERDICT_STYLE,
+    all_checks,
     button,
-    checks,
+    check_reasons,
     claim_label,
     format_value,
     header,
     qr_codes,
 )
+from wallet.vc.verification import Outcome
 
 
 def view(app: App) -> ft.Control:
@@ -105,13 +108,21 @@ def _reading(
     ]
 
 
-def banner(app: App, verdict: str) -> ft.Control:
+def banner(app: App, verdict: Outcome) -> ft.Control:
+    """The verdict in a word or three, wrapping rather than cut at 360 px ("Valide, avec
+    avertissements" is wider than a phone at this size)."""
     icon, colour, key = VERDICT_STYLE[verdict]
     return ft.Container(
         ft.Row(
             [
                 ft.Icon(icon, color=ft.Colors.WHITE, size=48),
-                ft.Text(app.t(key), size=28, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                ft.Text(
+                    app.t(key),
+                    size=28,
+                    color=ft.Colors.WHITE,
+                    weight=ft.FontWeight.BOLD,
+                    expand=True,
+                ),
             ],
         ),
         bgcolor=colour,
@@ -120,27 +131,42 @@ def banner(app: App, verdict: str) -> ft.Control:
     )
 
 
-def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Control:
+def _claims(app: App, verdict: Verdict) -> list[ft.Control]:
+    """What the learner shared; under a "Not valid" verdict, dimmed and labelled: nothing
+    vouches for these values."""
     t = app.t
-    claims = [
+    rows: list[ft.Control] = [
         ft.Column(
             [
-                ft.Text(claim_label(t, c["pointer"]), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.Text(format_value(c["value"]), size=16),
+                ft.Text(claim_label(t, c.pointer), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(format_value(c.value), size=16),
             ],
             spacing=2,
         )
-        for c in verdict["claims"]
+        for c in verdict.claims
     ]
+    title = ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD)
+    if verdict.verdict is not Outcome.INVALID:
+        return [title, *rows]
+    label = ft.Row(
+        [
+            ft.Icon(ft.Icons.REPORT, color=ft.Colors.ERROR),
+            ft.Text(t("verify.claims_not_verified"), color=ft.Colors.ERROR, expand=True),
+        ]
+    )
+    return [title, label, ft.Container(ft.Column(rows, spacing=8), opacity=0.5)]
+
+
+def result(app: App, verdict: Verdict, back: str = "/verify") -> ft.Control:
+    t = app.t
     return ft.Column(
         [
             header(app, t("verify.result_title"), lambda: app.back(back)),
-            banner(app, verdict["verdict"]),
-            ft.Text(t("verify.claims"), size=18, weight=ft.FontWeight.BOLD),
-            *claims,
-            ft.Text(t("verify.checks"), size=18, weight=ft.FontWeight.BOLD),
-            checks(t, verdict["checks"]),
-            *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.get("untrusted", [])],
+            banner(app, verdict.verdict),
+            *check_reasons(t, verdict.checks),
+            *_claims(app, verdict),
+            *[_trust_offer(app, verdict, back, issuer) for issuer in verdict.untrusted],
+            all_checks(t, verdict.checks),
             ft.Text(t("verify.trust_note"), italic=True),
         ],
         spacing=8,
@@ -149,33 +175,29 @@ def result(app: App, verdict: dict[str, Any], back: str = "/verify") -> ft.Contr
     )
 
 
-def _trust_offer(
-    app: App, verdict: dict[str, Any], back: str, issuer: dict[str, str]
-) -> ft.Control:
+def _trust_offer(app: App, verdict: Verdict, back: str, issuer: UntrustedIssuer) -> ft.Control:
     """An issuer this device does not trust yet, by its DID, with "Trust this issuer": what
     `wallet trust add-issuer` does. It counts from the next scan; this verdict stands."""
     t = app.t
 
     async def trust(_: ft.ControlEvent) -> None:
-        name = await app.work(
-            t("busy.saving"), app.session.trust_issuer, issuer["did"], issuer["name"]
-        )
+        name = await app.work(t("busy.saving"), app.session.trust_issuer, issuer.did, issuer.name)
         if name is None:
             return
         app.tell(t("verify.trusted", name=name))
-        rest = [i for i in verdict["untrusted"] if i["did"] != issuer["did"]]
-        app.go("/verify/result", verdict={**verdict, "untrusted": rest}, back=back)
+        rest = [i for i in verdict.untrusted if i.did != issuer.did]
+        app.go("/verify/result", verdict=replace(verdict, untrusted=rest), back=back)
 
     return ft.Card(
         ft.Container(
             ft.Column(
                 [
                     ft.Text(
-                        t("verify.untrusted_named", name=issuer["name"])
-                        if issuer["name"]
+                        t("verify.untrusted_named", name=issuer.name)
+                        if issuer.name
                         else t("verify.untrusted")
                     ),
-                    ft.Text(issuer["did"], size=11, selectable=True),
+                    ft.Text(issuer.did, size=11, selectable=True),
                     button(t("verify.trust_issuer"), trust, icon=ft.Icons.ADD_MODERATOR),
                 ],
                 spacing=8,

@@ -9,15 +9,16 @@ from typing import Any
 
 import flet as ft
 
-from wallet.services import qr_display
+from wallet.qr.images import render_pngs
 from wallet.ui.context import MIN_TOUCH, App
 from wallet.ui.i18n import Catalog
+from wallet.vc.verification import Check, Outcome
 
 # A verdict's look, in the verifier's result and in the history.
 VERDICT_STYLE = {
-    "valid": (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
-    "valid with warnings": (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
-    "invalid": (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
+    Outcome.VALID: (ft.Icons.VERIFIED, ft.Colors.GREEN_700, "verdict.valid"),
+    Outcome.WARNINGS: (ft.Icons.WARNING, ft.Colors.AMBER_800, "verdict.warnings"),
+    Outcome.INVALID: (ft.Icons.CANCEL, ft.Colors.RED_700, "verdict.invalid"),
 }
 
 
@@ -41,6 +42,68 @@ def button(label: str, on_click: Any, *, icon: Any = None, primary: bool = True)
     return kind(label, icon=icon, on_click=on_click, height=MIN_TOUCH)
 
 
+def destructive_button(label: str, on_click: Any, *, icon: Any = None) -> ft.Control:
+    """For what cannot be undone (delete, revoke): the theme's error colours."""
+    return ft.FilledButton(
+        label,
+        icon=icon,
+        on_click=on_click,
+        height=MIN_TOUCH,
+        style=ft.ButtonStyle(bgcolor=ft.Colors.ERROR, color=ft.Colors.ON_ERROR),
+    )
+
+
+def confirm(
+    app: App,
+    title: str,
+    body: str,
+    action: str,
+    on_confirm: Callable[[], Any],
+    *,
+    destructive: bool = True,
+) -> None:
+    """Ask before a risky action; Cancel leaves everything as it was. `on_confirm` may be
+    a coroutine function (a job for the worker)."""
+
+    async def confirmed(_: ft.ControlEvent) -> None:
+        app.page.pop_dialog()
+        done = on_confirm()
+        if asyncio.iscoroutine(done):
+            await done
+
+    app.page.show_dialog(
+        ft.AlertDialog(
+            title=ft.Text(title),
+            content=ft.Text(body),
+            actions=[
+                ft.TextButton(
+                    app.t("common.cancel"),
+                    on_click=lambda _: app.page.pop_dialog(),
+                    height=MIN_TOUCH,
+                ),
+                (destructive_button if destructive else button)(action, confirmed),
+            ],
+        )
+    )
+
+
+def tell_only(app: App, title: str, body: str) -> None:
+    """A dialog that explains and offers nothing to do (what cannot take effect)."""
+    app.page.show_dialog(
+        ft.AlertDialog(
+            title=ft.Text(title),
+            content=ft.Text(body),
+            actions=[
+                ft.TextButton(
+                    app.t("common.close"),
+                    on_click=lambda _: app.page.pop_dialog(),
+                    height=MIN_TOUCH,
+                )
+            ],
+        )
+    )
+
+
 def field(label: str, *, password: bool = False, multiline: bool = False) -> ft.TextField:
     return ft.TextField(
         label=label,
@@ -53,14 +116,7 @@ def field(label: str, *, password: bool = False, multiline: bool = False) -> ft.
 
 
 def ago(t: Catalog, then: datetime, now: datetime) -> str:
-    seconds = max(0, (now - then).total_seconds())
-    if seconds < 60:
-        return t("time.just_now")
-    if seconds < 3600:
-        return t("time.minutes", n=int(seconds // 60))
-    if seconds < 86400:
-        return t("time.hours", n=int(seconds // 3600))
-    return t("time.days", n=int(seconds // 86400))
+    return t.ago((now - then).total_seconds())
 
 
 def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
@@ -102,7 +158,7 @@ def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:
     """The codes large, dark on white; a sequence cycles until the screen changes, and
     `on_tick` runs each second (for countdowns)."""
-    images = qr_display.pngs(texts)
+    images = render_pngs(texts)
     picture = ft.Image(src=images[0], width=340, height=340, fit=ft.BoxFit.CONTAIN)
     counter = ft.Text(app.t("qr.frame", n=1, total=len(images)), visible=len(images) > 1, size=16)
     generation = app.generation
@@ -131,6 +187,15 @@ def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = No
     )
 
 
+def date_text(t: Catalog, value: str) -> str:
+    """A credential's date field ("2026-12-01T12:35:09Z") as people read it; a value that
+    is not a date shows as it is (a credential can hold anything)."""
+    try:
+        return t.datetime(value)
+    except ValueError:
+        return value
+
+
 def format_value(value: Any) -> str:
     """A claim's value as a line of text: narratives and names before raw structure."""
     if isinstance(value, dict):
@@ -147,23 +212,56 @@ def claim_label(t: Catalog, pointer: str) -> str:
     return t.get("claim." + pointer, pointer)
 
 
-def checks(t: Catalog, found: list[dict[str, Any]]) -> ft.Control:
+def check_text(t: Catalog, check: Check) -> tuple[str, str]:
+    """The one place a check becomes words: what was checked and how it went, then the
+    verifier's reason. Layout below never reads a check's text any other way."""
+    topic = check.id.rsplit(".", 1)[-1]
+    title = t.get("check." + topic, topic)
+    if not check.ok:
+        state = t("check.failed")
+    elif check.warning:
+        state = t("check.warning")
+    else:
+        state = t("check.passed")
+    return f"{title}: {state}", t.check(check)
+
+
+def needs_attention(check: Check) -> bool:
+    """A failed check, or one that passed with a warning: the reasons behind a verdict."""
+    return not check.ok or check.warning
+
+
+def _check_row(t: Catalog, check: Check) -> ft.Control:
+    if not check.ok:
+        icon, colour = ft.Icons.CANCEL, ft.Colors.ERROR
+    elif check.warning:
+        icon, colour = ft.Icons.WARNING, ft.Colors.AMBER_800
+    else:
+        icon, colour = ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN
+    title, reason = check_text(t, check)
+    return ft.ListTile(
+        leading=ft.Icon(icon, color=colour),
+        title=ft.Text(title),
+        subtitle=ft.Text(reason),
+    )
+
+
+def checks(t: Catalog, found: list[Check]) -> ft.Control:
     """Each check as a line: what was checked, how it went, and the verifier's reason."""
-    rows = []
-    for check in found:
-        topic = check["id"].rsplit(".", 1)[-1]
-        title = t.get("check." + topic, topic)
-        if not check["ok"]:
-            icon, colour, state = ft.Icons.CANCEL, ft.Colors.ERROR, t("check.failed")
-        elif check.get("warning"):
-            icon, colour, state = ft.Icons.WARNING, ft.Colors.AMBER_800, t("check.warning")
-        else:
-            icon, colour, state = ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN, t("check.passed")
-        rows.append(
-            ft.ListTile(
-                leading=ft.Icon(icon, color=colour),
-                title=ft.Text(f"{title}: {state}"),
-                subtitle=ft.Text(check["message"]),
-            )
-        )
-    return ft.Column(rows, spacing=0)
+    return ft.Column([_check_row(t, check) for check in found], spacing=0)
+
+
+def check_reasons(t: Catalog, found: list[Check]) -> list[ft.Control]:
+    """The failed and warning checks in full, for right under a verdict: at 360 px the
+    reason is on the first screen, not ten checks down."""
+    reasons = [check for check in found if needs_attention(check)]
+    return [checks(t, reasons)] if reasons else []
+
+
+def all_checks(t: Catalog, found: list[Check]) -> ft.Control:
+    """Every check, folded under "All checks (n)" until asked for."""
+    return ft.ExpansionTile(
+        title=ft.Text(t("verify.all_checks", n=len(found))),
+        controls=[checks(t, found)],
+        tile_padding=ft.Padding.symmetric(horizontal=0),
+    )

@@ -1,16 +1,18 @@
 """Open Badges baking: a credential carried inside a PNG or SVG image.
 
-OB 3.0 (section 5.3): PNG `iTXt` keyword `openbadgecredential`; SVG `openbadges:credential`
-element holding the JSON. OB 2.0 (Baking): PNG `iTXt` keyword `openbadges`; SVG
-`openbadges:assertion` element (namespace `http://openbadges.org`) holding the JSON, or
-only a `verify` attribute with the hosted assertion's URL. Extraction is strict and
-bounded: images are untrusted input.
+OB 3.0 (section 5.3): PNG `iTXt` keyword `openbadgecredential`, holding the JSON or a compact
+JWS (VC-JWT); SVG `openbadges:credential` element holding the JSON, or, for VC-JWT, a `verify`
+attribute holding the compact JWS (section 5.3.2.1). OB 2.0 (Baking): PNG `iTXt` keyword
+`openbadges`; SVG `openbadges:assertion` element (namespace `http://openbadges.org`) holding
+the JSON, or only a `verify` attribute with the hosted assertion's URL. Extraction is strict
+and bounded: images are untrusted input.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from typing import NoReturn
 from xml.parsers import expat
 
 from wallet.vc.errors import MalformedInput
@@ -97,7 +99,7 @@ def extract_from_svg(data: bytes) -> str:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
             raise _RefusedSvg("SVG badges with a DOCTYPE other than plain SVG 1.1 are refused")
 
-    def refuse_entities(*_: object) -> None:
+    def refuse_entities(*_: object) -> NoReturn:
         raise _RefusedSvg("SVG badges with entities are refused")
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -134,6 +136,8 @@ def extract_from_svg(data: bytes) -> str:
     except expat.ExpatError:
         raise MalformedInput("the SVG is not well-formed XML") from None
     credential = "".join(text).strip() or "".join(verify[:1]).strip()
+    if verify and (credential == verify[0] or verify[0].startswith("eyJ")):
+        credential = verify[0]  # a VC-JWT's compact JWS (5.3.2.1) wins over any element text
     if not credential:
         raise MalformedInput("this SVG carries no Open Badges credential")
     return credential

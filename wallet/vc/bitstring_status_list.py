@@ -35,6 +35,7 @@ class CachedStatusList:
     delegates: frozenset[str] = (
         frozenset()
     )  # issuers whose credentials the list's issuer answers for
+    vouched_until: datetime | None = None  # a trust bundle's list: the bundle's `expires`
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class StatusEntry:
         if size < 1 or not isinstance(url, str) or not isinstance(purpose, str):
             raise MalformedInput("credentialStatus entry has an invalid index, size or URL")
         return cls(purpose, index, size, url)
+
+    def to_json(self) -> dict[str, Any]:
+        """The credentialStatus entry (section 2.1), the index written as a string."""
+        entry = {
+            "id": f"{self.list_url}#{self.index}",
+            "type": ENTRY_TYPE,
+            "statusPurpose": self.purpose,
+            "statusListIndex": str(self.index),
+            "statusListCredential": self.list_url,
+        }
+        return entry if self.size == 1 else {**entry, "statusSize": self.size}
 
 
 def _whole_number(value: Any, name: str) -> int:

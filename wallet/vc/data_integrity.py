@@ -11,8 +11,9 @@ import copy
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from wallet.vc import did_key, multibase
@@ -27,11 +28,33 @@ DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 KeyResolver = Callable[[str], VerificationMethod | None]
 
 
+class ProofCode(StrEnum):
+    """What verifying one proof found (catalog keys `reason.<code>`)."""
+
+    VALID = "proof.valid"
+    MISMATCH = "proof.mismatch"
+    UNKNOWN_KEY = "proof.unknown-key"
+    KEY_TYPE = "proof.key-type"
+    PURPOSE = "proof.purpose"
+    COUNT_MISMATCH = "proof.count-mismatch"
+    BASE_MISMATCH = "proof.base-mismatch"
+    ALTERED = "proof.altered"
+    DISCLOSED_VALID = "proof.disclosed-valid"
+    BASE_VALID = "proof.base-valid"
+    JWS_FORM = "proof.jws-form"  # Ed25519Signature2018: not a detached, unencoded EdDSA JWS
+    JWS_B64_CRITICAL = "proof.jws-b64-critical"  # RFC 7797: b64 must be marked critical
+
+
 @dataclass(frozen=True)
 class ProofResult:
     ok: bool
-    message: str
+    code: ProofCode
     method: VerificationMethod | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def reason(self) -> dict[str, Any]:
+        """As a nested message in a check's params."""
+        return {"code": self.code.value, "params": self.params}
 
 
 def resolve_offline(extra: dict[str, VerificationMethod] | None = None) -> KeyResolver:
@@ -125,11 +148,10 @@ def resolve_method(
         raise MalformedProof("proof has no verificationMethod")
     method = resolver(method_id)
     if method is None:
-        return ProofResult(False, f"The signing key {method_id} is not known on this device.")
+        return ProofResult(False, ProofCode.UNKNOWN_KEY, params={"key": method_id})
     if method.public_key.key_type not in key_types:
-        return ProofResult(
-            False, f"The key type {method.public_key.key_type} cannot make this kind of proof."
-        )
+        key_type = str(method.public_key.key_type)
+        return ProofResult(False, ProofCode.KEY_TYPE, params={"key_type": key_type})
     return method
 
 
@@ -196,8 +218,8 @@ class RdfcSuite:
         hash_name = self.hash_for(method.public_key.key_type)
         data = rdfc_hash_data(document, proof_configuration(proof, document), hash_name, limits)
         if method.public_key.verify(signature, data):
-            return ProofResult(True, "The signature is valid.", method)
-        return ProofResult(False, "The signature does not match the content.", method)
+            return ProofResult(True, ProofCode.VALID, method)
+        return ProofResult(False, ProofCode.MISMATCH, method)
 
     def sign(
         self,

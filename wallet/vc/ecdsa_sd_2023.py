@@ -24,6 +24,7 @@ from wallet.vc import cbor, json_pointer, multibase
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
     KeyResolver,
+    ProofCode,
     ProofResult,
     Suite,
     check_created,
@@ -503,20 +504,20 @@ def _verify_statements(
     mandatory: Iterable[str],
     non_mandatory: list[str],
     signatures: list[bytes],
-    success: str,
+    success: ProofCode,
 ) -> ProofResult:
     """3.6.7 steps 4-8, shared by base and derived proofs."""
     if len(signatures) != len(non_mandatory):
-        return ProofResult(False, "The number of signatures does not match the statements.", method)
+        return ProofResult(False, ProofCode.COUNT_MISMATCH, method)
     scoped_key = PublicKey.from_multicodec(public_key_bytes)
     if scoped_key.key_type is not KeyType.P256:
         raise MalformedProof("ecdsa-sd-2023 proof-scoped key must be P-256")
     to_verify = proof_hash + public_key_bytes + hash_mandatory(mandatory)
     if not method.public_key.verify(base_signature, to_verify):
-        return ProofResult(False, "The issuer's signature does not match the content.", method)
+        return ProofResult(False, ProofCode.BASE_MISMATCH, method)
     for statement, signature in zip(non_mandatory, signatures, strict=True):
         if not scoped_key.verify(signature, statement.encode()):
-            return ProofResult(False, "A disclosed statement has been altered.", method)
+            return ProofResult(False, ProofCode.ALTERED, method)
     return ProofResult(True, success, method)
 
 
@@ -547,7 +548,7 @@ def verify(
         [q for i, q in enumerate(nquads) if i in wanted],
         [q for i, q in enumerate(nquads) if i not in wanted],
         derived.signatures,
-        "The selectively disclosed signature is valid.",
+        ProofCode.DISCLOSED_VALID,
     )
 
 
@@ -570,7 +571,7 @@ def _verify_base(
         mandatory.matching.values(),
         list(mandatory.non_matching.values()),
         base.signatures,
-        "The issuer's selective-disclosure signature is valid.",
+        ProofCode.BASE_VALID,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from wallet.vc import multibase
 from wallet.vc.data_integrity import (
     KeyResolver,
+    ProofCode,
     ProofResult,
     Suite,
     canonical,
@@ -53,9 +54,9 @@ def verify(
         raise MalformedProof("the proof's JWS must be detached (an empty payload)")
     header = _header(encoded_header)
     if header.get("alg") != "EdDSA" or header.get("b64") is not False:
-        return ProofResult(False, "The proof's JWS is not an unencoded EdDSA signature.")
+        return ProofResult(False, ProofCode.JWS_FORM)
     if "b64" not in header.get("crit", []):
-        return ProofResult(False, "The proof's JWS does not mark b64 as critical (RFC 7797).")
+        return ProofResult(False, ProofCode.JWS_B64_CRITICAL)
     signature = multibase.b64url_decode(encoded_signature)
     method = resolve_method(proof, resolver, set(_KEY_TYPES))
     if isinstance(method, ProofResult):
@@ -68,8 +69,8 @@ def verify(
     document_hash = hashlib.sha256(canonical(document, limits).text().encode()).digest()
     signed = encoded_header.encode("ascii") + b"." + options_hash + document_hash
     if method.public_key.verify(signature, signed):
-        return ProofResult(True, "The signature is valid.", method)
-    return ProofResult(False, "The signature does not match the content.", method)
+        return ProofResult(True, ProofCode.VALID, method)
+    return ProofResult(False, ProofCode.MISMATCH, method)
 
 
 SUITE = Suite(PROOF_TYPE, None, _KEY_TYPES, verify)

@@ -14,6 +14,7 @@ from wallet.vc import jcs, multibase
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
     KeyResolver,
+    ProofCode,
     ProofResult,
     Suite,
     check_created,
@@ -59,8 +60,8 @@ def verify(
     if isinstance(method, ProofResult):
         return method
     if method.public_key.verify(multibase.decode(proof_value), hash_data(document, proof)):
-        return ProofResult(True, "The signature is valid.", method)
-    return ProofResult(False, "The signature does not match the content.", method)
+        return ProofResult(True, ProofCode.VALID, method)
+    return ProofResult(False, ProofCode.MISMATCH, method)
 
 
 SUITE = Suite(

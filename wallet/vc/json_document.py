@@ -9,6 +9,7 @@ when the text is hashed or stored). Each is refused here, by name.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from wallet.vc.errors import InputTooLarge, MalformedInput
@@ -40,3 +41,15 @@ def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     except UnicodeEncodeError:
         raise MalformedInput("the document holds a lone surrogate (\\ud800-\\udfff)") from None
     return document
+
+
+def read_json_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A JSON document from a file (a credential, a status list, an authorisation). Reads
+    at most one byte past the limit, so a huge file costs nothing to refuse."""
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise InputTooLarge(
+            f"{path.name} is larger than the {limits.max_bytes:,}-byte limit for a document"
+        )
+    return parse(data, limits)

@@ -123,6 +123,7 @@ class KeyPair:
     @classmethod
     def from_secret_multikey(cls, value: object) -> KeyPair:
         key_type, raw = _split_header(multibase.decode(value), _SECRET_HEADER)
+        secret: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
         try:
             if key_type is KeyType.ED25519:
                 # some tools append the public key to the 32-byte seed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wallet.vc import json_pointer
+from wallet.vc.errors import InvalidPointer
 from wallet.vc.vc_data_model import as_list, is_url, validity_fields
 
 CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -12,6 +14,35 @@ CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
 
 def is_open_badge(document: dict[str, Any]) -> bool:
     return any(t in CREDENTIAL_TYPES for t in as_list(document.get("type")) if isinstance(t, str))
+
+
+# The claims a person reads on a badge, in the order a screen shows them (OB 3.0 B.1);
+# the shells' catalogs name each (`claim.<pointer>`).
+CLAIM_POINTERS = (
+    "/credentialSubject/achievement/name",
+    "/credentialSubject/name",
+    "/name",
+    "/credentialSubject/achievement/description",
+    "/credentialSubject/achievement/criteria",
+    "/credentialSubject/achievement/alignment",
+    "/credentialSubject/result",
+    "/evidence",
+    "/issuer/name",
+    "/issuer/url",
+    "/validUntil",
+    "/credentialSubject/achievement/image",
+)
+
+
+def claim_values(document: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(pointer, value) for each of `CLAIM_POINTERS` the credential carries."""
+    found = []
+    for pointer in CLAIM_POINTERS:
+        try:
+            found.append((pointer, json_pointer.resolve(document, pointer)))
+        except InvalidPointer:
+            continue
+    return found
 
 
 # Required of an Achievement, but a holder may withhold them from a derived credential:

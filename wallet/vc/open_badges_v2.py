@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from wallet.vc.data_integrity import parse_datetime
+from wallet.vc.data_integrity import format_datetime, parse_datetime
 from wallet.vc.errors import MalformedInput
-from wallet.vc.verification import Check, Report
+from wallet.vc.verification import Check, Code, Report, Severity, nested
 
 CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
 HOSTED = ("hosted", "HostedBadge")
@@ -30,6 +30,24 @@ RECIPIENT_CHECK = "recipient"
 REVOCATION_CHECK = "status"
 ORIGIN_CHECK = "issuer"
 VALIDITY_CHECK = "validity"
+
+# What the OB 2.0 checks can say (catalog keys `reason.<code>`)
+GONE = "ob2.gone"
+OTHER_ASSERTION = "ob2.other-assertion"
+DIFFERS = "ob2.differs"
+SERVED = "ob2.served"
+OTHER_ISSUER = "ob2.other-issuer"
+OFF_SITE = "ob2.off-site"
+ON_SITE = "ob2.on-site"
+RECIPIENT_NOT_COMPARED = "ob2.recipient-not-compared"
+RECIPIENT_YOU = "ob2.recipient-you"
+RECIPIENT_SOMEONE_ELSE = "ob2.recipient-someone-else"
+REVOKED = "ob2.revoked"
+REVOKED_WITH_REASON = "ob2.revoked-with-reason"
+NOT_REVOKED = "ob2.not-revoked"
+SIGNED_OB2 = "ob2.signed"
+NOT_CHECKED_ONLINE = "ob2.not-checked-online"
+CHECKED_ONLINE = "ob2.checked-online"
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -133,45 +151,42 @@ def hosted_checks(
     checks: list[Check] = []
     assertion_id = reference(held)
     if hosted is None:
-        return [Check(REVOCATION_CHECK, False, "The issuer no longer serves it: revoked.")]
+        return [Check(REVOCATION_CHECK, GONE, Severity.FAILURE)]
     only_url = "badge" not in held and "recipient" not in held  # baked with its URL alone
     if reference(hosted) != assertion_id:
-        checks.append(Check(HOSTED_CHECK, False, "The issuer serves another assertion there."))
+        checks.append(Check(HOSTED_CHECK, OTHER_ASSERTION, Severity.FAILURE))
     elif not only_url and (
         reference(hosted.get("badge")) != reference(held.get("badge"))
         or hosted.get("recipient") != held.get("recipient")
     ):
-        checks.append(Check(HOSTED_CHECK, False, "The issuer's copy differs from this one."))
+        checks.append(Check(HOSTED_CHECK, DIFFERS, Severity.FAILURE))
     else:
-        checks.append(Check(HOSTED_CHECK, True, "The issuer serves this assertion."))
+        checks.append(Check(HOSTED_CHECK, SERVED))
     origin_ok = assertion_id is not None and _allowed_origin(assertion_id, issuer)
     name = issuer.get("name") if isinstance(issuer.get("name"), str) else reference(issuer)
+    named = {"name": str(name)[:200]}
     if reference(badge_class.get("issuer")) != reference(issuer):
-        checks.append(Check(ORIGIN_CHECK, False, "The badge class names another issuer."))
+        checks.append(Check(ORIGIN_CHECK, OTHER_ISSUER, Severity.FAILURE))
     elif not origin_ok:
-        checks.append(Check(ORIGIN_CHECK, False, f"Hosted outside the issuer {name}'s site."))
+        checks.append(Check(ORIGIN_CHECK, OFF_SITE, Severity.FAILURE, named))
     else:
-        checks.append(Check(ORIGIN_CHECK, True, f"Hosted by the issuer {name}."))
+        checks.append(Check(ORIGIN_CHECK, ON_SITE, params=named))
     match = recipient_matches(hosted.get("recipient"), identities)
     if match is None:
-        checks.append(
-            Check(
-                RECIPIENT_CHECK,
-                True,
-                "Recipient not compared: add your email in Settings.",
-                warning=True,
-            )
-        )
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING))
     elif match:
-        checks.append(Check(RECIPIENT_CHECK, True, "Issued to you (your email)."))
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_YOU))
     else:
-        checks.append(Check(RECIPIENT_CHECK, False, "Issued to someone else."))
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_SOMEONE_ELSE, Severity.FAILURE))
     if hosted.get("revoked") is True:
         reason = hosted.get("revocationReason")
-        suffix = f": {reason:.200}" if isinstance(reason, str) and reason else ""
-        checks.append(Check(REVOCATION_CHECK, False, f"Revoked by the issuer{suffix}."))
+        if isinstance(reason, str) and reason:  # the issuer's own words, shown as they are
+            said = {"reason": reason[:200]}
+            checks.append(Check(REVOCATION_CHECK, REVOKED_WITH_REASON, Severity.FAILURE, said))
+        else:
+            checks.append(Check(REVOCATION_CHECK, REVOKED, Severity.FAILURE))
     else:
-        checks.append(Check(REVOCATION_CHECK, True, "Not revoked."))
+        checks.append(Check(REVOCATION_CHECK, NOT_REVOKED))
     checks.append(validity_check(hosted, now))
     return checks
 
@@ -179,10 +194,11 @@ def hosted_checks(
 def validity_check(assertion: dict[str, Any], now: datetime) -> Check:
     expires = parse_datetime(assertion.get("expires"))
     if expires is not None and now > expires:
-        return Check(VALIDITY_CHECK, False, f"Expired on {expires:%Y-%m-%d}.")
+        end = {"end": format_datetime(expires)}
+        return Check(VALIDITY_CHECK, Code.VALIDITY_EXPIRED, Severity.FAILURE, end)
     if expires is not None:
-        return Check(VALIDITY_CHECK, True, f"Valid until {expires:%Y-%m-%d}.")
-    return Check(VALIDITY_CHECK, True, "Valid, with no expiry date.")
+        return Check(VALIDITY_CHECK, Code.VALIDITY_UNTIL, params={"end": format_datetime(expires)})
+    return Check(VALIDITY_CHECK, Code.VALIDITY_NO_EXPIRY)
 
 
 def offline_report(
@@ -190,24 +206,14 @@ def offline_report(
 ) -> dict[str, Any]:
     """An assertion's report offline: the verdict of its last online check (`online`, as
     kept with the record), dated, and its expiry judged `now`. Never checked, or signed:
-    not verified, with a `reason` code the card translates."""
-    signed = verification_type(assertion) == "signed"
-    if signed or online is None:
-        message = (
-            "A signed Open Badges 2.0 assertion: this wallet cannot check its JWS yet."
-            if signed
-            else "Not verified yet: an Open Badges 2.0 badge is checked online once."
-        )
-        check = Check(HOSTED_CHECK, False, message).to_json()
-        reason = "signed-ob2" if signed else "not-checked-online"
-        return {"verified": False, "checks": [{**check, "reason": reason}]}
-    checked = datetime.fromisoformat(online["checked"])
-    checks = [
-        Check(c["id"], c["ok"], c["message"], c.get("warning", False))
-        for c in online["checks"]
-        if c["id"] != VALIDITY_CHECK
-    ]
-    first = checks[0] if checks else Check(HOSTED_CHECK, False, "")
-    dated = Check(first.id, first.ok, f"Checked online on {checked:%Y-%m-%d}: {first.message}")
+    not verified, its code saying which."""
+    if verification_type(assertion) == "signed":
+        return Report([Check(HOSTED_CHECK, SIGNED_OB2, Severity.FAILURE)]).to_json()
+    if online is None:
+        return Report([Check(HOSTED_CHECK, NOT_CHECKED_ONLINE, Severity.FAILURE)]).to_json()
+    checks = [Check.from_json(c) for c in online["checks"] if c["id"] != VALIDITY_CHECK]
+    first = checks[0] if checks else Check(HOSTED_CHECK, NOT_CHECKED_ONLINE, Severity.FAILURE)
+    on = {"checked": online["checked"], "result": nested(first.code, **first.params)}
+    dated = Check(first.id, CHECKED_ONLINE, first.severity, on)
     expiry = validity_check({"expires": online.get("expires")}, now)
     return Report([dated, *checks[1:], expiry]).to_json()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from wallet.vc import did_key, eddsa_rdfc_2022, proofs, vc_data_model
@@ -29,7 +30,7 @@ from wallet.vc.data_integrity import (
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
-from wallet.vc.verification import Check
+from wallet.vc.verification import Check, Severity, seconds_between
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 PRESENTATION_TYPE = "VerifiablePresentation"
@@ -37,6 +38,21 @@ AUTHENTICATION = "authentication"
 ONE_WAY_LIFETIME = timedelta(minutes=5)
 MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)
 CLOCK_SKEW = timedelta(minutes=2)
+
+
+class Code(StrEnum):
+    """What the holder's proofs can say (catalog keys `reason.<code>`)."""
+
+    UNSIGNED = "holder-signature.none"
+    SIGNED = "holder-signature.valid"
+    PROOF_FAILED = "holder-signature.proof"
+    CHALLENGE_MISMATCH = "challenge.mismatch"
+    CHALLENGE_ANSWERED = "challenge.answered"
+    UNDATED = "expiry.undated"
+    TOO_LONG = "expiry.too-long"
+    FROM_THE_FUTURE = "expiry.future"
+    EXPIRED = "expiry.expired"
+    FRESH = "expiry.fresh"
 
 
 def sign(
@@ -134,9 +150,7 @@ def holder_signature(
     Every proof must be for `authentication`: an issuer's assertionMethod proof copied
     onto a presentation proves nothing about who is showing it."""
     if not vp_proofs:
-        return Check(
-            "holder-signature", False, "The presentation is not signed by its holder."
-        ), frozenset()
+        return Check("holder-signature", Code.UNSIGNED, Severity.FAILURE), frozenset()
     signers = set()
     for proof in vp_proofs:
         result = proofs.verify_proof(
@@ -147,12 +161,12 @@ def holder_signature(
             purpose=AUTHENTICATION,
         )
         if not result.ok or result.method is None:
-            message = f"Holder's {proofs.suite_name(proof)}: {result.message}"
-            return Check("holder-signature", False, message), frozenset()
+            params = {"suite": proofs.suite_name(proof), "reason": result.reason()}
+            return Check(
+                "holder-signature", Code.PROOF_FAILED, Severity.FAILURE, params
+            ), frozenset()
         signers.add(result.method.controller)
-    return Check(
-        "holder-signature", True, "Signed by the holder just now for this presentation."
-    ), frozenset(signers)
+    return Check("holder-signature", Code.SIGNED), frozenset(signers)
 
 
 def freshness(
@@ -163,25 +177,23 @@ def freshness(
     when it was made and expire soon."""
     if challenge is not None:
         if any(p.get("challenge") != challenge or p.get("domain") != domain for p in vp_proofs):
-            return Check("challenge", False, "It was not made for your challenge and domain.")
-        return Check("challenge", True, "It answers the challenge you showed.")
+            return Check("challenge", Code.CHALLENGE_MISMATCH, Severity.FAILURE)
+        return Check("challenge", Code.CHALLENGE_ANSWERED)
     for proof in vp_proofs:
         created, expires = (
             parse_datetime(proof.get("created")),
             parse_datetime(proof.get("expires")),
         )
         if created is None or expires is None:
-            return Check(
-                "expiry", False, "A one-way presentation must say when it was made and expires."
-            )
+            return Check("expiry", Code.UNDATED, Severity.FAILURE)
         if expires - created > MAX_ONE_WAY_LIFETIME:
-            return Check("expiry", False, "It claims to stay valid for too long to be trusted.")
+            return Check("expiry", Code.TOO_LONG, Severity.FAILURE)
         if now + CLOCK_SKEW < created:
-            return Check("expiry", False, "It was made in the future: check this device's clock.")
+            return Check("expiry", Code.FROM_THE_FUTURE, Severity.FAILURE)
         if now > expires + CLOCK_SKEW:
-            minutes = int((now - expires).total_seconds() // 60)
-            return Check("expiry", False, f"It expired {minutes} minutes ago: ask for a fresh one.")
-    return Check("expiry", True, "Made moments ago and still within its short lifetime.")
+            params = {"age": seconds_between(expires, now)}
+            return Check("expiry", Code.EXPIRED, Severity.FAILURE, params)
+    return Check("expiry", Code.FRESH)
 
 
 def signed_digest(

@@ -18,6 +18,7 @@ from wallet.vc import (
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
     KeyResolver,
+    ProofCode,
     ProofResult,
     Signer,
     Suite,
@@ -66,9 +67,8 @@ def verify_proof(
             + ", ".join(sorted(known.name for known in SUITES))
         )
     if proof.get("proofPurpose") != purpose:
-        return ProofResult(
-            False, f"The proof is for {proof.get('proofPurpose')!r}, not {purpose!r}."
-        )
+        params = {"purpose": str(proof.get("proofPurpose")), "expected": purpose}
+        return ProofResult(False, ProofCode.PURPOSE, params=params)
     return suite.verify(document, proof, resolver, limits)
 
 

@@ -15,10 +15,11 @@ credentials, so nothing here needs the network or a JSON-LD context beyond VC 2.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
@@ -33,7 +34,7 @@ from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
 from wallet.vc.names import comparable
 from wallet.vc.rdfc import DEFAULT_LIMITS
-from wallet.vc.verification import describe_age, verify_credential
+from wallet.vc.verification import nested, seconds_between, verify_credential
 
 AUTHORIZATION_TYPE = "TrainerAuthorization"
 HEADER_TYPE = "TrustBundle"
@@ -44,6 +45,8 @@ MAX_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 class BundleError(MalformedProof):
     """A bundle or update that does not verify: wrong publisher, bad signature, bad root,
     an update for a version we do not hold, or an older sequence than we hold."""
+
+    kind = "trust_bundle"
 
 
 def entry_id(kind: str, key: str) -> str:
@@ -132,11 +135,16 @@ def verify_header(header: dict[str, Any], publisher: str) -> None:
     result = eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS)
     if not result.ok:
         raise BundleError("the bundle's signature does not verify")
-    if (
-        parse_datetime(header.get("issued")) is None
-        or parse_datetime(header.get("expires")) is None
-    ):
+    header_date(header, "issued")
+    header_date(header, "expires")
+
+
+def header_date(header: dict[str, Any], name: str) -> datetime:
+    """The header's `issued` or `expires`, which a bundle must carry as dates."""
+    moment = parse_datetime(header.get(name))
+    if moment is None:
         raise BundleError("the bundle's issued and expires must be dates")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -206,12 +214,13 @@ class Authorization:
         return False
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 class TrustCode(StrEnum):
-    """Why the bundle trusts an issuer or not, for a program (a screen, a test)."""
+    """Why an issuer is trusted or not, for a program (a screen, a test); as a check's code
+    it reads `trust.<code>`."""
 
     TRUSTED = "trusted"
     TRUSTED_TRAINER = "trusted-trainer"
@@ -222,18 +231,47 @@ class TrustCode(StrEnum):
     OUTSIDE_AUTHORISATION = "outside-authorisation"
     NOT_REVOCABLE = "not-revocable"
     STATUS_OUTSIDE_BLOCK = "status-outside-block"
+    TRUSTED_BY_HAND = "trusted-by-hand"  # no bundle knows it; the verifier trusted it by hand
+    NOT_TRUSTED = "not-trusted"  # no bundle knows it, nor the verifier: a warning
+    # nested in the params of the others: how old the bundle that judged is
+    BUNDLE_AGE = "bundle-age"
+    BUNDLE_EXPIRED = "bundle-expired"
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """The bundle's answer about one credential's issuer."""
+class TrustDecision:
+    """The answer about one credential's issuer, as data for a check."""
 
     ok: bool
-    message: str
     code: TrustCode
+    params: dict[str, Any] = field(default_factory=dict)
     warning: bool = False
     check: str = "trust"  # the check it answers: "trust", or "revocable" for a badge whose
     # status its organisation could not set
+
+    @property
+    def check_code(self) -> str:
+        return f"trust.{self.code}"
+
+
+def decide(
+    credential: dict[str, Any],
+    now: datetime,
+    bundles: list[TrustBundle],
+    trusted_by_hand: Callable[[str], str | None],
+) -> TrustDecision:
+    """Trust, decided once: the first pinned bundle that knows the issuer (or the name it
+    claims), else the verifier's own list of issuers trusted by hand, else not trusted (a
+    warning: the screen may offer to trust it)."""
+    for bundle in bundles:
+        verdict = bundle.judge(credential, now)
+        if verdict is not None:
+            return verdict
+    issuer = vc_data_model.issuer_id(credential)
+    name = trusted_by_hand(issuer) if issuer else None
+    if name is not None:
+        return TrustDecision(True, TrustCode.TRUSTED_BY_HAND, {"name": name})
+    return TrustDecision(True, TrustCode.NOT_TRUSTED, {"issuer": issuer}, warning=True)
 
 
 @dataclass
@@ -242,6 +280,8 @@ class TrustBundle:
     checked before it counts; one that fails is ignored, as if it were absent."""
 
     document: dict[str, Any]
+    issued: datetime
+    expires: datetime
     organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
     authorizations: list[Authorization] = field(default_factory=list)
     status_lists: dict[str, CachedStatusList] = field(default_factory=dict)
@@ -261,8 +301,9 @@ class TrustBundle:
     @classmethod
     def _read(cls, document: dict[str, Any]) -> TrustBundle:
         header = document["header"]
-        issued = parse_datetime(header["issued"])
-        bundle = cls(document)
+        issued = header_date(header, "issued")
+        expires = header_date(header, "expires")
+        bundle = cls(document, issued, expires)
         delegates: dict[str, set[str]] = {}
         for key, entry in document["entries"].items():
             kind = key.split(":", 1)[0]
@@ -285,21 +326,13 @@ class TrustBundle:
                 list_id = str(entry.get("id"))
                 bitstring_status_list.list_subject(entry)  # refuses what is not a status list
                 bundle.status_lists[list_id] = CachedStatusList(
-                    entry, issued, frozenset(delegates.get(list_id, ()))
+                    entry, issued, frozenset(delegates.get(list_id, ())), expires
                 )
         return bundle
 
     @property
     def publisher(self) -> str:
         return self.document["header"]["publisher"]
-
-    @property
-    def issued(self) -> datetime:
-        return parse_datetime(self.document["header"]["issued"])
-
-    @property
-    def expires(self) -> datetime:
-        return parse_datetime(self.document["header"]["expires"])
 
     def context_hashes(self) -> dict[str, str]:
         prefix = CONTEXT + ":"
@@ -309,24 +342,26 @@ class TrustBundle:
             if key.startswith(prefix)
         }
 
-    def describe_age(self, now: datetime) -> str:
-        age = f"trust bundle issued {describe_age(now - self.issued)}"
+    def age(self, now: datetime) -> dict[str, Any]:
+        """How old this bundle is, as a nested message for a trust check's params."""
+        issued = seconds_between(self.issued, now)
         if now > self.expires:
-            return f"{age}, expired {describe_age(now - self.expires)}"
-        return age
+            expired = seconds_between(self.expires, now)
+            return nested(f"trust.{TrustCode.BUNDLE_EXPIRED}", issued=issued, expired=expired)
+        return nested(f"trust.{TrustCode.BUNDLE_AGE}", issued=issued)
 
-    def judge(self, credential: dict[str, Any], now: datetime) -> Verdict | None:
+    def judge(self, credential: dict[str, Any], now: datetime) -> TrustDecision | None:
         """Whether the credential's issuer is trusted by this bundle; None when the bundle
         has nothing to say about it (neither the issuer nor the name it claims)."""
         issuer = vc_data_model.issuer_id(credential)
-        age = self.describe_age(now)
+        age = self.age(now)
         expired = now > self.expires
         claimed = _claimed_names(credential)
         if issuer in self.organisations:
             name = self.organisations[issuer].get("name", issuer)
             if not _named(claimed, name):
                 return _misnamed(claimed, name, age)
-            return Verdict(True, f"Issued by {name}, in your {age}.", TrustCode.TRUSTED, expired)
+            return TrustDecision(True, TrustCode.TRUSTED, {"name": name, "bundle": age}, expired)
         granted = [a for a in self.authorizations if a.trainer == issuer]
         if not granted:
             for organisation in self.organisations.values():
@@ -334,64 +369,42 @@ class TrustBundle:
                     (c for c in claimed if _named([c], organisation.get("name"))), None
                 )
                 if pretended is not None:
-                    return Verdict(
-                        False,
-                        f"Claims to be from {pretended}, but {organisation.get('name')} never "
-                        f"authorised the key {issuer} ({age}).",
-                        TrustCode.IMPOSTOR,
-                    )
+                    params = {
+                        "claimed": pretended,
+                        "name": organisation.get("name"),
+                        "issuer": issuer,
+                        "bundle": age,
+                    }
+                    return TrustDecision(False, TrustCode.IMPOSTOR, params)
             return None
         achievement = _achievement_id(credential)
         issued_at = parse_datetime(credential.get("validFrom"))
         in_scope = [a for a in granted if achievement in a.achievements]
         if not in_scope:
-            return Verdict(
-                False,
-                f"The trainer is not authorised to issue the achievement {achievement}.",
-                TrustCode.OUT_OF_SCOPE,
-            )
+            return TrustDecision(False, TrustCode.OUT_OF_SCOPE, {"achievement": achievement})
         in_dates = [a for a in in_scope if issued_at and a.valid_from <= issued_at <= a.valid_until]
         if not in_dates:
             last = max(a.valid_until for a in in_scope)
             if issued_at and issued_at > last:
-                return Verdict(
-                    False,
-                    f"Issued {issued_at:%Y-%m-%d}, after the trainer's authorisation ended "
-                    f"({last:%Y-%m-%d}).",
-                    TrustCode.AFTER_AUTHORISATION,
-                )
-            return Verdict(
-                False,
-                "Issued outside the dates of the trainer's authorisation.",
-                TrustCode.OUTSIDE_AUTHORISATION,
-            )
+                params = {"issued": format_datetime(issued_at), "ended": format_datetime(last)}
+                return TrustDecision(False, TrustCode.AFTER_AUTHORISATION, params)
+            return TrustDecision(False, TrustCode.OUTSIDE_AUTHORISATION)
         named = [a for a in in_dates if _named(claimed, self._name_of(a))]
         if not named:
             return _misnamed(claimed, self._name_of(in_dates[0]), age)
         for authorization in named:
             if authorization.covers_status(credential):
-                return Verdict(
-                    True,
-                    f"Issued by a trainer {self._name_of(authorization)} authorised until "
-                    f"{authorization.valid_until:%Y-%m-%d}, in your {age}.",
-                    TrustCode.TRUSTED_TRAINER,
-                    expired,
-                )
+                params = {
+                    "name": self._name_of(authorization),
+                    "until": format_datetime(authorization.valid_until),
+                    "bundle": age,
+                }
+                return TrustDecision(True, TrustCode.TRUSTED_TRAINER, params, expired)
         name = self._name_of(named[0])
         if credential.get("credentialStatus") is None:
-            return Verdict(
-                False,
-                f"Issued by a trainer {name} authorised, but without a revocation status: "
-                f"{name} could never revoke it.",
-                TrustCode.NOT_REVOCABLE,
-                check="revocable",
-            )
-        return Verdict(
-            False,
-            f"Its revocation status is outside the indexes {name} reserved for this trainer: "
-            f"{name} could never revoke it.",
-            TrustCode.STATUS_OUTSIDE_BLOCK,
-            check="revocable",
+            return TrustDecision(False, TrustCode.NOT_REVOCABLE, {"name": name}, check="revocable")
+        return TrustDecision(
+            False, TrustCode.STATUS_OUTSIDE_BLOCK, {"name": name}, check="revocable"
         )
 
     def _name_of(self, authorization: Authorization) -> str:
@@ -417,12 +430,10 @@ def _named(claimed: list[str], name: Any) -> bool:
     return all(comparable(c) == expected for c in claimed)
 
 
-def _misnamed(claimed: list[str], name: str, age: str) -> Verdict:
+def _misnamed(claimed: list[str], name: str, age: dict[str, Any]) -> TrustDecision:
     other = next(c for c in claimed if not _named([c], name))
-    return Verdict(
-        False,
-        f"Claims to be from {other}, but the key belongs to {name} ({age}).",
-        TrustCode.NAME_MISMATCH,
+    return TrustDecision(
+        False, TrustCode.NAME_MISMATCH, {"claimed": other, "name": name, "bundle": age}
     )
 
 

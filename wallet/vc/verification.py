@@ -1,7 +1,8 @@
-"""Verify a credential offline and explain each check in plain language.
+"""Verify a credential offline and say, check by check, what was found.
 
 The report keeps every check separate (structure, each signature, issuer, validity,
-status) so a verifier's screen can say *why*, not just yes or no. Unusable input raises
+status) so a verifier's screen can say *why*, not just yes or no. A check is data (a code
+and its params); the shells put it into words, in the user's language. Unusable input raises
 a typed `UnusableInput` instead; a report always describes a document we could read.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +20,7 @@ from wallet.vc.data_integrity import (
     KeyResolver,
     ProofResult,
     document_for_proof,
+    format_datetime,
     parse_datetime,
     resolve_offline,
     split_proofs,
@@ -31,19 +33,81 @@ from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
 StatusLists = Callable[[str], CachedStatusList | None]
 
 
+class Severity(StrEnum):
+    OK = "ok"
+    WARNING = "warning"  # passed, but the user should know (status unknown, stale data)
+    FAILURE = "failure"
+
+
 @dataclass(frozen=True)
 class Check:
+    """One finding as data: `code` names it (the shells' catalogs hold its sentence under
+    `reason.<code>`), `params` fill it (names, counts, ISO dates, ages in seconds, or a
+    nested `{"code", "params"}`), so a report stored today reads in tomorrow's language."""
+
     id: str
-    ok: bool
-    message: str
-    warning: bool = False  # passed, but the user should know (status unknown, stale data)
+    code: str
+    severity: Severity = Severity.OK
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.severity is not Severity.FAILURE
+
+    @property
+    def warning(self) -> bool:
+        return self.severity is Severity.WARNING
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "ok": self.ok, "message": self.message, "warning": self.warning}
+        return {
+            "id": self.id,
+            "code": self.code,
+            "params": self.params,
+            "severity": self.severity.value,
+            "ok": self.ok,
+            "warning": self.warning,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Check:
+        return cls(data["id"], data["code"], Severity(data["severity"]), dict(data["params"]))
+
+
+def nested(code: str, **params: Any) -> dict[str, Any]:
+    """A message inside a check's params (a proof's result, one of several statuses)."""
+    return {"code": code, "params": params}
+
+
+class Code(StrEnum):
+    """What the credential checks can say (catalog keys `reason.<code>`)."""
+
+    STRUCTURE_OK = "structure.ok"
+    STRUCTURE_WITHHELD = "structure.withheld"
+    STRUCTURE_INVALID = "structure.invalid"
+    SIGNATURE_NONE = "signature.none"
+    SIGNATURE_PROOF = "signature.proof"
+    ISSUER_SIGNED = "issuer.signed"
+    ISSUER_OTHER_SIGNER = "issuer.other-signer"
+    ISSUER_UNSIGNED = "issuer.unsigned"
+    VALIDITY_NOT_YET = "validity.not-yet"
+    VALIDITY_EXPIRED = "validity.expired"
+    VALIDITY_UNTIL = "validity.until"
+    VALIDITY_NO_EXPIRY = "validity.no-expiry"
+    STATUS_NONE = "status.none"
+    STATUS_UNKNOWN = "status.unknown"
+    STATUS_UNREADABLE_KIND = "status.unreadable-kind"
+    STATUS_LIST_SIGNATURE = "status.list-signature"
+    STATUS_LIST_OTHER_ISSUER = "status.list-other-issuer"
+    STATUS_REVOKED = "status.revoked"
+    STATUS_SUSPENDED = "status.suspended"
+    STATUS_CLEAR = "status.clear"
+    STATUS_CLEAR_LIST_EXPIRED = "status.clear-list-expired"
+    STATUS_OUT_OF_DATE = "status.out-of-date"
+    STATUS_SEVERAL = "status.several"
 
 
 class Outcome(StrEnum):
-    """The verdict over a set of checks. Screens and the history key on these strings."""
+    """The verdict over a set of checks. Screens and the history key on these members."""
 
     VALID = "valid"
     WARNINGS = "valid with warnings"
@@ -72,13 +136,9 @@ class Report:
         return {"verified": self.verified, "checks": [c.to_json() for c in self.checks]}
 
 
-def describe_age(age: timedelta) -> str:
-    seconds = max(0, int(age.total_seconds()))
-    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''} ago"
-    return "just now"
+def seconds_between(earlier: datetime, later: datetime) -> int:
+    """An age as a check's param: whole seconds, never negative."""
+    return max(0, int((later - earlier).total_seconds()))
 
 
 def verify_credential(
@@ -112,18 +172,43 @@ def _verify_credential(
     checks = [_structure_check(unsecured, disclosed_subset)]
     if not proofs:
         to_rdf(unsecured)  # unknown contexts and terms are unusable input even unsigned
-        checks.append(Check("signature", False, "The credential carries no proof."))
+        checks.append(Check("signature", Code.SIGNATURE_NONE, Severity.FAILURE))
     results = [
         verify_proof(document_for_proof(unsecured, proof, proofs), proof, resolver, limits)
         for proof in proofs
     ]
     for number, (proof, result) in enumerate(zip(proofs, results, strict=True), start=1):
         check_id = "signature" if len(proofs) == 1 else f"signature:{number}"
-        checks.append(Check(check_id, result.ok, f"{suite_name(proof)}: {result.message}"))
+        checks.append(
+            Check(
+                check_id,
+                Code.SIGNATURE_PROOF,
+                Severity.OK if result.ok else Severity.FAILURE,
+                {"suite": suite_name(proof), "reason": result.reason()},
+            )
+        )
     checks.append(_issuer_check(unsecured, results))
     checks.append(_validity_check(unsecured, now))
     checks.append(_status_check(unsecured, now, resolver, status_lists, limits))
     return Report(checks)
+
+
+def data_model_checks(
+    document: dict[str, Any],
+    *,
+    now: datetime,
+    status_lists: StatusLists | None = None,
+    resolver: KeyResolver | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> list[Check]:
+    """Structure, validity and status: the checks every securing mechanism shares, so an
+    enveloped credential (VC-JWT) is judged exactly as a Data Integrity one."""
+    resolver = resolver or resolve_offline()
+    return [
+        _structure_check(document, disclosed_subset=False),
+        _validity_check(document, now),
+        _status_check(document, now, resolver, status_lists, limits),
+    ]
 
 
 def _structure_check(document: dict[str, Any], disclosed_subset: bool) -> Check:
@@ -135,26 +220,24 @@ def _structure_check(document: dict[str, Any], disclosed_subset: bool) -> Check:
         kind = "Open Badge 3.0"
         withheld = open_badges.withheld_fields(document) if disclosed_subset else []
     if problems:
-        return Check("structure", False, f"Not a valid {kind}: " + "; ".join(problems) + ".")
+        params = {"kind": kind, "problems": problems}
+        return Check("structure", Code.STRUCTURE_INVALID, Severity.FAILURE, params)
     if withheld:
         return Check(
-            "structure", True, f"Well-formed {kind}; the holder withheld {', '.join(withheld)}."
+            "structure", Code.STRUCTURE_WITHHELD, params={"kind": kind, "fields": withheld}
         )
-    return Check("structure", True, f"Well-formed {kind}.")
+    return Check("structure", Code.STRUCTURE_OK, params={"kind": kind})
 
 
 def _issuer_check(document: dict[str, Any], results: list[ProofResult]) -> Check:
     issuer = vc_data_model.issuer_id(document)
     signers = {r.method.controller for r in results if r.ok and r.method is not None}
     if issuer in signers:
-        return Check("issuer", True, f"Signed by the issuer {issuer}.")
+        return Check("issuer", Code.ISSUER_SIGNED, params={"issuer": issuer})
     if signers:
-        return Check(
-            "issuer",
-            False,
-            f"Signed by {', '.join(sorted(signers))}, not by the named issuer {issuer}.",
-        )
-    return Check("issuer", False, f"No valid signature from the issuer {issuer}.")
+        params = {"signers": sorted(signers), "issuer": issuer}
+        return Check("issuer", Code.ISSUER_OTHER_SIGNER, Severity.FAILURE, params)
+    return Check("issuer", Code.ISSUER_UNSIGNED, Severity.FAILURE, {"issuer": issuer})
 
 
 def _validity_check(document: dict[str, Any], now: datetime) -> Check:
@@ -162,12 +245,15 @@ def _validity_check(document: dict[str, Any], now: datetime) -> Check:
     start = parse_datetime(document.get(start_field))
     end = parse_datetime(document.get(end_field))
     if start is not None and now < start:
-        return Check("validity", False, f"Not valid until {start:%Y-%m-%d %H:%M} UTC.")
+        params = {"start": format_datetime(start)}
+        return Check("validity", Code.VALIDITY_NOT_YET, Severity.FAILURE, params)
     if end is not None and now > end:
-        return Check("validity", False, f"Expired on {end:%Y-%m-%d}.")
+        return Check(
+            "validity", Code.VALIDITY_EXPIRED, Severity.FAILURE, {"end": format_datetime(end)}
+        )
     if end is not None:
-        return Check("validity", True, f"Valid until {end:%Y-%m-%d}.")
-    return Check("validity", True, "Valid, with no expiry date.")
+        return Check("validity", Code.VALIDITY_UNTIL, params={"end": format_datetime(end)})
+    return Check("validity", Code.VALIDITY_NO_EXPIRY)
 
 
 def _status_check(
@@ -179,33 +265,39 @@ def _status_check(
 ) -> Check:
     raw_entries = vc_data_model.as_list(document.get("credentialStatus"))
     if not raw_entries:
-        return Check("status", True, "The issuer publishes no status: it cannot be revoked.")
-    messages = []
-    warning = False
+        return Check("status", Code.STATUS_NONE)
+    found = []
     entries = []
     for raw in raw_entries:
         kind = raw.get("type") if isinstance(raw, dict) else None
         if isinstance(raw, dict) and kind not in bitstring_status_list.ENTRY_TYPES:
             # 1EdTechRevocationList and other kinds: kept, and said (issue 14)
-            messages.append(f"Revocation cannot be checked: this wallet cannot read {kind} status.")
-            warning = True
+            found.append(
+                Check("status", Code.STATUS_UNREADABLE_KIND, Severity.WARNING, {"kind": str(kind)})
+            )
             continue
         entries.append(StatusEntry.parse(raw))
     for entry in entries:
         cached = status_lists(entry.list_url) if status_lists else None
         if cached is None:
-            messages.append(f"Status unknown: no {entry.purpose} list for this issuer is cached.")
-            warning = True
+            found.append(
+                Check("status", Code.STATUS_UNKNOWN, Severity.WARNING, {"purpose": entry.purpose})
+            )
             continue
         outcome = _read_cached_status(document, entry, cached, now, resolver, limits)
-        if isinstance(outcome, Check):
-            if not outcome.ok:
-                return outcome
-            messages.append(outcome.message)
-            warning = True
-            continue
-        messages.append(outcome)
-    return Check("status", True, " ".join(messages), warning=warning)
+        if not outcome.ok:
+            return outcome
+        found.append(outcome)
+    if len(found) == 1:
+        return found[0]
+    warning = any(c.warning for c in found)
+    parts = [nested(c.code, **c.params) for c in found]
+    return Check(
+        "status",
+        Code.STATUS_SEVERAL,
+        Severity.WARNING if warning else Severity.OK,
+        {"parts": parts},
+    )
 
 
 def _read_cached_status(
@@ -215,46 +307,34 @@ def _read_cached_status(
     now: datetime,
     resolver: KeyResolver,
     limits: Limits,
-) -> str | Check:
-    """Bitstring Status List 4.1 Validate Algorithm against a cached list credential.
-    Returns a message when the bit is clear, or a Check when it fails or cannot be trusted."""
-    age = describe_age(now - cached.fetched)
+) -> Check:
+    """Bitstring Status List 4.1 Validate Algorithm against a cached list credential."""
+    age = seconds_between(cached.fetched, now)
     list_report = verify_credential(
         cached.credential, now=now, resolver=resolver, status_lists=None, limits=limits
     )
     signed_ok = all(c.ok for c in list_report.checks if c.id.startswith("signature"))
     if not signed_ok:
-        return Check("status", False, "The cached status list's signature is not valid.")
+        return Check("status", Code.STATUS_LIST_SIGNATURE, Severity.FAILURE)
     list_issuer = vc_data_model.issuer_id(cached.credential)
     issuer = vc_data_model.issuer_id(document)
     if list_issuer != issuer and issuer not in cached.delegates:  # a trust bundle's delegation
-        return Check(
-            "status",
-            True,
-            f"Status unknown: the cached list is signed by {list_issuer}, not the issuer.",
-            warning=True,
-        )
+        signer = {"list_issuer": list_issuer}
+        return Check("status", Code.STATUS_LIST_OTHER_ISSUER, Severity.WARNING, signer)
     subject = bitstring_status_list.list_subject(cached.credential)
     if entry.purpose not in vc_data_model.as_list(subject.get("statusPurpose")):
         raise MalformedProof(f"the status list is not a {entry.purpose} list")
     bits = bitstring_status_list.expand_bitstring(subject.get("encodedList"))
     value = bitstring_status_list.read_status(bits, entry)
     if value and entry.purpose == "revocation":
-        return Check("status", False, f"Revoked by the issuer (list fetched {age}).")
+        return Check("status", Code.STATUS_REVOKED, Severity.FAILURE, {"age": age})
     if value and entry.purpose == "suspension":
-        return Check("status", False, f"Suspended by the issuer (list fetched {age}).")
-    stale = not next(c for c in list_report.checks if c.id == "validity").ok
-    if stale:
-        return Check(
-            "status",
-            True,
-            f"Not {_past(entry.purpose)}, but the list has expired (fetched {age}).",
-            warning=True,
-        )
-    return f"Not {_past(entry.purpose)} (list fetched {age})."
-
-
-def _past(purpose: str) -> str:
-    return {"revocation": "revoked", "suspension": "suspended"}.get(
-        purpose, f"flagged for {purpose}"
-    )
+        return Check("status", Code.STATUS_SUSPENDED, Severity.FAILURE, {"age": age})
+    params: dict[str, Any] = {"purpose": entry.purpose, "age": age}
+    if not next(c for c in list_report.checks if c.id == "validity").ok:
+        return Check("status", Code.STATUS_CLEAR_LIST_EXPIRED, Severity.WARNING, params)
+    if cached.vouched_until is not None and now > cached.vouched_until:
+        # a trust bundle's list past the bundle's expiry: "not revoked" is only a warning
+        stale = {**params, "expired": seconds_between(cached.vouched_until, now)}
+        return Check("status", Code.STATUS_OUT_OF_DATE, Severity.WARNING, stale)
+    return Check("status", Code.STATUS_CLEAR, params=params)

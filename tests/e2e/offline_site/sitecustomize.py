@@ -18,3 +18,25 @@ def _loopback_only(self, address):
 
 
 socket.socket.connect = _loopback_only
+
+
+def _right_to_left() -> None:
+    """WALLET_TEST_RTL=1: every page is laid out right to left, as an Arabic or Hebrew
+    catalog would set it, so a test can see that no screen breaks mirrored. Patched at
+    Flet's entry point: the wallet package is not importable yet while site runs."""
+    import flet
+
+    run = flet.run
+
+    def mirrored(main, *args, **kwargs):
+        async def rtl_main(page):
+            page.rtl = True
+            await main(page)
+
+        return run(rtl_main, *args, **kwargs)
+
+    flet.run = mirrored
+
+
+if __import__("os").environ.get("WALLET_TEST_RTL") == "1":
+    _right_to_left()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ _AAD = b"learner-wallet organisation secrets v1"
 
 class OrganisationError(MalformedInput):
     """A wrong passphrase, an unreadable file, or a request the organisation cannot grant."""
+
+    kind = "organisation"
 
 
 @dataclass(frozen=True)
@@ -213,13 +216,28 @@ class Organisation:
     def trainers(self) -> list[str]:
         return sorted({a["credentialSubject"]["id"] for a in self.data["authorizations"]})
 
+    def log_head(self, trainer: str) -> int:
+        """The sequence number of the last entry read from `trainer`'s log (0: none yet)."""
+        head = self.data["logHeads"].get(trainer)
+        return head["seq"] if head else 0
+
+    def read_logs(self, fetch: Callable[[str, int], list[dict[str, Any]]]) -> dict[str, LogRead]:
+        """Read each authorised trainer's log from where the last read stopped; `fetch`
+        (trainer, after) returns the entries after `after`, as `sync.fetch_log` does from
+        a server. What was read, by trainer, for the trainers with something new."""
+        read = {}
+        for trainer in self.trainers():
+            if entries := fetch(trainer, self.log_head(trainer)):
+                read[trainer] = self.read_log(trainer, entries)
+        return read
+
     def read_log(self, trainer: str, entries: list[dict[str, Any]]) -> LogRead:
         """Take in log entries fetched from the server (which checked the chain; so do we,
         from the head we hold). Trainers' revocations are queued. A signed entry is still
         only the trainer's word: one that names a place outside its own block, or a
         credential already placed, is skipped and reported, never applied."""
         head = self.data["logHeads"].get(trainer)
-        held = head["seq"] if head else 0
+        held = self.log_head(trainer)
         fresh = [e for e in entries if not _held(e, held)]
         issuance_log.check_continues(trainer, head, fresh)
         blocks = self._authorizations(trainer)
@@ -239,10 +257,10 @@ class Organisation:
         if not any(b.covers(place["list"], place["index"]) for b in blocks):
             return "outside-block"
         kind = entry.get("kind")
-        if kind == issuance_log.REVOKED:
+        if kind == issuance_log.EntryKind.REVOKED:
             self._queue_revocation(place)
             return None
-        if kind != issuance_log.ISSUED:
+        if kind != issuance_log.EntryKind.ISSUED:
             return "unknown-kind"
         payload = issuance_log.unseal(self._secrets.log_key, entry.get("sealed"))
         credential = payload.get("credential") if payload else None

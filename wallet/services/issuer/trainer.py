@@ -16,10 +16,10 @@ from typing import Any
 from PIL import Image
 
 from wallet.protocol import issuance_log
-from wallet.qr import images
-from wallet.services import keyring, qr_display
+from wallet.qr import frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import sources
+from wallet.services.learner.backpack import load_key, store_key
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
 from wallet.vc import bitstring_status_list, did_key, ecdsa_sd_2023, open_badges, vc_data_model
@@ -33,6 +33,7 @@ ISSUER_PROFILE = "issuer_profile"
 TEMPLATE = "template"
 ISSUANCE = "issuance"
 AUTHORIZATION = "trainer_authorization"
+ISSUER_KEY = "issuer_key"  # sealed in the vault like the learner's holder keys
 CHAIN = "issuance_chain"  # the signed, hash-chained log the organisation receives
 _PROFILE_ID = "issuer-profile"
 _CHAIN_HEAD = "issuance-chain-head"
@@ -136,7 +137,7 @@ class Trainer:
         current = self.profile()
         did = current["did"] if current else None
         if did is None:  # a key kept without a profile is harmless; the next set-up adds one
-            did = keyring.store(self.vault, keyring.ISSUER_KEY, KeyPair.generate(KeyType.P256))
+            did = store_key(self.vault, ISSUER_KEY, KeyPair.generate(KeyType.P256))
         profile = {"name": name.strip(), "did": did}
         with self.vault.transaction():
             self.vault.put(_PROFILE_ID, ISSUER_PROFILE, profile)
@@ -240,16 +241,14 @@ class Trainer:
         problems = open_badges.structure_problems(document)
         if problems:  # never sign a badge a verifier would refuse; say what to fill in
             raise MalformedInput("complete the template first: " + "; ".join(problems))
-        status_list, index = self._status_entry(authorization) if authorization else (None, None)
-        if status_list is not None:
-            document["credentialStatus"] = {
-                "id": f"{status_list}#{index}",
-                "type": bitstring_status_list.ENTRY_TYPE,
-                "statusPurpose": "revocation",
-                "statusListIndex": str(index),
-                "statusListCredential": status_list,
-            }
-        key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
+        status_list: str | None = None
+        index: int | None = None
+        if authorization:
+            status_list, index = self._status_entry(authorization)
+            document["credentialStatus"] = bitstring_status_list.StatusEntry(
+                "revocation", index, 1, status_list
+            ).to_json()
+        key = load_key(self.vault, ISSUER_KEY, profile["did"])
         credential = issuer.issue(document, key, ecdsa_sd_2023.NAME, created=now)
         entry = LogEntry(
             str(uuid.uuid4()),
@@ -263,8 +262,8 @@ class Trainer:
         with self.vault.transaction():
             self.vault.put(entry.id, ISSUANCE, asdict(entry))
             if authorization:
-                self._chain(key, authorization, issuance_log.ISSUED, entry, now)
-        return Issued(credential, qr_display.texts_for(credential)[0], entry)
+                self._chain(key, authorization, issuance_log.EntryKind.ISSUED, entry, now)
+        return Issued(credential, frames.texts_for(credential)[0], entry)
 
     def _status_entry(self, authorization: dict[str, Any]) -> tuple[str, int]:
         """A random unused index from this trainer's block: random, so that neighbouring
@@ -282,7 +281,7 @@ class Trainer:
         self,
         key: KeyPair,
         authorization: dict[str, Any],
-        kind: str,
+        kind: issuance_log.EntryKind,
         entry: LogEntry,
         now: datetime,
     ) -> None:
@@ -324,6 +323,13 @@ class Trainer:
         """Newest first."""
         return [LogEntry(**self.vault.get(i, ISSUANCE).payload) for i in self.vault.ids(ISSUANCE)]
 
+    def revoke_credential(self, credential_id: str) -> LogEntry:
+        """`revoke` for the log entry that issued `credential_id` (`wallet trainer revoke`)."""
+        entry = next((e for e in self.log() if e.credential_id == credential_id), None)
+        if entry is None:
+            raise MalformedInput(f"this device's issuance log has no {credential_id}")
+        return self.revoke(entry.id)
+
     def revoke(self, entry_id: str) -> LogEntry:
         """Marked in the log; under an authorisation, also a signed revocation request in
         the chain the organisation receives. Publishing it is the organisation's job."""
@@ -345,8 +351,8 @@ class Trainer:
             self.vault.put(entry_id, ISSUANCE, asdict(revoked))
             if authorization and entry.status_list:
                 profile = self.profile() or {}
-                key = keyring.load(self.vault, keyring.ISSUER_KEY, profile["did"])
-                self._chain(key, authorization, issuance_log.REVOKED, revoked, now)
+                key = load_key(self.vault, ISSUER_KEY, profile["did"])
+                self._chain(key, authorization, issuance_log.EntryKind.REVOKED, revoked, now)
         return revoked
 
 

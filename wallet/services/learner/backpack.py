@@ -6,44 +6,65 @@ durable, so an interrupted import never claims more than it kept.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from wallet.services import keyring
+from wallet.services import legacy_checks
 from wallet.services.learner import intake, presenter
 from wallet.services.learner.key_cache import DidDocuments
-from wallet.services.learner.sources import Source, file_loader, parse_source
+from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
-from wallet.vc import bitstring_status_list, open_badges_v2, vc_data_model
+from wallet.vc import (
+    bitstring_status_list,
+    did_key,
+    envelopes,
+    jose,
+    open_badges_v2,
+    sd_jwt_vc,
+    vc_data_model,
+)
 from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput, UnusableInput
+from wallet.vc.jwk import Jwk
 from wallet.vc.multikey import KeyPair, KeyType
-from wallet.vc.verification import Check, Report
+from wallet.vc.verification import Report
 
 CREDENTIAL = "credential"
 STATUS_LIST = "status_list"
+HOLDER_KEY = "holder_key"  # one per credential; the trainer's issuer key is kept the same way
 BATCH_SIZE = 50
 IDLE_TIMEOUT_SECONDS = 300.0
 _SHORT_ID = 6
 
 
+class ImportStatus(StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"  # held already: the same document, byte for byte in JSON
+    REFUSED = "refused"  # unreadable or not a credential; `reason` says why
+
+
 @dataclass(frozen=True)
 class ImportResult:
     source: str
-    status: str  # "imported" | "duplicate" | "refused"
+    status: ImportStatus
     id: str | None = None
-    reason: str = ""
+    reason: str = ""  # a refusal's detail, for logs and the CLI
     verified: bool | None = None
+    kind: str = ""  # a refusal's error kind: the shells say `error.<kind>` with `params`
+    params: dict[str, Any] = field(default_factory=dict)
     # the card's state (intake.VERIFIED, NEEDS_CONNECTION, CANNOT_VERIFY) and its reasons
     state: dict[str, Any] | None = None
 
@@ -63,10 +84,18 @@ class HeldCredential:
     checked: str
     tags: list[str]
     card: dict[str, Any]  # what lists show: name, issuer, date, image
+    format: str = "json"  # or an `envelopes.FORMATS` token format
+    token: str = ""  # the VC-JWT or SD-JWT VC as received (its signature covers it)
 
 
 class PresentationRefused(UnusableInput):
-    pass
+    kind = "not_yours"
+
+
+class TokenNotPresentable(PresentationRefused):
+    """A VC-JWT or SD-JWT VC cannot go inside our QR presentation (not yet)."""
+
+    kind = "token_not_presentable"
 
 
 @dataclass(frozen=True)
@@ -94,7 +123,8 @@ def card_for(
     credential = payload["credential"]
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
     issuer = credential.get("issuer")
     if open_badges_v2.is_assertion(credential):  # OB 2.0: the badge class names the badge
         online = payload.get("online") or {}
@@ -144,6 +174,24 @@ def card_for(
     return Entry(record_id, card["name"].lower(), search_text, card)
 
 
+def merge_edits(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """One credential changed on two devices: `theirs`, with each field we changed later
+    taken from `ours` (tags by their own update time, the newer verification report)."""
+    merged = dict(theirs)
+    if ours.get("tags_updated", 0) > merged.get("tags_updated", 0):
+        merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
+    if ours.get("checked", "") > merged.get("checked", ""):
+        merged["report"], merged["checked"] = ours["report"], ours["checked"]
+    if _online_date(ours) > _online_date(merged):  # an OB 2.0 online check, by its own date
+        merged["online"] = ours["online"]
+    return merged
+
+
+def _online_date(payload: dict[str, Any]) -> str:
+    online = payload.get("online")
+    return str(online.get("checked", "")) if isinstance(online, dict) else ""
+
+
 class Backpack:
     def __init__(
         self,
@@ -184,14 +232,20 @@ class Backpack:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    def _record_for(self, document: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        record_id = self.vault.fingerprint(canonical.encode())
-        subject = document.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
+    def _record_for(self, held: dict[str, Any] | Enveloped) -> tuple[str, dict[str, Any]]:
+        if isinstance(held, Enveloped):  # kept as received; the view is what cards show
+            record_id = self.vault.fingerprint(held.token.encode("ascii"))
+            document = envelopes.view(held)
+            extra: dict[str, Any] = held.to_json()
+        else:
+            canonical = json.dumps(held, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            record_id = self.vault.fingerprint(canonical.encode())
+            document, extra = held, {}
+        subject_id = _holder_did(held)
         ours = isinstance(subject_id, str) and self.vault.has(subject_id)
-        payload = {
+        payload: dict[str, Any] = {
             "credential": document,
+            **extra,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
             "tags": [],
         }
@@ -200,8 +254,8 @@ class Backpack:
 
     def _check(self, payload: dict[str, Any]) -> None:
         """Verify offline with what this device holds."""
-        payload["report"] = self._verify(payload["credential"], payload.get("online"))
         payload["checked"] = self._now().isoformat(timespec="seconds")
+        payload["report"] = self._verify(payload)
 
     def _state(self, payload: dict[str, Any]) -> dict[str, Any]:
         """What the card shows (`intake.state_of`), from the report and this device's caches."""
@@ -228,15 +282,25 @@ class Backpack:
         seen: set[str] = set()
         for name, load in sources:
             try:
-                record_id, payload = self._record_for(parse_source(name, load()))
+                record_id, payload = self._record_for(read_credential(name, load()))
             except UnusableInput as error:
-                batch.append(ImportResult(name, "refused", reason=str(error)))
+                refused = ImportResult(
+                    name,
+                    ImportStatus.REFUSED,
+                    reason=str(error),
+                    kind=error.kind,
+                    params=error.params,
+                )
+                batch.append(refused)
                 continue
             except OSError as error:
-                batch.append(ImportResult(name, "refused", reason=f"cannot read: {error.strerror}"))
+                reason = f"cannot read: {error.strerror}"
+                batch.append(
+                    ImportResult(name, ImportStatus.REFUSED, reason=reason, kind="unreadable")
+                )
                 continue
             if record_id in seen or self.vault.has(record_id):
-                batch.append(ImportResult(name, "duplicate", record_id))
+                batch.append(ImportResult(name, ImportStatus.DUPLICATE, record_id))
                 continue
             seen.add(record_id)
             batch.append(_Pending(name, record_id, payload))
@@ -256,21 +320,18 @@ class Backpack:
                     state = states[item.record_id] = self._state(item.payload)
                     entries.append(card_for(item.record_id, version, item.payload, state))
                 self.index.upsert(entries)
-        for item in batch:
-            if isinstance(item, _Pending):
-                verified = item.payload["report"]["verified"]
+        for done in batch:
+            if isinstance(done, _Pending):
+                verified = done.payload["report"]["verified"]
                 yield ImportResult(
-                    item.source,
-                    "imported",
-                    item.record_id,
+                    done.source,
+                    ImportStatus.IMPORTED,
+                    done.record_id,
                     verified=verified,
-                    state=states[item.record_id],
+                    state=states[done.record_id],
                 )
             else:
-                yield item
-
-    def import_files(self, paths: Iterable[Path]) -> Iterator[ImportResult]:
-        return self.import_sources((str(path), file_loader(path)) for path in paths)
+                yield done
 
     # --- browse -----------------------------------------------------------------------------
 
@@ -294,7 +355,8 @@ class Backpack:
         matches.sort(key=key, reverse=sort != "name")
         return Page(matches[page * page_size : (page + 1) * page_size], len(matches))
 
-    def search(self, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    # `list` names the method above from here to the end of the class: builtins.list is the type
+    def search(self, text: str, *, limit: int = 50) -> builtins.list[dict[str, Any]]:
         self._active()
         found = []
         for _, _, card in self.index.search(text.split()):
@@ -317,8 +379,9 @@ class Backpack:
 
     def show(self, record_id: str) -> HeldCredential:
         self._active()
-        record = self.vault.get(record_id, CREDENTIAL)
-        card = self.index.cards([record_id]).get(record_id)
+        with self.vault.serial():  # a sync on the worker commits nothing in between
+            record = self.vault.get(record_id, CREDENTIAL)
+            card = self.index.cards([record_id]).get(record_id)
         if card is None or card["version"] != record.version:
             raise VaultCorrupt(
                 f"credential {record_id} does not match the index: restored or rolled back?"
@@ -327,26 +390,32 @@ class Backpack:
         return HeldCredential(
             record_id,
             payload["credential"],
-            payload["report"],
+            legacy_checks.upgrade_checks(payload["report"]),
             payload["checked"],
             payload["tags"],
             card,
+            payload.get("format", "json"),
+            payload.get("token", ""),
         )
 
-    def export(self, record_id: str) -> dict[str, Any]:
-        """The credential as plain JSON, only when the user asks for it."""
-        return self.show(record_id).credential
+    def export(self, record_id: str) -> dict[str, Any] | str:
+        """The credential exactly as issued, only when the user asks for it: plain JSON, or
+        the token (VC-JWT, SD-JWT VC) as received, since only those bytes verify."""
+        held = self.show(record_id)
+        return held.token or held.credential
 
     # --- change -----------------------------------------------------------------------------
 
-    def _rewrite(self, record_id: str, change: Callable[[dict[str, Any]], None]) -> None:
+    def _rewrite(self, record_id: str, change: Callable[[dict[str, Any]], None]) -> Entry:
+        """The record changed and written; its new card, for the caller to index."""
         record = self.vault.get(record_id, CREDENTIAL)
         payload = record.payload
         change(payload)
         version = self.vault.put(record_id, CREDENTIAL, payload)
-        self.index.upsert([card_for(record_id, version, payload, self._state(payload))])
+        state = self._state(payload)
+        return card_for(record_id, version, payload, state)
 
-    def set_tags(self, record_id: str, tags: list[str]) -> None:
+    def set_tags(self, record_id: str, tags: builtins.list[str]) -> None:
         self._active()
         clean = sorted({t.strip() for t in tags if t.strip()})
 
@@ -355,7 +424,7 @@ class Backpack:
             payload["tags_updated"] = int(self._clock() * 1000)  # last writer wins, per field
 
         with self.vault.transaction():
-            self._rewrite(record_id, change)
+            self.index.upsert([self._rewrite(record_id, change)])
 
     def delete(self, record_id: str) -> None:
         self._active()
@@ -385,9 +454,9 @@ class Backpack:
             failing += not payload["report"]["verified"]
 
         for start in range(0, len(ids), BATCH_SIZE):
-            with self.vault.transaction():
-                for record_id in ids[start : start + BATCH_SIZE]:
-                    self._rewrite(record_id, change)
+            with self.vault.transaction():  # each index page written once per batch
+                batch = ids[start : start + BATCH_SIZE]
+                self.index.upsert([self._rewrite(record_id, change) for record_id in batch])
         return failing
 
     def record_online_check(self, record_id: str, result: dict[str, Any]) -> None:
@@ -399,18 +468,19 @@ class Backpack:
             self._check(payload)
 
         with self.vault.transaction():
-            self._rewrite(record_id, change)
+            self.index.upsert([self._rewrite(record_id, change)])
 
     # --- holder identity and trust data ------------------------------------------------
 
-    def new_holder_key(self) -> str:
-        """A fresh did:key per credential, so separate badges cannot be linked by DID."""
+    def new_holder_key(self, key_type: KeyType = KeyType.ED25519) -> str:
+        """A fresh did:key per credential, so separate badges cannot be linked by DID.
+        P-256 for issuers that bind an SD-JWT VC to an ES256 key (most SD-JWT VC issuers)."""
         self._active()
-        return keyring.store(self.vault, keyring.HOLDER_KEY, KeyPair.generate(KeyType.ED25519))
+        return store_key(self.vault, HOLDER_KEY, KeyPair.generate(key_type))
 
     def holder_key(self, did: str) -> KeyPair:
         self._active()
-        return keyring.load(self.vault, keyring.HOLDER_KEY, did)
+        return load_key(self.vault, HOLDER_KEY, did)
 
     def _status_list_id(self, url: str) -> str:
         return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
@@ -444,28 +514,36 @@ class Backpack:
             return None
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 
-    def _verify(self, document: dict[str, Any], online: dict[str, Any] | None) -> dict[str, Any]:
+    def _verify(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Offline, with the keys and lists this device holds. A credential the engine
         cannot read is kept, its report saying why (`intake.READABLE_CHECK`); only unsafe
         input raises (`intake.UNSAFE`)."""
         now = self._now()
+        document = payload["credential"]
+        online = payload.get("online")
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)
+        held: dict[str, Any] | Enveloped = document
+        if payload.get("token"):
+            held = Enveloped(payload["format"], payload["token"])
         try:
             report = verifier.verify(
-                document,
+                held,
                 now=now,
                 status_lists=self.cached_status_list,
                 resolver=self.did_documents.resolver(),
+                keys=self._jwt_keys,
             )
         except intake.UNSAFE:
             raise
         except UnusableInput as error:
-            check = Check(intake.READABLE_CHECK, False, f"Cannot be verified: {error}")
-            reason = intake.unreadable_reason(error)
-            return {"verified": False, "checks": [{**check.to_json(), "reason": reason}]}
+            return Report([intake.unreadable_check(error)]).to_json()
         keys = [self.did_documents.check(did, now) for did in intake.web_controllers(document)]
         return Report(report.checks + [k for k in keys if k is not None]).to_json()
+
+    def _jwt_keys(self, issuer: str, kid: str | None) -> builtins.list[Jwk]:
+        """A token's issuer keys from the pinned did:web documents (`key_cache.keys_for`)."""
+        return [Jwk.from_public_key(k) for k in self.did_documents.keys_for(issuer, kid)]
 
     def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
         """What a fetch would bring this credential (`fetching.py`), none of it held yet."""
@@ -491,7 +569,7 @@ class Backpack:
         if subject_id is None:
             return KeyPair.generate(KeyType.ED25519)  # a bearer credential: any key will do
         try:
-            return keyring.load(self.vault, keyring.HOLDER_KEY, subject_id)
+            return load_key(self.vault, HOLDER_KEY, subject_id)
         except RecordNotFound:
             raise PresentationRefused(
                 f"this credential was issued to {subject_id}, a DID this wallet does not hold, "
@@ -500,8 +578,8 @@ class Backpack:
 
     def present(
         self,
-        record_ids: list[str],
-        reveal: list[str],
+        record_ids: builtins.list[str],
+        reveal: builtins.list[str],
         *,
         challenge: str | None = None,
         domain: str | None = None,
@@ -510,7 +588,13 @@ class Backpack:
         self._active()
         chosen, keys, whole = [], [], []
         for record_id in record_ids:
-            credential = self.show(record_id).credential
+            held = self.show(record_id)
+            if held.token:
+                raise TokenNotPresentable(
+                    f"{record_id[:12]} is a {held.format} credential: it is presented as a "
+                    "token (SD-JWT VC with `present_sd_jwt`), not inside a QR presentation"
+                )
+            credential = held.credential
             keys.append(self._holder_key_for(credential))
             disclosed, is_whole = presenter.disclose(credential, reveal)
             chosen.append(disclosed)
@@ -521,34 +605,80 @@ class Backpack:
         )
         return Presentation(presentation, whole)
 
+    def present_sd_jwt(
+        self, record_id: str, reveal: builtins.list[str], *, nonce: str, audience: str
+    ) -> str:
+        """The SD-JWT VC with only the disclosures `reveal` needs, and a key-binding JWT for
+        this verifier's nonce and audience signed by the holder key the credential names."""
+        self._active()
+        held = self.show(record_id)
+        if held.format != sd_jwt_vc.FORMAT:
+            raise PresentationRefused(f"{record_id[:12]} is not an SD-JWT VC")
+        did = _holder_did(Enveloped(held.format, held.token))
+        if did is None:
+            raise PresentationRefused("this SD-JWT VC binds no holder key that can sign")
+        try:
+            key = load_key(self.vault, HOLDER_KEY, did)
+        except RecordNotFound:
+            raise PresentationRefused(
+                "this SD-JWT VC is bound to a key this wallet does not hold, so it cannot "
+                "prove the credential is yours"
+            ) from None
+        return sd_jwt_vc.present(
+            held.token,
+            reveal,
+            jose.KeyPairSigner(key),
+            now=self._now(),
+            nonce=nonce,
+            audience=audience,
+        )
+
     # --- backup -----------------------------------------------------------------------------
 
     def backup(self, path: Path) -> int:
         self._active()
         return backup_file.write_backup(self.vault, path)
 
-    def refresh_card(self, record_id: str) -> None:
-        """Bring one card in line with its record after the record changed underneath (a
-        sync): a deleted or missing record leaves the index. Call inside a transaction."""
-        try:
-            record = self.vault.get(record_id, CREDENTIAL)
-        except RecordNotFound:
-            self.index.remove(record_id)
-            return
-        state = self._state(record.payload)
-        self.index.upsert([card_for(record_id, record.version, record.payload, state)])
+    def refresh_cards(self, record_ids: Iterable[str]) -> None:
+        """Bring these cards in line with their records after the records changed
+        underneath (a sync's batch), writing each index page once, as import does: a
+        deleted or missing record leaves the index. Call inside a transaction."""
+        entries: list[Entry] = []
+        gone: list[str] = []
+        for record_id in dict.fromkeys(record_ids):
+            try:
+                record = self.vault.get(record_id, CREDENTIAL)
+            except RecordNotFound:
+                gone.append(record_id)
+                continue
+            state = self._state(record.payload)
+            entries.append(card_for(record_id, record.version, record.payload, state))
+        self.index.remove(*gone)
+        self.index.upsert(entries)
 
     def rebuild_index(self) -> None:
         """Derive the card index again from the records (after a restore)."""
         self._active()
         with self.vault.transaction():
-            self.index.clear()
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
                 state = self._state(record.payload)
                 entries.append(card_for(record_id, record.version, record.payload, state))
-            self.index.upsert(entries)
+            self.index.rebuild(entries)
+
+
+def _holder_did(held: dict[str, Any] | Enveloped) -> str | None:
+    """The DID of the key a credential is bound to: its subject's id, or for an SD-JWT VC
+    the did:key of its `cnf.jwk` (the form our keyring keeps holder keys under)."""
+    if isinstance(held, Enveloped) and held.format == sd_jwt_vc.FORMAT:
+        bound = sd_jwt_vc.holder_jwk(sd_jwt_vc.parse(held.token).payload)
+        public = bound.public_key() if bound is not None else None
+        return did_key.did_for(public) if public is not None else None
+    document = envelopes.view(held) if isinstance(held, Enveloped) else held
+    subject = document.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    return subject_id if isinstance(subject_id, str) else None
 
 
 def restore(
@@ -570,3 +700,16 @@ def restore(
             vault.change_passphrase(new_passphrase, kdf_params)
 
     return Backpack(backup_file.restore_backup(data, directory, unlock, finish))
+
+
+def store_key(vault: Vault, kind: str, key: KeyPair) -> str:
+    """Keep a key sealed in the vault under its did:key, which it returns; it never leaves
+    the vault unencrypted."""
+    did = did_key.did_for(key.public)
+    with vault.transaction():
+        vault.put(did, kind, {"secretKeyMultibase": key.secret_multikey()})
+    return did
+
+
+def load_key(vault: Vault, kind: str, did: str) -> KeyPair:
+    return KeyPair.from_secret_multikey(vault.get(did, kind).payload["secretKeyMultibase"])

@@ -12,6 +12,7 @@ from datetime import datetime
 from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.trainer import Template, open_badge
 from wallet.services.learner.backpack import Backpack, ImportResult
+from wallet.services.learner.sources import in_memory
 from wallet.vc import ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -50,5 +51,5 @@ def add_sample_badges(backpack: Backpack, *, now: datetime) -> list[ImportResult
         )
         signed = issuer.issue(document, key, ecdsa_sd_2023.NAME, created=now)
         data = json.dumps(signed).encode()
-        sources.append((template.name, lambda data=data: data))
+        sources.append((template.name, in_memory(data)))
     return list(backpack.import_sources(sources))

@@ -28,10 +28,10 @@ from wallet.services import http as transport
 from wallet.services.learner import intake
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.key_cache import KeyChange
-from wallet.services.learner.settings import Settings
 from wallet.vc import bitstring_status_list, did_web, json_document, open_badges_v2, vc_data_model
 from wallet.vc.errors import UnusableInput
 from wallet.vc.rdfc import DEFAULT_LIMITS
+from wallet.vc.verification import nested
 
 NETWORK_SETTING = "network_checks"  # the user's switch; off unless they turn it on
 EMAIL_SETTING = "recipient_emails"  # what OB 2.0 recipient hashes are compared with
@@ -46,14 +46,17 @@ _ACCEPT = "application/ld+json, application/json;q=0.9"
 _WHO = "the issuer's server"
 
 
-class FetchError(Exception):
-    """A fetch that did not bring a usable document; `code` says why, for the catalogs:
-    network-off, bad-url, unreachable, http-status, too-large, too-slow, bad-encoding,
-    redirects, unreadable."""
+class FetchError(UnusableInput):
+    """A fetch that did not bring a usable document; `code` says why (catalog keys
+    `reason.fetch.<code>`): network-off, bad-url, unreachable, http-status, too-large,
+    too-slow, bad-encoding, redirects, unreadable. The message is a developer's detail."""
+
+    kind = "fetch"
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+        self.params = {"why": nested(f"fetch.{code}")}
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,6 @@ class FetchReport:
             "key_changes": [change.did for change in self.key_changes],
             "rechecked": self.rechecked,
         }
-
-
-def fetcher_for(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Fetcher:
-    return Fetcher(allowed=bool(settings.get(NETWORK_SETTING, False)), ssl_context=ssl_context)
 
 
 class OnlineChecks:

@@ -20,6 +20,7 @@ from wallet.vc.errors import (
     UnknownCryptosuite,
     UnusableInput,
 )
+from wallet.vc.verification import Check, Code, Severity
 
 VERIFIED = "verified"
 NEEDS_CONNECTION = "needs-connection"  # keys, status lists or a hosted check not fetched yet
@@ -28,9 +29,9 @@ CANNOT_VERIFY = "cannot-verify"
 # Refused at import, by name: too large to hold, or would cost unbounded work to check
 UNSAFE: tuple[type[UnusableInput], ...] = (InputTooLarge, ProcessingLimitExceeded)
 
-# The check a report carries when the engine could not read the credential: its stable id
+# The check a report carries when the engine could not read the credential: its stable id,
+# and its code `readable.<reason>` with a reason below (catalog keys `reason.<code>`)
 READABLE_CHECK = "readable"
-# Check JSON may carry a "reason" (a code below) when its id alone does not say why
 
 # Why a readable credential cannot be checked, by the engine's typed error
 _UNREADABLE = (
@@ -46,6 +47,11 @@ _FAILED = {
     "hosted": "not-as-issued",
     "recipient": "issued-to-someone-else",
 }
+# Failures whose code says more than their check's id
+_BY_CODE = {
+    open_badges_v2.SIGNED_OB2: "signed-ob2",
+    open_badges_v2.NOT_CHECKED_ONLINE: "not-checked-online",
+}
 # Failures that only mean a fetch has not happened yet, by what the fetch would bring
 _EXPLAINED_BY = {
     "issuer-keys": ("tampered-signature",),
@@ -53,8 +59,11 @@ _EXPLAINED_BY = {
 }
 
 
-def unreadable_reason(error: UnusableInput) -> str:
-    return next((code for kind, code in _UNREADABLE if isinstance(error, kind)), "unreadable")
+def unreadable_check(error: UnusableInput) -> Check:
+    """The check of a credential the engine could not read, saying why by the error's type
+    (its params, a context's URL or an undefined term, go with it)."""
+    reason = next((code for kind, code in _UNREADABLE if isinstance(error, kind)), "unreadable")
+    return Check(READABLE_CHECK, f"{READABLE_CHECK}.{reason}", Severity.FAILURE, dict(error.params))
 
 
 def state_of(
@@ -92,16 +101,18 @@ def state_of(
 
 
 def _reason(check: dict[str, Any]) -> str:
-    if isinstance(check.get("reason"), str):  # said by whoever made the check
-        return str(check["reason"])
-    check_id = check["id"]
-    message = check.get("message", "")
+    """A failed check's reason on the card, from its id and code (never its words)."""
+    check_id, code = check["id"], check["code"]
+    if check_id == READABLE_CHECK:
+        return code.removeprefix(f"{READABLE_CHECK}.")
+    if code in _BY_CODE:
+        return _BY_CODE[code]
     if check_id.startswith("signature"):
         return "tampered-signature"
     if check_id == "status":
-        return "suspended" if message.startswith("Suspended") else "revoked"
+        return "suspended" if code == Code.STATUS_SUSPENDED else "revoked"
     if check_id == "validity":
-        return "not-yet-valid" if message.startswith("Not valid until") else "expired"
+        return "not-yet-valid" if code == Code.VALIDITY_NOT_YET else "expired"
     return _FAILED.get(check_id, check_id)
 
 

@@ -21,11 +21,15 @@ from wallet.vc import did_web
 from wallet.vc.data_integrity import KeyResolver, resolve_offline
 from wallet.vc.did_key import VerificationMethod
 from wallet.vc.multikey import PublicKey
-from wallet.vc.verification import Check, describe_age
+from wallet.vc.verification import Check, Severity, seconds_between
 
 DID_DOCUMENT = "did_document"
 # A check every credential of a did:web issuer carries: its stable id, for the catalogs
 KEYS_CHECK = "issuer-keys"
+# What that check says (catalog keys `reason.<code>`)
+KEYS_NOT_HERE = "issuer-keys.not-here"
+KEYS_CHANGED = "issuer-keys.changed"
+KEYS_FETCHED = "issuer-keys.fetched"
 
 
 @dataclass(frozen=True)
@@ -142,19 +146,9 @@ class DidDocuments:
             return None
         cached = self.get(did)
         if cached is None:
-            return Check(
-                KEYS_CHECK,
-                True,
-                f"The keys of {did} are not on this device yet: it needs a connection once.",
-                warning=True,
-            )
-        age = describe_age(now - cached.fetched)
+            return Check(KEYS_CHECK, KEYS_NOT_HERE, Severity.WARNING, {"did": did})
+        age = seconds_between(cached.fetched, now)
         if cached.change is not None:
-            return Check(
-                KEYS_CHECK,
-                True,
-                f"The issuer's keys changed ({describe_age(now - cached.change.seen)}); "
-                f"checked with the keys pinned {age}, until you accept the new ones.",
-                warning=True,
-            )
-        return Check(KEYS_CHECK, True, f"Checked with the issuer's keys fetched {age}.")
+            changed = {"changed": seconds_between(cached.change.seen, now), "age": age}
+            return Check(KEYS_CHECK, KEYS_CHANGED, Severity.WARNING, changed)
+        return Check(KEYS_CHECK, KEYS_FETCHED, params={"age": age})

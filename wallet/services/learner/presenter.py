@@ -8,30 +8,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from wallet.vc import ecdsa_sd_2023, json_pointer, multibase, presentation
-from wallet.vc.errors import InvalidPointer
-
-# Human labels for the claims an Open Badge can reveal, in the order a screen shows them.
-LABELS = {
-    "/credentialSubject/achievement/name": "Achievement",
-    "/credentialSubject/name": "Your name",
-    "/name": "Badge name",
-    "/credentialSubject/achievement/description": "Description",
-    "/credentialSubject/achievement/criteria": "Criteria",
-    "/credentialSubject/achievement/alignment": "Skills",
-    "/credentialSubject/result": "Results",
-    "/evidence": "Evidence",
-    "/issuer/name": "Issuer",
-    "/issuer/url": "Issuer website",
-    "/validUntil": "Expires",
-    "/credentialSubject/achievement/image": "Badge image",
-}
+from wallet.vc import ecdsa_sd_2023, multibase, open_badges, presentation
 
 
 @dataclass(frozen=True)
 class Claim:
-    pointer: str
-    label: str
+    pointer: str  # the shells name it from their catalogs (`claim.<pointer>`)
     value: Any
     mandatory: bool
 
@@ -59,24 +41,12 @@ def claims(credential: dict[str, Any]) -> list[Claim]:
     return [
         Claim(
             pointer,
-            label,
             value,
             mandatory is None
             or any(pointer == m or pointer.startswith(m + "/") for m in mandatory),
         )
-        for pointer, label, value in labelled_values(credential)
+        for pointer, value in open_badges.claim_values(credential)
     ]
-
-
-def labelled_values(credential: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    """(pointer, label, value) for each labelled claim the credential carries."""
-    found = []
-    for pointer, label in LABELS.items():
-        try:
-            found.append((pointer, label, json_pointer.resolve(credential, pointer)))
-        except InvalidPointer:
-            continue
-    return found
 
 
 def disclose(credential: dict[str, Any], reveal: list[str]) -> tuple[dict[str, Any], bool]:

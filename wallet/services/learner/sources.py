@@ -1,6 +1,6 @@
 """Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge (Open
 Badges 3.0, or 2.0 with its assertion or only its URL), a QR image (ours, or VPQR from the
-DCC wallet), or a file of QR payload text. Everything here
+DCC wallet), a file of QR payload text, or a VC-JWT or SD-JWT VC token. Everything here
 is untrusted input, bounded in size and refused with a reason."""
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
 from wallet.qr.errors import NoQrCode, PayloadError
-from wallet.vc import baked_badges, json_document, open_badges_v2, vc_data_model
+from wallet.vc import baked_badges, envelopes, json_document, open_badges_v2, vc_data_model
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import InputTooLarge, MalformedInput
 
 Source = Callable[[], bytes]
 _MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
+_PICTURES = (".png", ".jpg", ".jpeg")
 
 
 def file_loader(path: Path) -> Source:
@@ -30,6 +32,11 @@ def file_loader(path: Path) -> Source:
     return load
 
 
+def in_memory(data: bytes) -> Source:
+    """A source for bytes already read (pasted, scanned, generated)."""
+    return lambda: data
+
+
 def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
     vpqr = [t for t in texts if t.startswith(cbor_ld.VPQR_PREFIXES)]
     if vpqr:  # shared from the DCC Learner Credential Wallet
@@ -39,38 +46,55 @@ def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
     return compact.decode(frames.reassemble(texts)).document
 
 
-def parse_source(name: str, data: bytes) -> dict[str, Any]:
-    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image,
-    or a file of QR payload text (one per line)."""
+def _credential_text(name: str, data: bytes) -> bytes | str:
+    """The credential's text, out of whatever carries it."""
     stripped = data.lstrip()
     if baked_badges.is_png(data):
         try:
-            text: bytes | str = baked_badges.extract_from_png(data)
+            return baked_badges.extract_from_png(data)
         except MalformedInput:
             try:
                 codes = images.decode_image(data)  # a QR code, not a baked badge
             except NoQrCode:
                 raise MalformedInput(f"{name} is neither a baked badge nor a QR code") from None
-            text = json.dumps(_from_qr_texts(codes))
-    elif data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
-        text = json.dumps(_from_qr_texts(images.decode_image(data)))
-    elif stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
+            return json.dumps(_from_qr_texts(codes))
+    if data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
+        return json.dumps(_from_qr_texts(images.decode_image(data)))
+    if stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
         lines = [line.strip() for line in stripped.decode("ascii", "replace").splitlines()]
-        text = json.dumps(_from_qr_texts([line for line in lines if line]))
-    elif not stripped.startswith((b"{", b"[")) and baked_badges.is_svg(data):
-        text = baked_badges.extract_from_svg(data)
-    else:
-        text = data
+        return json.dumps(_from_qr_texts([line for line in lines if line]))
+    if not stripped.startswith((b"{", b"[", b"eyJ")) and baked_badges.is_svg(data):
+        return baked_badges.extract_from_svg(data)
+    return data
+
+
+def read_credential(name: str, data: bytes) -> dict[str, Any] | Enveloped:
+    """A credential from a JSON file, pasted text, a baked PNG or SVG badge, a QR image, a
+    file of QR payload text (one per line), or a VC-JWT / SD-JWT VC token (a `.jwt` or
+    `.jws` file, pasted, or baked into a PNG or SVG), which is kept as received."""
+    text = _credential_text(name, data)
+    if envelope := envelopes.detect(text):
+        return envelope
     if isinstance(text, str) and text.strip().startswith("https://"):
         # only a baked image's text can be a bare URL (pasted text stays bytes, QR codes
         # decode to JSON): an OB 2.0 badge baked with its hosted assertion's URL alone
         return open_badges_v2.hosted_reference(text.strip())
     document = json_document.parse(text)
+    if envelope := envelopes.from_enveloped_credential(document):
+        return envelope
     if open_badges_v2.is_assertion(document):
         return document  # Open Badges 2.0: verified online the OB 2.0 way
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document
+
+
+def parse_source(name: str, data: bytes) -> dict[str, Any]:
+    """A credential that is a JSON document (what presentations and authorisations take)."""
+    held = read_credential(name, data)
+    if isinstance(held, Enveloped):
+        raise MalformedInput(f"{name} is a {held.format} token, not a JSON credential")
+    return held
 
 
 def combine_frames(pictures: list[bytes]) -> bytes | None:
@@ -90,9 +114,24 @@ def combine_frames(pictures: list[bytes]) -> bytes | None:
     return "\n".join(texts).encode("ascii") if texts else None
 
 
+def _sequence(pictures: list[bytes]) -> bytes | None:
+    return combine_frames(pictures) if len(pictures) > 1 else None
+
+
 def as_sources(files: list[tuple[str, bytes]], sequence_name: str) -> list[tuple[str, bytes]]:
     """Several pictures of one QR sequence, a frame each, become one source named
     `sequence_name`; anything else stays as given, one source per file."""
-    if len(files) > 1 and (combined := combine_frames([data for _, data in files])):
+    if combined := _sequence([data for _, data in files]):
         return [(sequence_name, combined)]
     return files
+
+
+def file_sources(paths: list[Path], sequence_name: str) -> list[tuple[str, Source]]:
+    """`as_sources` for files on disk. Only pictures are read up front (to see whether
+    they are one sequence); anything else is read when its turn comes, so a folder of
+    thousands of badges is never in memory at once."""
+    if all(path.suffix.lower() in _PICTURES for path in paths) and (
+        combined := _sequence([file_loader(path)() for path in paths])
+    ):
+        return [(sequence_name, lambda: combined)]
+    return [(str(path), file_loader(path)) for path in paths]

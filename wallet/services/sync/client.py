@@ -18,6 +18,7 @@ answer that is too large, or a cursor that goes back, ends the sync with a named
 
 from __future__ import annotations
 
+import email.utils
 import http.client
 import json
 import random
@@ -32,7 +33,7 @@ from wallet.protocol import sync as protocol
 from wallet.protocol.sync import SyncError
 from wallet.services import http as transport
 from wallet.services.issuer.trainer import Trainer
-from wallet.services.learner.backpack import CREDENTIAL, Backpack
+from wallet.services.learner.backpack import CREDENTIAL, Backpack, merge_edits
 from wallet.store import kdf, recovery
 from wallet.store.errors import VaultCorrupt
 from wallet.store.vault import DEVICE_KEY, LOCAL_KINDS, SYNC_ACCOUNT, StoredRecord, Vault
@@ -40,7 +41,7 @@ from wallet.store.verifier_store import VerifierStore
 from wallet.vc import did_key, trust_bundle
 from wallet.vc.multikey import KeyPair, KeyType
 
-BATCH = 50
+LOG_BATCH = 50  # issuance log entries per upload
 _JSON = "application/json"
 _LOG_UPLOADED = "log-uploaded"  # the last issuance log entry the server accepted
 PULL_EVERY_SECONDS = 15 * 60  # with nothing to push, look for other devices' changes this often
@@ -52,7 +53,18 @@ MAX_ANSWER_BYTES = trust_bundle.MAX_BYTES
 MAX_FUTURE_SECONDS = 24 * 3600
 MAX_PULL_BATCHES = 1_000  # per sync: a server that always has "more" cannot keep us forever
 _WHO = "the sync server"
+# Pacing: a bucket like the server's for this device, slower and smaller, so a big sync
+# keeps under the server's limit rather than running into it.
+_PACE_PER_SECOND = 0.9 * protocol.DEVICE_REQUESTS_PER_SECOND
+_PACE_BURST = protocol.DEVICE_BURST / 2
+# A 429 is waited out: each Retry-After up to MAX_RETRY_AFTER_SECONDS, a request tried at
+# most MAX_ATTEMPTS times, and one sync waiting MAX_WAITING_SECONDS in all before it gives
+# up as "busy" (and its failure's backoff takes over).
+MAX_RETRY_AFTER_SECONDS = 60.0
+MAX_ATTEMPTS = 5
+MAX_WAITING_SECONDS = 300.0
 Progress = Callable[[str, int], None]
+Sleep = Callable[[float], None]
 
 
 @dataclass
@@ -100,10 +112,53 @@ def due(vault: Vault, now: float) -> bool:
     return bool(vault.outbox()) or now - last["at"] >= PULL_EVERY_SECONDS
 
 
-class _Connection:
-    """HTTP/1.1 to the sync server, counting every byte that crosses the wire."""
+class _Pace:
+    """A token bucket the client keeps for itself: `wait` before each request."""
 
-    def __init__(self, server: str, counts: SyncResult, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], sleep: Sleep) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._tokens, self._at = _PACE_BURST, clock()
+
+    def wait(self) -> None:
+        now = self._clock()
+        self._tokens = min(_PACE_BURST, self._tokens + max(0.0, now - self._at) * _PACE_PER_SECOND)
+        self._at = now
+        if self._tokens < 1:
+            pause = (1 - self._tokens) / _PACE_PER_SECOND
+            self._sleep(pause)
+            self._tokens, self._at = 1.0, now + pause
+        self._tokens -= 1
+
+    def empty(self) -> None:
+        """The server said slow down: from here on, no faster than the refill."""
+        self._tokens = 0.0
+
+
+def _retry_after(value: str | None, now: float) -> float:
+    """Retry-After in seconds (RFC 9110 §10.2.3: delay-seconds or an HTTP-date), within
+    0..MAX_RETRY_AFTER_SECONDS; one second when it is missing or unreadable."""
+    text = (value or "").strip()
+    try:
+        seconds = float(int(text))
+    except (ValueError, OverflowError):
+        try:
+            seconds = email.utils.parsedate_to_datetime(text).timestamp() - now
+        except (TypeError, ValueError, IndexError):
+            seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class _Connection:
+    """HTTP/1.1 to the sync server, counting every byte that crosses the wire, paced under
+    the server's rate and waiting out its 429s."""
+
+    def __init__(
+        self,
+        server: str,
+        counts: SyncResult,
+        clock: Callable[[], float],
+        sleep: Sleep = time.sleep,
+    ) -> None:
         try:
             parts = transport.split_url(server, schemes=("http", "https"), fail=SyncError)
         except SyncError:
@@ -112,6 +167,9 @@ class _Connection:
         self._host = parts.netloc
         self._counts = counts
         self._clock = clock
+        self._sleep = sleep
+        self._pace = _Pace(clock, sleep)
+        self._waited = 0.0
 
     def request(
         self,
@@ -124,7 +182,30 @@ class _Connection:
         gzip_ok: bool = False,
     ) -> tuple[int, bytes]:
         """Signed by the device `key`; unsigned for what signs itself (logs, bundles).
-        `gzip_ok` asks for a compressed answer (large JSON: a first trust bundle)."""
+        `gzip_ok` asks for a compressed answer (large JSON: a first trust bundle). A 429 is
+        retried after its Retry-After, signed afresh, within this sync's waiting budget."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._pace.wait()
+            status, data, retry_after = self._once(key, method, target, body, content_type, gzip_ok)
+            if status != 429:
+                return status, data
+            pause = _retry_after(retry_after, self._clock())
+            if attempt == MAX_ATTEMPTS or self._waited + pause > MAX_WAITING_SECONDS:
+                break
+            self._sleep(pause)
+            self._waited += pause
+            self._pace.empty()
+        raise SyncError("the sync server is busy: too many requests for now", "busy")
+
+    def _once(
+        self,
+        key: KeyPair | None,
+        method: str,
+        target: str,
+        body: bytes,
+        content_type: str,
+        gzip_ok: bool,
+    ) -> tuple[int, bytes, str | None]:
         headers = {
             "Host": self._host,
             "Content-Type": content_type,
@@ -158,7 +239,7 @@ class _Connection:
         except SyncError:
             self._http.close()  # the rest of the answer is still on the wire
             raise
-        return response.status, data
+        return response.status, data, response.getheader("Retry-After")
 
     def _read(self, response: http.client.HTTPResponse) -> bytes:
         def count(received: int) -> None:
@@ -248,12 +329,8 @@ def fetch_log(server: str, trainer: str, after: int = 0) -> list[dict[str, Any]]
                 raise _unreadable("a log page that is not a list of entries")
             if not page:
                 return entries
-            seqs = [e.get("seq") if isinstance(e, dict) else None for e in page]
-            if (
-                not all(type(n) is int for n in seqs)
-                or seqs != sorted(set(seqs))
-                or seqs[0] <= after
-            ):
+            seqs = [e["seq"] for e in page if isinstance(e, dict) and type(e.get("seq")) is int]
+            if len(seqs) != len(page) or seqs != sorted(set(seqs)) or seqs[0] <= after:
                 raise _unreadable("log entries out of order")  # and a page that never ends
             entries += page
             after = seqs[-1]
@@ -301,17 +378,19 @@ class SyncClient:
         clock: Callable[[], float] = time.time,
         progress: Progress | None = None,
         trust: VerifierStore | None = None,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.backpack = backpack
         self.vault = backpack.vault
         self.server = server
         self._clock = clock
+        self._sleep = sleep
         self._progress = progress or (lambda stage, count: None)
         self._trust = trust
 
     def sync(self) -> SyncResult:
         result = SyncResult()
-        connection = _Connection(self.server, result, self._clock)
+        connection = _Connection(self.server, result, self._clock, self._sleep)
         try:
             device = _device_key(self.vault)
             if self.vault.sync_state("registered") != self.server:
@@ -332,15 +411,21 @@ class SyncClient:
             if self._trust is not None:
                 self._refresh_bundles(connection, self._trust)
             self.vault.set_sync_state("last", {"at": self._clock(), "ok": True})
-        except SyncError as error:
+        except Exception as error:  # any failure is kept, shown and retried after backoff
             now, failures = self._clock(), _failures(self.vault) + 1
+            # only our own messages are kept: another's might quote a secret
+            code, detail = (
+                (error.code, str(error))
+                if isinstance(error, SyncError)
+                else ("unexpected", f"unexpected {type(error).__name__}")
+            )
             self.vault.set_sync_state(
                 "last",
                 {
                     "at": now,
                     "ok": False,
-                    "error": str(error),
-                    "code": error.code,
+                    "error": detail,
+                    "code": code,
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },
@@ -359,9 +444,7 @@ class SyncClient:
         self.vault.set_sync_state("header", header.decode())
 
     def _push(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:
-        pending = self.vault.outbox()
-        for start in range(0, len(pending), BATCH):
-            batch = pending[start : start + BATCH]
+        for batch in protocol.batches(self.vault.outbox()):
             body = protocol.encode(protocol.rows(batch))
             answer = _expect(*connection.request(device, "POST", "/v1/push", body), 200)
             changed = answer.get("changed") if isinstance(answer, dict) else None
@@ -380,8 +463,8 @@ class SyncClient:
         if head is None:
             return
         pending = trainer.chain_after(self.vault.sync_state(_LOG_UPLOADED) or 0)
-        for start in range(0, len(pending), BATCH):
-            batch = pending[start : start + BATCH]
+        for start in range(0, len(pending), LOG_BATCH):
+            batch = pending[start : start + LOG_BATCH]
             target = f"/v1/logs/{head['trainer']}"
             _json(*_send_json(connection, "POST", target, {"entries": batch}), 200)
             self.vault.set_sync_state(_LOG_UPLOADED, batch[-1]["seq"])
@@ -408,7 +491,7 @@ class SyncClient:
         for _ in range(MAX_PULL_BATCHES):
             cursor = self.vault.sync_state("cursor") or ""
             status, data = connection.request(
-                device, "GET", f"/v1/pull?cursor={cursor}&limit={BATCH}"
+                device, "GET", f"/v1/pull?cursor={cursor}&limit={protocol.MAX_PULL_RECORDS}"
             )
             if status == 400 and _server_error(status, data)[0] == "bad-cursor" and not restarted:
                 # the server does not know our cursor: another server, one that lost its
@@ -433,20 +516,23 @@ class SyncClient:
                     "the sync server's cursor went back or stood still", "cursor-backwards"
                 )
             with self.vault.transaction():
+                credentials: list[str] = []  # whose cards change: the index once per batch
                 for row in rows:
-                    refusal = self._apply(row)
+                    refusal = self._apply(row, credentials)
                     if refusal is None:
                         result.pulled += 1
                     else:
                         result.refuse(refusal)
+                self.backpack.refresh_cards(credentials)
                 self.vault.set_sync_state("cursor", next_cursor)
             self._progress("pull", result.pulled)
             if not more:
                 return
 
-    def _apply(self, row: Any) -> str | None:
+    def _apply(self, row: Any, credentials: list[str]) -> str | None:
         """Apply one pulled row, or say why not (a `SyncResult.refused` code); a refused row
-        changes nothing. Cheap checks first: a re-pull of what we hold decrypts nothing."""
+        changes nothing. Cheap checks first: a re-pull of what we hold decrypts nothing. A
+        credential applied is added to `credentials`, whose cards the caller refreshes."""
         try:
             remote = protocol.record(row)
         except protocol.ProtocolError:
@@ -464,30 +550,23 @@ class SyncClient:
             return "unsealed"
         if local is not None and protocol.rank(local) > protocol.rank(remote):
             return "older-than-held"
-        queued = local is not None and self.vault.queued(remote.id)
+        unpushed = local if local is not None and self.vault.queued(remote.id) else None
         self.vault.put_stored(remote)
-        if queued and not remote.deleted and not local.deleted and remote.kind == CREDENTIAL:
-            self._merge(remote, local)  # both sides changed it: keep each side's newer fields
-        elif remote.kind == CREDENTIAL:
-            self.backpack.refresh_card(remote.id)
+        if (
+            unpushed is not None
+            and not remote.deleted
+            and not unpushed.deleted
+            and remote.kind == CREDENTIAL
+        ):
+            self._merge(remote, unpushed)  # both sides changed it: keep each side's newer fields
+        if remote.kind == CREDENTIAL:
+            credentials.append(remote.id)
         return None
 
     def _merge(self, remote: StoredRecord, local: StoredRecord) -> None:
         ours = self.vault.unseal(local.id, local.kind, local.version, local.blob or b"")
-        merged = self.vault.unseal(remote.id, remote.kind, remote.version, remote.blob or b"")
-        if ours.get("tags_updated", 0) > merged.get("tags_updated", 0):
-            merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
-        if ours.get("checked", "") > merged.get("checked", ""):
-            merged["report"], merged["checked"] = ours["report"], ours["checked"]
-        if _online_date(ours) > _online_date(merged):  # an OB 2.0 online check, by its own date
-            merged["online"] = ours["online"]
-        self.vault.put(remote.id, remote.kind, merged)
-        self.backpack.refresh_card(remote.id)
-
-
-def _online_date(payload: dict[str, Any]) -> str:
-    online = payload.get("online")
-    return str(online.get("checked", "")) if isinstance(online, dict) else ""
+        theirs = self.vault.unseal(remote.id, remote.kind, remote.version, remote.blob or b"")
+        self.vault.put(remote.id, remote.kind, merge_edits(ours, theirs))
 
 
 def join(directory: Path, words: str, passphrase: str, server: str) -> tuple[Backpack, SyncResult]:

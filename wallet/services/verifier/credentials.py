@@ -1,4 +1,5 @@
-"""Verify credentials offline, with whatever status lists this device has cached."""
+"""What a verifier does with credentials handed to it as files: read one in any format we
+hold, verify it by its format, and the status lists given beside it (`--status-list`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.services.documents import read_json_file
+from wallet.vc import envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import KeyResolver
+from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput
+from wallet.vc.jose import KeySource, no_keys
+from wallet.vc.json_document import read_json_file
 from wallet.vc.verification import Report, StatusLists, verify_credential
 
 
@@ -40,14 +44,42 @@ def _url_and_file(item: str) -> tuple[str | None, Path]:
     return None, Path(item)
 
 
+def read_credential_file(path: Path) -> dict[str, Any] | Enveloped:
+    """A JSON credential, or a VC-JWT / SD-JWT VC token (`.jwt`, `.jws`, `.sd-jwt` files)."""
+    with path.open("rb") as handle:
+        head = handle.read(jose.MAX_TOKEN_BYTES + 1)
+    if (token := envelopes.detect(head)) is not None:
+        return token
+    return read_json_file(path)
+
+
 def verify(
-    document: dict[str, Any],
+    document: dict[str, Any] | Enveloped,
     *,
     now: datetime | None = None,
     status_lists: StatusLists | None = None,
     resolver: KeyResolver | None = None,
+    keys: KeySource = no_keys,
 ) -> Report:
-    """`resolver`: keys beyond did:key, as this device cached them (never fetched here)."""
-    return verify_credential(
-        document, now=now or datetime.now(UTC), status_lists=status_lists, resolver=resolver
+    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC).
+    `resolver` and `keys` give the issuer keys beyond did:key (cached DID documents, never
+    fetched here): `resolver` for embedded proofs, `keys` for a token's `kid`."""
+    moment = now or datetime.now(UTC)
+    if isinstance(document, Enveloped):
+        return envelopes.verify(document, now=moment, keys=keys, status_lists=status_lists)
+    return verify_credential(document, now=moment, status_lists=status_lists, resolver=resolver)
+
+
+def verify_presented_sd_jwt(
+    token: str, *, nonce: str, audience: str, now: datetime | None = None, keys: KeySource = no_keys
+) -> Report:
+    """An SD-JWT VC presentation: the holder's key-binding JWT must answer this nonce and
+    audience."""
+    return sd_jwt_vc.verify(
+        token,
+        now=now or datetime.now(UTC),
+        keys=keys,
+        require_key_binding=True,
+        nonce=nonce,
+        audience=audience,
     )

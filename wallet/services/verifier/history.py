@@ -1,19 +1,27 @@
 """The employer's record of past verifications, sealed in the vault like everything that
-holds credential content."""
+holds credential content. Each keeps its checks as codes and params, so it reads in
+whatever language the screen is in when it is opened again."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from wallet.services import legacy_checks
 from wallet.services.verifier.presentations import Verdict
 from wallet.store.vault import Vault
 
-VERIFICATION = "verification"
+VERIFICATION = "verification"  # the record kind (store/schema.py's migration 5 names it too)
 KEPT = 200  # enough to look back a few weeks; older entries are dropped
+
+
+@dataclass(frozen=True)
+class PastVerification:
+    at: datetime
+    verdict: Verdict
 
 
 class VerificationHistory:
@@ -28,6 +36,17 @@ class VerificationHistory:
             for old in self.vault.ids(VERIFICATION)[KEPT:]:
                 self.vault.delete(old)
 
-    def entries(self) -> list[dict[str, Any]]:
-        """Newest first."""
-        return [self.vault.get(i, VERIFICATION).payload for i in self.vault.ids(VERIFICATION)]
+    def upgrade_stored(self) -> int:
+        """Verifications kept before checks were data, rewritten once (see legacy_checks)."""
+        return legacy_checks.upgrade_stored(self.vault, VERIFICATION)
+
+    def entries(self) -> list[PastVerification]:
+        """Newest first. A verification synced in from a device not yet updated is read
+        through the same upgrade."""
+        found = []
+        for record_id in self.vault.ids(VERIFICATION):
+            payload = legacy_checks.upgrade_checks(self.vault.get(record_id, VERIFICATION).payload)
+            found.append(
+                PastVerification(datetime.fromisoformat(payload["at"]), Verdict.from_json(payload))
+            )
+        return found

@@ -1,37 +1,64 @@
 """The employer's side: scan a presentation and say, offline, whether to believe it.
 
-Verdict: "valid", "valid with warnings" (each warning explained) or "invalid" (each reason
-explained). Checks: the holder's signature and the challenge or the expiry (the standard's,
-from `vc.presentation`), then what this verifier adds: replay, and for each credential its
-own checks, holder binding and issuer trust.
+Verdict: valid, valid with warnings or invalid, with every check as data (a code and its
+params) for the shells to put into words. Checks: the holder's signature and the
+challenge or the expiry (the standard's, from `vc.presentation`), then what this verifier
+adds: replay, and for each credential its own checks, holder binding and issuer trust
+(decided once, by `trust_bundle.decide`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from wallet.qr import compact, frames, images
-from wallet.services.learner.presenter import labelled_values
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import budget, presentation, trust_bundle, vc_data_model
+from wallet.vc import budget, open_badges, presentation, trust_bundle, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
-from wallet.vc.errors import MalformedInput
-from wallet.vc.trust_bundle import TrustBundle
-from wallet.vc.verification import Check, Outcome, StatusLists, verify_credential
+from wallet.vc.data_integrity import format_datetime
+from wallet.vc.trust_bundle import TrustBundle, TrustCode
+from wallet.vc.verification import Check, Outcome, Severity, StatusLists, verify_credential
 
-# a presentation its holder did not sign is invalid already, and is not remembered
-_NOT_CHECKED = Check("replay", True, "Not checked: the holder's signature does not hold.")
+
+class Code(StrEnum):
+    """What this verifier adds to the standard's checks (catalog keys `reason.<code>`)."""
+
+    REPLAY_NOT_CHECKED = "replay.not-checked"  # the holder's signature failed: not remembered
+    REPLAY_SEEN = "replay.seen"
+    REPLAY_NEW = "replay.new"
+    UNBOUND = "holder.unbound"
+    BOUND = "holder.bound"
+    SOMEONE_ELSE = "holder.someone-else"
+    OTHER_CHALLENGE = "challenge.other"
+    UNEXPECTED_CHALLENGE = "challenge.unexpected"
+
+
+@dataclass(frozen=True)
+class ShownClaim:
+    pointer: str  # the shells name it from their catalogs (`claim.<pointer>`)
+    value: Any
+
+
+@dataclass(frozen=True)
+class UntrustedIssuer:
+    """An issuer neither a pinned bundle nor the verifier's own list trusts, for a screen to
+    offer "Trust this issuer"."""
+
+    did: str
+    name: str  # the name the credential claims, or ""
 
 
 @dataclass(frozen=True)
 class Verdict:
     verdict: Outcome
     checks: list[Check]
-    claims: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[ShownClaim] = field(default_factory=list)
+    untrusted: list[UntrustedIssuer] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
@@ -40,10 +67,20 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "checks": [c.to_json() for c in self.checks],
-            "claims": self.claims,
+            "claims": [{"pointer": c.pointer, "value": c.value} for c in self.claims],
+            "untrusted": [{"did": i.did, "name": i.name} for i in self.untrusted],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Verdict:
+        return cls(
+            Outcome(data["verdict"]),
+            [Check.from_json(c) for c in data["checks"]],
+            [ShownClaim(c["pointer"], c["value"]) for c in data["claims"]],
+            [UntrustedIssuer(i["did"], i["name"]) for i in data.get("untrusted", [])],
+        )
 
 
 class PresentationVerifier:
@@ -90,24 +127,29 @@ class PresentationVerifier:
     def _verify(
         self, decoded: compact.Decoded, challenge: str | None, domain: str | None
     ) -> Verdict:
-        document = decoded.document
-        if presentation.PRESENTATION_TYPE not in vc_data_model.as_list(document.get("type")):
-            raise MalformedInput("the QR code holds no presentation")
         now = datetime.fromtimestamp(self._clock(), UTC)
-        held = presentation.verify(document, now=now, challenge=challenge, domain=domain)
+        held = presentation.verify(decoded.document, now=now, challenge=challenge, domain=domain)
         checks = [held.signature, _challenge_hint(decoded, challenge) or held.freshness]
-        checks.append(self._replay(held.unsecured, held.proofs) if held.signers else _NOT_CHECKED)
-        claims = []
+        checks.append(
+            self._replay(held.unsecured, held.proofs)
+            if held.signers
+            else Check("replay", Code.REPLAY_NOT_CHECKED)
+        )
+        claims: list[ShownClaim] = []
+        untrusted: dict[str, str] = {}
         for number, credential in enumerate(held.credentials, start=1):
             prefix = f"credential{number}" if len(held.credentials) > 1 else "credential"
             report = verify_credential(credential, now=now, status_lists=self._status_lists)
-            bundle, judged = self._judge(credential, now)
-            for c in (_aged(check, bundle, now) for check in report.checks):
-                checks.append(Check(f"{prefix}.{c.id}", c.ok, c.message, c.warning))
+            for c in report.checks:
+                checks.append(replace(c, id=f"{prefix}.{c.id}"))
             checks.append(self._binding(prefix, credential, held.signers))
-            checks.append(self._trust(prefix, credential, judged))
-            claims += _claims(credential)
-        return Verdict(Outcome.of(checks), checks, claims)
+            trust = trust_bundle.decide(credential, now, self._bundles, self.store.trusted_name)
+            checks.append(_trust_check(prefix, trust))
+            if trust.code is TrustCode.NOT_TRUSTED and trust.params["issuer"]:
+                untrusted.setdefault(trust.params["issuer"], _claimed_name(credential))
+            claims += [ShownClaim(p, v) for p, v in open_badges.claim_values(credential)]
+        found = [UntrustedIssuer(did, name) for did, name in untrusted.items()]
+        return Verdict(Outcome.of(checks), checks, claims, found)
 
     def _replay(self, unsecured: dict[str, Any], vp_proofs: list[dict[str, Any]]) -> Check:
         """Seen before if any proof signs what a proof already seen signed: proofs added,
@@ -116,9 +158,9 @@ class PresentationVerifier:
         keys = [presentation.signed_digest(unsecured, proof, vp_proofs) for proof in vp_proofs]
         first = self.store.first_seen_any(keys, self._clock())
         if first is not None:
-            when = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d %H:%M UTC")
-            return Check("replay", False, f"This exact presentation was already shown at {when}.")
-        return Check("replay", True, "Not seen before.")
+            at = format_datetime(datetime.fromtimestamp(first, UTC))
+            return Check("replay", Code.REPLAY_SEEN, Severity.FAILURE, {"at": at})
+        return Check("replay", Code.REPLAY_NEW)
 
     @staticmethod
     def _binding(prefix: str, credential: dict[str, Any], signers: frozenset[str]) -> Check:
@@ -127,70 +169,33 @@ class PresentationVerifier:
         subjects = vc_data_model.as_list(credential.get("credentialSubject"))
         named = [s.get("id") for s in subjects if isinstance(s, dict) and s.get("id") is not None]
         if not named:
-            return Check(
-                f"{prefix}.holder",
-                True,
-                "Not bound to anyone: whoever holds it can show it.",
-                warning=True,
-            )
+            return Check(f"{prefix}.holder", Code.UNBOUND, Severity.WARNING)
         if all(isinstance(i, str) and i in signers for i in named):
-            return Check(f"{prefix}.holder", True, "Shown by the person it was issued to.")
-        return Check(
-            f"{prefix}.holder", False, "Shown by someone other than the person it was issued to."
-        )
+            return Check(f"{prefix}.holder", Code.BOUND)
+        return Check(f"{prefix}.holder", Code.SOMEONE_ELSE, Severity.FAILURE)
 
-    def _judge(
-        self, credential: dict[str, Any], now: datetime
-    ) -> tuple[TrustBundle | None, trust_bundle.Verdict | None]:
-        """The first pinned bundle that knows the issuer (or the name it claims)."""
-        for bundle in self._bundles:
-            verdict = bundle.judge(credential, now)
-            if verdict is not None:
-                return bundle, verdict
-        return None, None
 
-    def _trust(
-        self, prefix: str, credential: dict[str, Any], judged: trust_bundle.Verdict | None
-    ) -> Check:
-        if judged is not None:
-            return Check(f"{prefix}.{judged.check}", judged.ok, judged.message, judged.warning)
-        issuer = vc_data_model.issuer_id(credential)
-        name = self.store.trusted_name(issuer) if issuer else None
-        if name is not None:
-            return Check(f"{prefix}.trust", True, f"Issued by {name}, which you trust.")
-        return Check(
-            f"{prefix}.trust",
-            True,
-            f"The issuer {issuer} is not on your trusted list.",
-            warning=True,
-        )
+def _trust_check(prefix: str, trust: trust_bundle.TrustDecision) -> Check:
+    severity = Severity.WARNING if trust.warning else Severity.OK
+    return Check(
+        f"{prefix}.{trust.check}",
+        trust.check_code,
+        severity if trust.ok else Severity.FAILURE,
+        trust.params,
+    )
+
+
+def _claimed_name(credential: dict[str, Any]) -> str:
+    issuer = credential.get("issuer")
+    name = issuer.get("name") if isinstance(issuer, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 def _challenge_hint(decoded: compact.Decoded, challenge: str | None) -> Check | None:
     """What the QR form says before the proofs do: the compact encoding drops a challenge
     the verifier showed and keeps a hint of it (qr-format.md)."""
     if challenge is not None and decoded.answers_challenge and not decoded.hint_matches:
-        return Check(
-            "challenge", False, "It answers a different challenge than the one you showed."
-        )
+        return Check("challenge", Code.OTHER_CHALLENGE, Severity.FAILURE)
     if challenge is None and decoded.answers_challenge:
-        return Check("challenge", False, "It answers a verifier's challenge, but none was given.")
+        return Check("challenge", Code.UNEXPECTED_CHALLENGE, Severity.FAILURE)
     return None
-
-
-def _aged(check: Check, bundle: TrustBundle | None, now: datetime) -> Check:
-    """Past the bundle's expiry its "not revoked" is only a warning; "revoked" stands."""
-    if check.id != "status" or bundle is None or not check.ok or now <= bundle.expires:
-        return check
-    return Check(check.id, True, f"{check.message} Out of date: {bundle.describe_age(now)}.", True)
-
-
-def _claims(credential: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": "Learner's name" if pointer == "/credentialSubject/name" else label,
-            "pointer": pointer,
-            "value": value,
-        }
-        for pointer, label, value in labelled_values(credential)
-    ]

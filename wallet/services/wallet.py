@@ -1,5 +1,6 @@
-"""One open wallet as the app sees it: create or restore it, unlock and lock it, and reach
-every role's service once it is open. The app holds a session, never a vault."""
+"""The one facade every shell opens (the app, `wallet …`): create or restore a wallet,
+unlock and lock it, and reach every role's service once it is open. A shell holds a
+`Wallet`, never a vault."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from typing import Any
 from wallet.protocol.sync import SyncError
 from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
-from wallet.services import qr_display
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner import backpack as backpack_service
 from wallet.services.learner import device_unlock, fetching, presenter
@@ -33,14 +33,14 @@ from wallet.services.verifier.presentations import PresentationVerifier, Verdict
 from wallet.store.errors import VaultLocked, WrongPassphrase
 from wallet.store.vault import Vault, require_passphrase
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc import vc_data_model
 from wallet.vc.data_integrity import parse_datetime
+from wallet.vc.verification import StatusLists
 
 QUIZ_WORDS = 3  # how many recovery words a new user types back
 APP_DOMAIN = "learner-wallet-app"  # the `domain` of the app's challenges (two-way mode)
 
 
-class Session:
+class Wallet:
     def __init__(
         self,
         directory: Path,
@@ -53,7 +53,7 @@ class Session:
         self._idle_timeout = idle_timeout
         self._vault: Vault | None = None
         self._backpack: Backpack | None = None
-        self._pending_header: dict | None = None  # see begin_create
+        self._pending_header: dict[str, Any] | None = None  # see begin_create
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -71,14 +71,25 @@ class Session:
         self._opened(vault)
         return words
 
-    def restore(self, words: str, backup: bytes, passphrase: str) -> int:
-        """A wallet from a backup file and the recovery words, under a new passphrase;
-        returns how many credentials came back."""
-        pack = backpack_service.restore(
-            backup, self.directory, lambda vault: vault.unlock_with_recovery(words), passphrase
-        )
+    def restore(self, words: str | None, backup: bytes, passphrase: str) -> int:
+        """A wallet from a backup file and the recovery words, under a new passphrase (or,
+        with no words, opened by the passphrase it had); returns how many credentials
+        came back."""
+        if words is None:
+            pack = backpack_service.restore(
+                backup, self.directory, lambda vault: vault.unlock(passphrase), None
+            )
+        else:
+            pack = backpack_service.restore(
+                backup, self.directory, lambda vault: vault.unlock_with_recovery(words), passphrase
+            )
         self._opened(pack.vault)
         return pack.list(page_size=1).total
+
+    def open(self) -> None:
+        """Open the wallet's file, still locked: no wallet here, or an unreadable one,
+        fails now rather than after a passphrase was typed."""
+        self._open_vault()
 
     def unlock(self, passphrase: str) -> None:
         vault = self._open_vault()
@@ -88,6 +99,7 @@ class Session:
     def _opened(self, vault: Vault) -> None:
         self._vault = vault
         self._backpack = Backpack(vault, clock=self._clock, idle_timeout=self._idle_timeout)
+        self.history.upgrade_stored()
 
     def lock(self) -> None:
         if self._vault is not None:
@@ -142,14 +154,10 @@ class Session:
         only while this session holds them. A wallet that existed before its words were
         confirmed could be left, by a tap elsewhere, a closed app or a reload, opening
         with a passphrase whose only fallback was never written down. So the wallet is
-        made in scratch space, only its header (the data key wrapped by the passphrase
-        and by the words) is kept in memory, and `confirm_create` writes it once the quiz
-        passes. An onboarding that stops before then leaves no wallet: the next start
+        not made yet: only its header (the data key wrapped by the passphrase and by the
+        words) is kept in memory, and `confirm_create` writes it once the quiz passes. An onboarding that stops before then leaves no wallet: the next start
         offers onboarding again, with new words, and the old ones open nothing."""
-        with tempfile.TemporaryDirectory() as scratch:
-            vault, words = Vault.create(Path(scratch), passphrase, clock=self._clock)
-            self._pending_header = vault.header()
-            vault.close()
+        self._pending_header, words = Vault.new_header(passphrase)
         return words
 
     def confirm_create(self, words: str, answers: dict[int, str], language: str) -> bool:
@@ -172,26 +180,35 @@ class Session:
         self._opened(vault)
 
     def join(self, words: str, server: str, passphrase: str, language: str) -> int:
+        """`join_account` for the app, which keeps the language chosen and the server (where
+        the wallet has none): how many credentials came down."""
+        choices = {"language": language, "server": server}
+        return self.join_account(words, server, passphrase, choices).credentials
+
+    def join_account(
+        self, words: str, server: str, passphrase: str, choices: dict[str, str] | None = None
+    ) -> Joined:
         """This device joins the wallet another device syncs to `server`, reached with the
-        recovery words alone (`wallet init --recover WORDS --server URL`); returns how many
-        credentials came down.
+        recovery words alone (`wallet init --recover WORDS --server URL`); `choices` are
+        settings to `prefer`.
 
         A connection lost after the wallet's header came down but before every record did
         (patchy coverage, prepaid data running out) still raises, but leaves the wallet
         here and open, set to sync with `server`: the app's background sync finishes the
         pull, where starting over would meet "a wallet already exists"."""
         existed = self.exists
+        chosen = choices or {}
         try:
-            pack, _ = sync.join(self.directory, words, passphrase, server)
+            pack, result = sync.join(self.directory, words, passphrase, server)
         except SyncError:
             if existed or not self.exists:
                 raise
             self.unlock(passphrase)
-            self.prefer(language=language, server=server)
+            self.prefer(**chosen)
             raise
         self._opened(pack.vault)
-        self.prefer(language=language, server=server)
-        return pack.list(page_size=1).total
+        self.prefer(**chosen)
+        return Joined(pack.list(page_size=1).total, result)
 
     def prefer(self, **values: str) -> None:
         """Choices made before a restored wallet was open (its language, say): each is
@@ -248,26 +265,45 @@ class Session:
     def history(self) -> VerificationHistory:
         return VerificationHistory(self.backpack.vault, self._clock)
 
-    def verify_images(
-        self, pictures: list[bytes], challenge: Challenge | None = None
-    ) -> dict[str, Any]:
-        """Check a presentation offline from photos of its codes (see `verify_texts`)."""
-        return self.verify_texts(
-            [text for picture in pictures for text in images.decode_image(picture)], challenge
-        )
+    @staticmethod
+    def texts_in(pictures: list[bytes]) -> list[str]:
+        """The QR texts in photos or image files of codes, in order."""
+        return [text for picture in pictures for text in images.decode_image(picture)]
 
-    def verify_texts(self, texts: list[str], challenge: Challenge | None = None) -> dict[str, Any]:
+    def verify_images(self, pictures: list[bytes], challenge: Challenge | None = None) -> Verdict:
+        """Check a presentation offline from photos of its codes (see `verify_texts`)."""
+        return self.verify_texts(self.texts_in(pictures), challenge)
+
+    def verify_texts(self, texts: list[str], challenge: Challenge | None = None) -> Verdict:
         """Check a presentation offline and keep the verdict in the history. With the
         `challenge` this device showed, only an answer bound to it passes; the replay cache
-        refuses the same answer shown twice. The result is the verdict's JSON, plus the
-        issuers not yet trusted here (`untrusted`: did and name), for the screen to offer."""
+        refuses the same answer shown twice. The verdict names the issuers not yet trusted
+        here (`untrusted`), for the screen to offer."""
         value, domain = (challenge.value, challenge.domain) if challenge else (None, None)
+        return self.check_presentation(texts, value, domain)
+
+    def check_presentation(
+        self,
+        texts: list[str],
+        challenge: str | None = None,
+        domain: str | None = None,
+        *,
+        status_lists: StatusLists | None = None,
+        as_of: datetime | None = None,
+    ) -> Verdict:
+        """Check a presentation offline and keep the verdict in the history (a directory
+        with no wallet, only a verifier's replay cache and trust, keeps none). With a
+        `challenge`, only an answer bound to it passes; the replay cache refuses the same
+        answer shown twice. `status_lists` are consulted before the pinned bundles';
+        `as_of` checks validity at another time (`wallet scan --now`)."""
+        clock = as_of.timestamp if as_of else self._clock
         with closing(VerifierStore(self.directory)) as store:
-            verifier = PresentationVerifier(store, clock=self._clock)
-            decoded = compact.decode(frames.reassemble(texts), value, domain)
-            verdict = verifier.verify(decoded, value, domain)
-        self.history.record(verdict)
-        return {**verdict.to_json(), "untrusted": _untrusted(verdict, decoded.document)}
+            verifier = PresentationVerifier(store, clock=clock, status_lists=status_lists)
+            decoded = compact.decode(frames.reassemble(texts), challenge, domain)
+            verdict = verifier.verify(decoded, challenge, domain)
+        if self.exists:
+            self.history.record(verdict)
+        return verdict
 
     def trust_issuer(self, did: str, name: str) -> str:
         """What `wallet trust add-issuer` does, from the verdict screen; returns the name it
@@ -276,10 +312,11 @@ class Session:
             store.trust(did, name or did)
         return name or did
 
-    def new_challenge(self) -> Challenge:
+    @staticmethod
+    def new_challenge(domain: str = APP_DOMAIN) -> Challenge:
         """A fresh challenge for a learner to answer (two-way mode), shown as an `LWC:` QR."""
         value = presenter.new_challenge()
-        return Challenge(value, APP_DOMAIN, challenge_qr.to_text(value, APP_DOMAIN))
+        return Challenge(value, domain, challenge_qr.to_text(value, domain))
 
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
         with closing(VerifierStore(self.directory)) as store:
@@ -311,16 +348,27 @@ class Session:
             return None
         return self.sync(server)
 
-    def check_online(self, ssl_context: ssl.SSLContext | None = None) -> FetchReport:
+    def check_online(
+        self,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        network: bool | None = None,
+        emails: list[str] | None = None,
+    ) -> FetchReport:
         """Fetch what held credentials need (issuer keys, status lists, hosted Open Badges
         2.0 checks), once, when the user has switched on "use the network to check
-        credentials"; switched off, nothing is fetched and the report says so."""
+        credentials" (or `network` says so for this once, as the CLI's `--network`);
+        switched off, nothing is fetched and the report says so. `emails`: the learner's
+        addresses an OB 2.0 recipient is compared with, else the ones in settings."""
         settings = self.settings
-        emails = settings.get(fetching.EMAIL_SETTING, [])
+        allowed = (
+            bool(settings.get(fetching.NETWORK_SETTING, False)) if network is None else network
+        )
+        found = emails if emails is not None else settings.get(fetching.EMAIL_SETTING, [])
         return OnlineChecks(
             self.backpack,
-            fetching.fetcher_for(settings, ssl_context),
-            identities=[e for e in emails if isinstance(e, str)],
+            fetching.Fetcher(allowed=allowed, ssl_context=ssl_context),
+            identities=[e for e in found if isinstance(e, str)],
             clock=self._clock,
         ).run()
 
@@ -343,7 +391,7 @@ class Session:
             return None
         return self.check_online()
 
-    def last_sync(self) -> dict | None:
+    def last_sync(self) -> dict[str, Any] | None:
         return self.backpack.vault.sync_state("last")
 
     def now(self) -> datetime:
@@ -359,7 +407,7 @@ class Session:
         presentation = self.backpack.present(
             [record_id], reveal, challenge=challenge_value, domain=domain
         )
-        texts, payload_bytes = qr_display.texts_for(presentation.document)
+        texts, payload_bytes = frames.texts_for(presentation.document)
         proof = presentation.document["proof"]
         expires = proof.get("expires") if isinstance(proof, dict) else None
         return SharedQr(
@@ -392,22 +440,13 @@ class SharedQr:
 
 
 @dataclass(frozen=True)
+class Joined:
+    credentials: int  # how many came down
+    sync: SyncResult
+
+
+@dataclass(frozen=True)
 class Challenge:
     value: str
     domain: str
     text: str  # the `LWC:` QR text
-
-
-def _untrusted(verdict: Verdict, presentation: dict[str, Any]) -> list[dict[str, str]]:
-    """Issuers whose trust check only warned (not in a bundle, not trusted by hand)."""
-    credentials = vc_data_model.as_list(presentation.get("verifiableCredential"))
-    warned = {c.id for c in verdict.checks if c.id.endswith(".trust") and c.warning}
-    found: dict[str, str] = {}
-    for number, credential in enumerate(credentials, start=1):
-        prefix = f"credential{number}" if len(credentials) > 1 else "credential"
-        did = vc_data_model.issuer_id(credential)
-        if f"{prefix}.trust" in warned and did:
-            issuer = credential.get("issuer")
-            name = issuer.get("name") if isinstance(issuer, dict) else None
-            found.setdefault(did, name if isinstance(name, str) else "")
-    return [{"did": did, "name": name} for did, name in found.items()]

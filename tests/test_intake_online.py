@@ -40,7 +40,16 @@ from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
 from wallet.services.wallet import Wallet
 from wallet.store import kdf
-from wallet.vc import did_key, did_web, eddsa_rdfc_2022, multibase, open_badges_v2, proofs
+from wallet.vc import (
+    did_key,
+    did_web,
+    eddsa_rdfc_2022,
+    jose,
+    multibase,
+    open_badges_v2,
+    proofs,
+    vc_jwt,
+)
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import verify_credential
@@ -779,3 +788,21 @@ def test_ob2_recipient_hash_matches_only_its_email(email: str, salt: str, other:
     assert open_badges_v2.recipient_matches(recipient, [email])
     assert open_badges_v2.recipient_matches(recipient, [other]) is (other == email)
     assert open_badges_v2.recipient_matches(recipient, []) is None
+
+
+def test_vc_jwt_from_a_did_web_issuer_verifies_with_the_pinned_keys(tmp_path: Path) -> None:
+    """The backpack hands key_cache's pinned did:web keys to the JOSE verifier (`KeySource`):
+    a VC-JWT whose `kid` is a did:web key verifies offline once that document is held."""
+    did = "did:web:issuer.example"
+    key = KeyPair.generate(KeyType.ED25519)
+    unsigned = sample_badge()
+    unsigned["issuer"] = {**unsigned["issuer"], "id": did}
+    token = vc_jwt.sign_vc_jose(unsigned, jose.KeyPairSigner(key), f"{did}#key-1")
+    pack, _ = new_backpack(tmp_path / "w", _clock())
+    (result,) = pack.import_sources([("badge.jwt", lambda: token.encode())])
+    assert result.status == "imported" and not result.verified
+    assert result.state is not None and result.state["missing"] == ["issuer-keys"]
+    pack.did_documents.store(did, did_document(did, key), NOW)
+    pack.reverify_all()
+    assert pack.show(result.id).report["verified"]
+    assert pack.show(result.id).card["state"]["state"] == "verified"

@@ -272,6 +272,7 @@ class Backpack:
             payload["report"]["checks"],
             missing=self._missing(document, payload.get("online")),
             other_holder=other_holder,
+            enveloped=bool(payload.get("token")),
         )
 
     def import_sources(self, sources: Iterable[tuple[str, Source]]) -> Iterator[ImportResult]:

@@ -72,13 +72,15 @@ def state_of(
     *,
     missing: Sequence[str],
     other_holder: bool,
+    enveloped: bool,
 ) -> dict[str, Any]:
     """`checks` as stored (Check.to_json); `missing`: what a fetch would bring
     ("issuer-keys", "status-list", "hosted-check"). `other_holder`: bound to a DID this
-    wallet does not hold, noted on the card even when everything else passes."""
+    wallet does not hold, noted on the card even when everything else passes. `enveloped`:
+    kept as a token (VC-JWT, SD-JWT VC), signed by its JWS rather than a `proof`."""
     notes = ["other-holder"] if other_holder else []
     reasons = [_reason(check) for check in checks if not check["ok"]]
-    if not open_badges_v2.is_assertion(credential) and "proof" not in credential:
+    if not enveloped and not open_badges_v2.is_assertion(credential) and "proof" not in credential:
         # the missing proof fails the signature and issuer checks: say it once, as itself
         reasons = ["unsigned"] + [
             r for r in reasons if r not in ("tampered-signature", "wrong-issuer")

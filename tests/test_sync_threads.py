@@ -124,6 +124,9 @@ def test_background_sync_goes_on_after_any_error(caplog: pytest.LogCaptureFixtur
     def broken() -> None:
         raise sqlite3.OperationalError("cannot start a transaction within a transaction")
 
-    asyncio.run(shell._quietly(Worker(), broken))  # type: ignore[arg-type]
+    # On its own thread: Playwright's sync API (the browser tests) leaves a loop running here.
+    runner = threading.Thread(target=asyncio.run, args=(shell._quietly(Worker(), broken),))  # type: ignore[arg-type]
+    runner.start()
+    runner.join()
     assert refreshed == [True]
     assert "OperationalError" in caplog.text and "transaction" not in caplog.text

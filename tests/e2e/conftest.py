@@ -83,6 +83,20 @@ class Wallet:
         self.page.keyboard.press("Control+a")  # replace whatever the field held
         self.page.keyboard.type(text, delay=10)
 
+    def click_until(self, name: str, shows: str, tries: int = 3) -> None:
+        """Click until `shows` appears. Under load a click that comes just after a tab
+        change can land while Flutter is still moving focus off the tab, and is lost; a
+        second click on the same button is what a person would do."""
+        for _ in range(tries - 1):
+            self.click(name)
+            try:
+                self.page.get_by_text(shows).first.wait_for(timeout=10_000)
+                return
+            except PlaywrightTimeout:
+                continue
+        self.click(name)
+        self.see(shows)
+
     def see(self, text: str, timeout: float = 30_000, *, exact: bool = False) -> None:
         try:
             self.page.get_by_text(text, exact=exact).first.wait_for(timeout=timeout)

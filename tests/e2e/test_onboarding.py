@@ -53,8 +53,7 @@ def pass_quiz(wallet: Wallet, t: Catalog, words: list[str]) -> None:
 
 def lock(wallet: Wallet, t: Catalog) -> None:
     wallet.tab(t("nav.settings"))
-    wallet.click(t("settings.lock_now"))
-    wallet.see(t("unlock.title"))
+    wallet.click_until(t("settings.lock_now"), t("unlock.title"))
 
 
 def unlock(wallet: Wallet, t: Catalog, passphrase: str) -> None:

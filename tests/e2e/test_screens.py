@@ -223,7 +223,7 @@ def test_change_passphrase_asks_twice_and_backup_names_the_words(wallet: Wallet)
     wallet.screenshot("backup-confirm")
     wallet.click("Cancel")
 
-    wallet.click("Lock now")  # the old passphrase still opens the wallet
+    wallet.click_until("Lock now", "Wallet locked")  # the old passphrase still opens it
     unlock(wallet)
     wallet.see("My backpack")
 

@@ -126,7 +126,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _with_messages(found: dict[str, Any]) -> dict[str, Any]:
     """A report or verdict as JSON, each check also in English (`message`) and each claim
     with its English label, so scripts written against the sentences keep working."""
-    checks = [{**c, "message": ENGLISH.message(c["code"], c["params"])} for c in found["checks"]]
+    checks = [
+        {**check.to_full_json(), "message": ENGLISH.message(check.code, check.params)}
+        for check in map(Check.from_json, found["checks"])
+    ]
     claims = [
         {**c, "label": ENGLISH.get(f"claim.{c['pointer']}", c["pointer"])}
         for c in found.get("claims", [])

@@ -1,12 +1,13 @@
-"""A preset DEFLATE dictionary for sealed records (format 2). Frozen: records sealed with
-it must open forever, so this text never changes; a new dictionary means a new format.
+"""Preset DEFLATE dictionaries for sealed records, one per format. Frozen: records sealed
+with one must open forever, so a dictionary never changes; a new one means a new format.
 
 Only structure, no content: the JSON shape of an Open Badges 3.0 / VC 2.0 credential and of
 our verification report, with empty values. It saves most of the size of small records,
 where plain zlib has nothing earlier in the stream to refer back to.
 """
 
-DICTIONARY = (
+# Format 2: reports whose checks were English sentences.
+DICTIONARY_2 = (
     b'{"credential":{"@context":["https://www.w3.org/ns/credentials/v2",'
     b'"https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],"id":"urn:uuid:",'
     b'"type":["VerifiableCredential","OpenBadgeCredential"],"issuer":{"id":"did:key:z6Mk",'
@@ -28,4 +29,25 @@ DICTIONARY = (
     b'{"id":"status","ok":true,"message":"The issuer publishes no status: it cannot be revoked.",'
     b'"warning":false}]},"checked":"20","tags":[],"tags_updated":0}'
     b"ecdsa-sd-2023 ecdsa-rdfc-2019 https://www.w3.org/2018/credentials/v1 Not revoked"
+)
+
+_CREDENTIAL_SHAPE = DICTIONARY_2[: DICTIONARY_2.index(b'"holder":null')]
+
+# Format 3: reports as codes and params (vc.verification.Check.to_json), in the order the
+# backpack writes a card's payload, and the words its other records repeat.
+DICTIONARY_3 = (
+    b"ecdsa-sd-2023 ecdsa-rdfc-2019 https://www.w3.org/2018/credentials/v1 eddsa-jcs-2022 "
+    b"BitstringStatusListCredential StatusList2021Entry EndorsementCredential ClrCredential "
+    b'"type":["VerifiableCredential","OpenBadgeCredential"],"issuer":{"id":"did:web:'
+    + _CREDENTIAL_SHAPE
+    + b'"holder":null,"checked":"20","tags":[],"tags_updated":0,"report":{"verified":true,'
+    b'"checks":[{"id":"structure","code":"structure.ok","params":{"kind":"Open Badge 3.0"}},'
+    b'{"id":"signature","code":"signature.proof","params":{"suite":"ecdsa-sd-2023",'
+    b'"reason":{"code":"proof.valid","params":{}}}},'
+    b'{"id":"signature","code":"signature.proof","params":{"suite":"eddsa-rdfc-2022",'
+    b'"reason":{"code":"proof.valid","params":{}}}},'
+    b'{"id":"issuer","code":"issuer.signed","params":{"issuer":"did:key:z6Mk"}},'
+    b'{"id":"validity","code":"validity.until","params":{"until":"20"}},'
+    b'{"id":"status","code":"status.clear","params":{"purpose":"revocation"}},'
+    b'{"id":"validity","code":"validity.no-expiry"},{"id":"status","code":"status.none"}]}}'
 )

@@ -14,10 +14,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from wallet.store.compression import DICTIONARY
+from wallet.store.compression import DICTIONARY_2, DICTIONARY_3
 from wallet.store.errors import VaultCorrupt
 
-_FORMAT = b"\x02"  # AES-256-GCM over raw DEFLATE with compression.DICTIONARY
+# A blob's first byte names its format: AES-256-GCM over raw DEFLATE with that format's
+# preset dictionary. Format 3 also binds that byte into the associated data, so a blob
+# cannot be read with another format's dictionary (format 2 blobs open as they were).
+_DICTIONARIES = {2: DICTIONARY_2, 3: DICTIONARY_3}
+_FORMAT = 3
 
 
 def subkey(data_key: bytes, purpose: str) -> bytes:
@@ -31,19 +35,27 @@ def associated_data(record_id: str, kind: str, version: int) -> bytes:
     return f"{record_id}\0{kind}\0{version}".encode()
 
 
+def _bound(form: int, aad: bytes) -> bytes:
+    return aad if form == 2 else bytes([form]) + aad
+
+
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(12)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    deflate = zlib.compressobj(
+        9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _DICTIONARIES[_FORMAT]
+    )
     compressed = deflate.compress(plaintext) + deflate.flush()
-    return _FORMAT + nonce + AESGCM(key).encrypt(nonce, compressed, aad)
+    sealed = AESGCM(key).encrypt(nonce, compressed, _bound(_FORMAT, aad))
+    return bytes([_FORMAT]) + nonce + sealed
 
 
 def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
-    if not blob or blob[:1] != _FORMAT or len(blob) < 29:
+    form = blob[0] if blob else 0
+    if form not in _DICTIONARIES or len(blob) < 29:
         raise VaultCorrupt("a stored record is damaged")
     try:
-        compressed = AESGCM(key).decrypt(blob[1:13], blob[13:], aad)
-        return zlib.decompressobj(-15, zdict=DICTIONARY).decompress(compressed)
+        compressed = AESGCM(key).decrypt(blob[1:13], blob[13:], _bound(form, aad))
+        return zlib.decompressobj(-15, zdict=_DICTIONARIES[form]).decompress(compressed)
     except (InvalidTag, zlib.error):
         raise VaultCorrupt("a stored record is damaged or was tampered with") from None
 

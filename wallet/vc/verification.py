@@ -59,6 +59,17 @@ class Check:
         return self.severity is Severity.WARNING
 
     def to_json(self) -> dict[str, Any]:
+        """As stored in every report and verdict, and synced: an ok severity and empty
+        params are left out, and `ok`/`warning` are derived, never stored
+        (`to_full_json` spells everything out for scripts)."""
+        found: dict[str, Any] = {"id": self.id, "code": self.code}
+        if self.severity is not Severity.OK:
+            found["severity"] = self.severity.value
+        if self.params:
+            found["params"] = self.params
+        return found
+
+    def to_full_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "code": self.code,
@@ -70,7 +81,8 @@ class Check:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Check:
-        return cls(data["id"], data["code"], Severity(data["severity"]), dict(data["params"]))
+        severity = Severity(data.get("severity", Severity.OK))
+        return cls(data["id"], data["code"], severity, dict(data.get("params", {})))
 
 
 def nested(code: str, **params: Any) -> dict[str, Any]:

@@ -91,6 +91,17 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture
+def sqlite_server(tmp_path: Path) -> Iterator[str]:
+    """`wallet serve` on 127.0.0.1 over SQLite, where one database is enough."""
+    from tests.support import Server
+
+    running = Server(tmp_path / "server")
+    running.start()
+    yield f"http://127.0.0.1:{running.port}"
+    running.kill()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     """`wallet serve` on 127.0.0.1, on SQLite and on PostgreSQL."""

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import socket
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support import Proxy, Server
+from tests.support import Proxy
 from wallet.protocol.sync import SyncError
 from wallet.services.learner import demo, device_unlock
 from wallet.services.wallet import Wallet
@@ -117,24 +116,16 @@ def test_forgot_passphrase_opens_with_the_words_and_sets_a_new_one(tmp_path: Pat
     Wallet(tmp_path).unlock(NEW_PASSPHRASE)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    running = Server(tmp_path / "server")
-    running.start()
-    yield f"http://127.0.0.1:{running.port}"
-    running.kill()
-
-
-def test_join_from_a_sync_server_with_the_words_alone(tmp_path: Path, server: str) -> None:
+def test_join_from_a_sync_server_with_the_words_alone(tmp_path: Path, sqlite_server: str) -> None:
     laptop, words = created(tmp_path / "laptop", language="es")
     demo.add_sample_badges(laptop.backpack, now=datetime.now(UTC))
-    laptop.sync(server)
+    laptop.sync(sqlite_server)
 
     phone = Wallet(tmp_path / "phone")
-    assert phone.join(words, server, NEW_PASSPHRASE, "id") == 3
+    assert phone.join(words, sqlite_server, NEW_PASSPHRASE, "id") == 3
     assert phone.unlocked
     assert phone.settings.get("language") == "es"  # the wallet's own choice travels with it
-    assert phone.settings.get("server") == server  # and the phone keeps syncing there
+    assert phone.settings.get("server") == sqlite_server  # and the phone keeps syncing there
     phone.lock()
     Wallet(tmp_path / "phone").unlock(NEW_PASSPHRASE)
 
@@ -148,12 +139,12 @@ class CoverageLostAfterTheHeader(Proxy):
 
 
 def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
-    tmp_path: Path, server: str
+    tmp_path: Path, sqlite_server: str
 ) -> None:
     laptop, words = created(tmp_path / "laptop")
     demo.add_sample_badges(laptop.backpack, now=datetime.now(UTC))
-    laptop.sync(server)
-    proxy = CoverageLostAfterTheHeader(int(server.rsplit(":", 1)[1]))
+    laptop.sync(sqlite_server)
+    proxy = CoverageLostAfterTheHeader(int(sqlite_server.rsplit(":", 1)[1]))
     patchy = f"http://127.0.0.1:{proxy.port}"
 
     phone = Wallet(tmp_path / "phone")
@@ -163,7 +154,7 @@ def test_join_cut_off_mid_pull_leaves_the_wallet_open_to_finish_later(
     assert phone.settings.get("server") == patchy  # the app's background sync goes on
     assert phone.settings.get("language") == "fr"
     assert phone.backpack.list(page_size=1).total == 0
-    phone.sync(server)  # coverage is back
+    phone.sync(sqlite_server)  # coverage is back
     assert phone.backpack.list(page_size=1).total == 3
     phone.lock()
     Wallet(tmp_path / "phone").unlock(NEW_PASSPHRASE)

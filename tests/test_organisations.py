@@ -8,7 +8,6 @@ import copy
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,6 @@ from tests.support import (
     ORG_NAME,
     PUMP,
     Clock,
-    Server,
     chain,
     english,
     new_backpack,
@@ -183,17 +181,9 @@ def test_a_wrong_passphrase_and_a_bad_trainer_are_clear_errors(
 # --- the issuance log on the real server --------------------------------------------------
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    running = Server(tmp_path / "server")
-    running.start()
-    yield f"http://127.0.0.1:{running.port}"
-    running.kill()
-
-
-def test_a_tampered_log_is_refused_with_the_position_of_the_break(server: str) -> None:
+def test_a_tampered_log_is_refused_with_the_position_of_the_break(sqlite_server: str) -> None:
     key = KeyPair.generate(KeyType.P256)
-    target = f"{server}/v1/logs/{did_key.did_for(key.public)}"
+    target = f"{sqlite_server}/v1/logs/{did_key.did_for(key.public)}"
     good = chain(key, 5)
     edited = copy.deepcopy(good)
     edited[2]["statusListIndex"] = 99
@@ -228,9 +218,9 @@ def test_a_tampered_log_is_refused_with_the_position_of_the_break(server: str) -
 # --- bundles ------------------------------------------------------------------------------
 
 
-def test_bundle_updates_are_small_deltas_from_the_server(field: Field, server: str) -> None:
+def test_bundle_updates_are_small_deltas_from_the_server(field: Field, sqlite_server: str) -> None:
     publisher = field.organisation.did
-    target = f"{server}/v1/bundles/{publisher}"
+    target = f"{sqlite_server}/v1/bundles/{publisher}"
     first = field.organisation.publish(NOW)
     assert post(target, first, "PUT") == (200, {"sequence": 1})
     assert post(target, first, "PUT")[0] == 409  # not newer
@@ -250,7 +240,9 @@ def test_bundle_updates_are_small_deltas_from_the_server(field: Field, server: s
     assert unchanged.value.code == 304
     forged = copy.deepcopy(second)
     forged["header"]["publisher"] = did_key.did_for(KeyPair.generate(KeyType.ED25519).public)
-    assert post(f"{server}/v1/bundles/{forged['header']['publisher']}", forged, "PUT")[0] == 400
+    assert (
+        post(f"{sqlite_server}/v1/bundles/{forged['header']['publisher']}", forged, "PUT")[0] == 400
+    )
 
 
 def test_a_held_bundle_without_dates_is_refused_when_read(field: Field) -> None:
@@ -283,7 +275,7 @@ def test_any_change_to_a_bundle_or_its_header_is_refused(field: Field, data: st.
 
 
 def test_a_verifier_sync_brings_a_whole_bundle_compressed(
-    field: Field, server: str, tmp_path: Path
+    field: Field, sqlite_server: str, tmp_path: Path
 ) -> None:
     from wallet.services.sync import client as sync
     from wallet.services.verifier.trust import add_bundle
@@ -292,9 +284,9 @@ def test_a_verifier_sync_brings_a_whole_bundle_compressed(
     store = VerifierStore(tmp_path / "verifier")
     add_bundle(store, json.dumps(field.organisation.publish(NOW)).encode())  # from a file
     newer = field.organisation.publish(NOW + timedelta(days=1))
-    sync.publish_bundle(server, newer)  # the server cannot make an update from version 1
+    sync.publish_bundle(sqlite_server, newer)  # the server cannot make an update from version 1
     pack, _ = new_backpack(tmp_path / "verifier-wallet")
-    result = sync.SyncClient(pack, server, trust=store).sync()
+    result = sync.SyncClient(pack, sqlite_server, trust=store).sync()
     [held] = store.bundles()
     assert held["header"]["sequence"] == 2
     assert result.bytes_received < len(json.dumps(newer)) / 2  # gzip on the wire

@@ -207,3 +207,24 @@ def test_i17_the_bench_prints_the_distribution() -> None:
                 assert f"qr.standard-presentation.{badge}.{mode}.{figure}" in names
     assert all(isinstance(value, int) and unit for _, value, unit in lines)
     assert json.dumps(lines)
+
+
+def test_i17_derived_proofs_the_compact_form_cannot_hold_travel_as_plain_bytes() -> None:
+    """A negative label (no varint) or an index past the bitmap's bound: encoded as they
+    are, and round-trip, rather than loop or allocate without bound."""
+    for value in (
+        _derived_value([0, 5000], {}, 1),
+        multibase.encode_base64url(
+            ecdsa_sd_2023.DERIVED_HEADER
+            + cbor.encode([bytes(64), b"\x80\x24\x02" + bytes(32), [], {-1: bytes(32)}, [0]])
+        ),
+    ):
+        document = {"proof": {"proofValue": value}}
+        packed = compact.encode(document)
+        assert compact.decode(packed).document == document
+
+
+def test_i17_a_mandatory_index_bitmap_is_bounded() -> None:
+    proof_value = bytes([14]) + bytes(64) + bytes(33) + b"\x00" + b"\x00" + bytes(512) + b"\x01"
+    with pytest.raises(PayloadError):
+        compact.decode(bytes([0x20]) + cbor.encode({18: proof_value}))

@@ -70,6 +70,7 @@ _DID_KEY = "did:key:"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _EPOCH_2020 = 1_577_836_800
 _MAX_DEPTH = 64  # deeper than any credential; a bound so hostile input cannot recurse far
+_MAX_BITMAP_BYTES = 512  # mandatory indexes past 4,095 travel as plain bytes
 
 
 def _varint(number: int) -> bytes:
@@ -152,8 +153,9 @@ def _pack_derived_proof(text: str) -> bytes | None:
     indexes = parsed.mandatory_indexes
     if (
         not parsed.public_key.startswith(_P256_PREFIX)
-        or any(i < 0 for i in indexes)
+        or not all(0 <= i < _MAX_BITMAP_BYTES * 8 for i in indexes)
         or indexes != sorted(set(indexes))
+        or not all(int(k.removeprefix("c14n")) >= 0 for k in parsed.label_map)
         or parsed.serialize() != text
     ):
         return None
@@ -188,6 +190,8 @@ def _unpack_derived_proof(body: bytes) -> str:
     bitmap = reader.rest()
     if bitmap and not bitmap[-1]:
         raise PayloadError("a mandatory-index bitmap ends in zeros")
+    if len(bitmap) > _MAX_BITMAP_BYTES:
+        raise PayloadError("a mandatory-index bitmap is too long")
     indexes = [i for i in range(len(bitmap) * 8) if bitmap[i // 8] >> (i % 8) & 1]
     return ecdsa_sd_2023.DerivedProofValue(
         base_signature, public_key, signatures, label_map, indexes

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import sample_badge
 from tests.support import Clock, holder_with, verifier_for
 from wallet.bench import qr as qr_bench
-from wallet.qr import base45, compact, frames, images
+from wallet.qr import base45, compact, dictionary, frames, images
 from wallet.qr.errors import PayloadError
 from wallet.vc import cbor, ecdsa_sd_2023, multibase
 
@@ -228,3 +228,72 @@ def test_i17_a_mandatory_index_bitmap_is_bounded() -> None:
     proof_value = bytes([14]) + bytes(64) + bytes(33) + b"\x00" + b"\x00" + bytes(512) + b"\x01"
     with pytest.raises(PayloadError):
         compact.decode(bytes([0x20]) + cbor.encode({18: proof_value}))
+
+
+_TRICKY_STRINGS = st.sampled_from(
+    [
+        "0",
+        "07",
+        "42",
+        "999999999999999999",
+        "2026-06-01T00:00:00Z",
+        "2026-06-01T00:05:00Z",
+        "1969-12-31T23:59:59Z",
+        "DataIntegrityProof",
+        "eddsa-rdfc-2022",
+        "authentication",
+        "https://example.org/status/7",
+        "https://example.org/status/7#42",
+    ]
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | _TRICKY_STRINGS | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "cryptosuite",
+                    "proofPurpose",
+                    "created",
+                    "expires",
+                    "statusListIndex",
+                    "statusListCredential",
+                    "x",
+                ]
+            )
+            | st.text(max_size=4),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@st.composite
+def _shaped(draw: st.DrawFn) -> dict[str, Any]:
+    """An object that may take a proof template or a status entry id, with other keys."""
+    found = draw(st.dictionaries(st.sampled_from(["x", "created", "nonce"]), _JSON, max_size=3))
+    if draw(st.booleans()):
+        found.update(draw(st.sampled_from(dictionary.PROOF_TEMPLATES)))
+    if draw(st.booleans()):
+        index, list_url = draw(_TRICKY_STRINGS), draw(_TRICKY_STRINGS)
+        found.update(statusListIndex=index, statusListCredential=list_url)
+        found["id"] = f"{list_url}#{index}" if draw(st.booleans()) else draw(_TRICKY_STRINGS)
+    return found
+
+
+@given(st.dictionaries(st.sampled_from(["proof", "credentialStatus", "a"]), _JSON, max_size=3))
+def test_i17_any_document_round_trips_exactly(document: dict[str, Any]) -> None:
+    assert compact.decode(compact.encode(document)).document == document
+
+
+@given(st.lists(_shaped(), min_size=1, max_size=3))
+def test_i17_templated_and_status_shaped_objects_round_trip_exactly(
+    objects: list[dict[str, Any]],
+) -> None:
+    document = {"proof": objects[0], "verifiableCredential": objects}
+    assert compact.decode(compact.encode(document)).document == document

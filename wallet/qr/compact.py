@@ -28,8 +28,11 @@ PREFIX = "LW1"
 MAX_EXPANDED_BYTES = 1_000_000
 VERSION = 2  # the header's high nibble: what `encode` writes
 _READS = (1, 2)  # version 1 is version 2 without the kinds from _FIRST_V2_KIND on
+# Header flags, the low nibble. 0x04 and 0x08 are free: a new flag takes one, lists itself
+# in _KNOWN_FLAGS and keeps the version (docs/qr-format.md, "LW1 payload").
 _DEFLATED = 0x01
 _ANSWERS_CHALLENGE = 0x02
+_KNOWN_FLAGS = _DEFLATED | _ANSWERS_CHALLENGE
 
 # Kinds of byte-string values. JSON has no bytes, so a CBOR byte string is always one of
 # these; a CBOR negative integer is always a dictionary value (-1 - code).
@@ -446,7 +449,7 @@ class Decoded:
 def decode(data: bytes, challenge: str | None = None, domain: str | None = None) -> Decoded:
     if not data or data[0] >> 4 not in _READS:
         raise PayloadError("an LW payload of a version this wallet does not read")
-    if data[0] & 0x0F & ~(_DEFLATED | _ANSWERS_CHALLENGE):
+    if data[0] & 0x0F & ~_KNOWN_FLAGS:
         raise PayloadError("unknown LW1 header flags")
     flags, body = data[0] & 0x0F, data[1:]
     hint = b""

@@ -1,8 +1,10 @@
 """LW1: the smallest honest encoding of a credential or presentation for a QR code.
 
 JSON → CBOR with dictionary codes for known keys and values, binary forms for did:key,
-urn:uuid, multibase values and timestamps, back-references to keys already seen (a
-holder's DID appears as subject id and again in the VP's verification method) → raw
+urn:uuid, multibase values, timestamps (or a step after the previous one) and decimal
+strings, back-references to keys already seen (a holder's DID appears as subject id and
+again in the VP's verification method), an ecdsa-sd-2023 derived proof without its
+framing, status entry ids rebuilt from their list and index, proof templates → raw
 deflate with a preset dictionary when that is smaller → base45 text. Every special form is
 used only if it decodes back to the identical string, so signatures still verify.
 Specified in docs/qr-format.md.

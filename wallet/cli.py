@@ -654,10 +654,9 @@ def _presentation_commands(commands: Commands) -> None:
     present.add_argument(
         "--max-version",
         type=int,
-        default=15,
         choices=range(5, 41),
         metavar="V",
-        help="largest QR version before splitting into frames (default 15)",
+        help="largest QR version (default: one code up to 20, else frames at 15)",
     )
     present.set_defaults(run=_cmd_present)
 

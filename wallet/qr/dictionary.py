@@ -141,6 +141,17 @@ VALUES: list[str | list[str]] = [
     "emailAddress",
 ]
 
+# Proof shapes (v2): a map key -1 whose value is an index here stands for these entries.
+PROOF_TEMPLATES: list[dict[str, str]] = [
+    {
+        "type": "DataIntegrityProof",
+        "cryptosuite": suite,
+        "proofPurpose": purpose,
+    }
+    for purpose in ("authentication", "assertionMethod")
+    for suite in ("eddsa-rdfc-2022", "ecdsa-sd-2023", "ecdsa-rdfc-2019")
+]
+
 # Fragments that plain text in credentials tends to contain; deflate finds them here.
 DEFLATE_DICTIONARY = "\n".join(
     [

@@ -23,6 +23,9 @@ _ID_BYTES = 8
 _HEADER_BYTES = _ID_BYTES + 2
 MAX_FRAMES = 255
 MAX_VERSION = 15  # the largest a cheap phone camera reads at arm's length
+# One larger code beats frames: a phone reads v20-L held at full screen, and one code
+# needs no steady hand through a sequence (docs/qr-format.md, "One code or frames").
+LARGEST_SINGLE_VERSION = 20
 
 
 def alphanumeric_capacity(version: int) -> int:
@@ -38,12 +41,13 @@ def _payload_bytes_for(characters: int) -> int:
     return (characters // 3) * 2 + (1 if characters % 3 == 2 else 0)
 
 
-def split(payload: bytes, max_version: int) -> list[str]:
-    """One `LW1` text if it fits `max_version`, else the fewest frames that each do."""
-    capacity = alphanumeric_capacity(max_version)
+def split(payload: bytes, max_version: int, single_version: int | None = None) -> list[str]:
+    """One `LW1` text if it fits `single_version` (by default `max_version`), else the
+    fewest frames that each fit `max_version`."""
     single = compact.PREFIX + base45.encode(payload)
-    if len(single) <= capacity:
+    if len(single) <= alphanumeric_capacity(max(max_version, single_version or 0)):
         return [single]
+    capacity = alphanumeric_capacity(max_version)
     chunk = _payload_bytes_for(capacity - len(FRAME_PREFIX)) - _HEADER_BYTES
     total = math.ceil(len(payload) / chunk)
     if total > MAX_FRAMES:
@@ -56,10 +60,13 @@ def split(payload: bytes, max_version: int) -> list[str]:
     ]
 
 
-def texts_for(document: dict[str, Any], max_version: int = MAX_VERSION) -> tuple[list[str], int]:
+def texts_for(document: dict[str, Any], max_version: int | None = None) -> tuple[list[str], int]:
     """A document as the QR texts a screen shows (one code, or frames shown in turn) and
-    its compact payload's size in bytes."""
+    its compact payload's size in bytes. Without `max_version`: one code up to v20-L,
+    else frames at v15; with it, nothing above it."""
     payload = compact.encode(document)
+    if max_version is None:
+        return split(payload, MAX_VERSION, LARGEST_SINGLE_VERSION), len(payload)
     return split(payload, max_version), len(payload)
 
 

@@ -11,12 +11,13 @@ memory, holder binding and trust.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from wallet.vc import did_key, eddsa_rdfc_2022, proofs, vc_data_model
+from wallet.vc import did_key, eddsa_rdfc_2022, multibase, proofs, vc_data_model
 from wallet.vc.data_integrity import (
     KeyResolver,
     document_for_proof,
@@ -38,6 +39,7 @@ AUTHENTICATION = "authentication"
 ONE_WAY_LIFETIME = timedelta(minutes=5)
 MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)
 CLOCK_SKEW = timedelta(minutes=2)
+NONCE_BYTES = 8
 
 
 class Code(StrEnum):
@@ -90,6 +92,8 @@ def sign(
                 options["domain"] = domain
         else:
             options["expires"] = format_datetime(now + ONE_WAY_LIFETIME)
+            # two made in the same second differ, so the second is no replay of the first
+            options["nonce"] = multibase.encode_base64url(secrets.token_bytes(NONCE_BYTES))
         signed_proofs.append(eddsa_rdfc_2022.sign(presentation, options, key)["proof"])
     presentation["proof"] = signed_proofs[0] if len(signed_proofs) == 1 else signed_proofs
     return presentation

@@ -47,11 +47,14 @@ _ROOT_AAD = b"learner-wallet/index-root"
 _LEGACY_VERSION = 1  # what pages sealed before the root carry (schema migration 3)
 ORDERS = ("name", "issued")
 _KEY_CHARS = 64  # what orders sort by: a key's first characters, then the id
+_PAGE_COMPRESSION = 1  # pages are rewritten at every batch: fast deflate (sealing.seal)
 _MIN_FILL = PAGE_SIZE // 4  # a smaller ordered page is merged with the next one
 
 # a directory entry: [page, version, first key, first id, count]
 _PAGE, _VERSION, _FIRST_KEY, _FIRST_ID, _COUNT = range(5)
-Position = tuple[str, str]  # (key, id): where a card sits in an order
+# An ordered page's line is `key \x1f id \x1f card`. Keys hold no character below \x1f, so
+# lines sort as (key, id) pairs do, and "key \x1f id \x1f" (a position) finds its line.
+_CONTROL = dict.fromkeys(range(0x20))
 
 
 @dataclass(frozen=True)
@@ -66,19 +69,23 @@ def _clean(text: str) -> str:
     return " ".join(text.replace(_SEPARATOR, " ").split())
 
 
-def _order_keys(sort_key: str, card: dict[str, Any]) -> dict[str, str]:
-    """Each order's key for one card: its name (lower case) and its issue date."""
+def _order_key(text: str) -> str:
+    return _clean(text).translate(_CONTROL)[:_KEY_CHARS]
+
+
+def _ordered_lines(line: str) -> dict[str, str]:
+    """Each order's line for a card line (as the card pages hold it): keyed by its name
+    (lower case) and by its issue date."""
+    record_id, sort_key, _, card = line.split(_SEPARATOR, 3)
+    keys = {"name": sort_key, "issued": str(json.loads(card).get("issued") or "")}
     return {
-        "name": _clean(sort_key)[:_KEY_CHARS],
-        "issued": _clean(str(card.get("issued") or ""))[:_KEY_CHARS],
+        order: _SEPARATOR.join((_order_key(key), record_id, card)) for order, key in keys.items()
     }
 
 
-def _positions(line: str) -> dict[str, Position]:
-    """Where a card line (as the card pages hold it) sits in each order."""
-    record_id, sort_key, _, card = line.split(_SEPARATOR, 3)
-    keys = _order_keys(sort_key, json.loads(card))
-    return {order: (key, record_id) for order, key in keys.items()}
+def _position(ordered_line: str) -> str:
+    key, record_id, _ = ordered_line.split(_SEPARATOR, 2)
+    return f"{key}{_SEPARATOR}{record_id}{_SEPARATOR}"
 
 
 def _line(entry: Entry) -> str:
@@ -161,6 +168,7 @@ class CardIndex:
             self.vault.key_for("index"),
             "\n".join(lines.values()).encode(),
             self._aad(page, version),
+            level=_PAGE_COMPRESSION,
         )
         self.vault.db.execute(
             "INSERT OR REPLACE INTO index_pages (page, count, version, blob) VALUES (?, ?, ?, ?)",
@@ -345,82 +353,77 @@ class CardIndex:
         key = self.vault.key_for("index")
         return sealing.unseal(key, row[1], self._order_aad(order, page, version)).decode()
 
-    def _order_lines(self, order: str, entry: list[Any]) -> dict[Position, str]:
-        lines: dict[Position, str] = {}
-        for line in self._order_text(order, entry).split("\n"):
-            key, record_id, card = line.split(_SEPARATOR, 2)
-            lines[key, record_id] = card
-        return lines
+    def _order_lines(self, order: str, entry: list[Any]) -> list[str]:
+        return self._order_text(order, entry).split("\n")
 
-    def _write_order(
-        self, root: dict[str, Any], order: str, lines: dict[Position, str]
-    ) -> list[list[Any]]:
-        """Seal these lines as one page, or several of at most PAGE_SIZE; each gets a new
-        page number, so a row put back from before names a page no directory lists."""
-        items = sorted(lines.items())
-        if not items:
+    def _write_order(self, root: dict[str, Any], order: str, lines: list[str]) -> list[list[Any]]:
+        """Seal these sorted lines as one page, or several of at most PAGE_SIZE; each gets a
+        new page number, so a row put back from before names a page no directory lists."""
+        if not lines:
             return []
-        size = math.ceil(len(items) / math.ceil(len(items) / PAGE_SIZE))
+        size = math.ceil(len(lines) / math.ceil(len(lines) / PAGE_SIZE))
         written = []
-        for start in range(0, len(items), size):
-            chunk = items[start : start + size]
+        for start in range(0, len(lines), size):
+            chunk = lines[start : start + size]
             page = root["next_page"]
             root["next_page"] += 1
             root["generation"] += 1
             version = root["generation"]
-            text = "\n".join(f"{k}{_SEPARATOR}{i}{_SEPARATOR}{card}" for (k, i), card in chunk)
-            blob = sealing.seal(
-                self.vault.key_for("index"), text.encode(), self._order_aad(order, page, version)
-            )
+            key, aad = self.vault.key_for("index"), self._order_aad(order, page, version)
+            blob = sealing.seal(key, "\n".join(chunk).encode(), aad, level=_PAGE_COMPRESSION)
             self.vault.db.execute(
                 "INSERT INTO index_order_pages (page, version, blob) VALUES (?, ?, ?)",
                 [page, version, blob],
             )
-            (first_key, first_id), _ = chunk[0]
+            first_key, first_id, _ = chunk[0].split(_SEPARATOR, 2)
             written.append([page, version, first_key, first_id, len(chunk)])
         return written
 
     def _reorder(
-        self,
-        root: dict[str, Any],
-        order: str,
-        removals: list[Position],
-        inserts: list[tuple[Position, str]],
+        self, root: dict[str, Any], order: str, removals: list[str], inserts: list[str]
     ) -> None:
-        """Apply a batch to one order, reading and rewriting each page it lands on once."""
+        """Apply a batch (positions leaving, lines arriving) to one order, reading and
+        rewriting each page it lands on once."""
         if not removals and not inserts:
             return
         directory: list[list[Any]] = root["orders"][order] or [[None, 0, "", "", 0]]
-        firsts = [(entry[_FIRST_KEY], entry[_FIRST_ID]) for entry in directory]
-        touched: dict[int, dict[Position, str]] = {}
+        firsts = [f"{e[_FIRST_KEY]}{_SEPARATOR}{e[_FIRST_ID]}{_SEPARATOR}" for e in directory]
+        touched: dict[int, list[str]] = {}
 
-        def lines_at(position: Position) -> dict[Position, str]:
+        def page_of(position: str) -> int:
             # the last page starting at or before the position (the first page for less)
             number = max(bisect.bisect_right(firsts, position) - 1, 0)
             if number not in touched:
                 entry = directory[number]
-                touched[number] = {} if entry[_PAGE] is None else self._order_lines(order, entry)
-            return touched[number]
+                touched[number] = [] if entry[_PAGE] is None else self._order_lines(order, entry)
+            return number
 
         for position in removals:
-            lines_at(position).pop(position, None)
-        for position, card in inserts:
-            lines_at(position)[position] = card
+            lines = touched[page_of(position)]
+            found = bisect.bisect_left(lines, position)
+            if found < len(lines) and lines[found].startswith(position):
+                del lines[found]
+        arriving: dict[int, list[str]] = {}
+        for line in inserts:
+            arriving.setdefault(page_of(line), []).append(line)
+        for number, lines in arriving.items():
+            touched[number] = sorted(touched[number] + lines)  # a sorted run, then arrivals
         rewritten: list[list[Any]] = []
         stale: list[int] = []
-        carry: dict[Position, str] | None = None  # a small page's lines, for the next page
+        carry: list[str] = []  # a small page's lines, all before the next page's
         for number, entry in enumerate(directory):
-            if number not in touched and carry is None:
+            if number not in touched and not carry:
                 rewritten.append(entry)
                 continue
-            lines = touched[number] if number in touched else self._order_lines(order, entry)
+            lines = carry + (
+                touched[number] if number in touched else self._order_lines(order, entry)
+            )
             if entry[_PAGE] is not None:
                 stale.append(entry[_PAGE])
-            lines.update(carry or {})
-            carry = None
             if len(lines) < _MIN_FILL and number + 1 < len(directory):
-                carry = lines or None
+                carry = lines
                 continue
+            carry = []
             rewritten.extend(self._write_order(root, order, lines))
         if stale:
             self.vault.db.execute(
@@ -457,18 +460,17 @@ class _Moves:
     """A batch's changes to the orders: the positions cards leave and the lines they take."""
 
     def __init__(self) -> None:
-        self.removals: dict[str, list[Position]] = {order: [] for order in ORDERS}
-        self.inserts: dict[str, list[tuple[Position, str]]] = {order: [] for order in ORDERS}
+        self.removals: dict[str, list[str]] = {order: [] for order in ORDERS}
+        self.inserts: dict[str, list[str]] = {order: [] for order in ORDERS}
 
     def take_out(self, line: str | None) -> None:
         if line is not None:
-            for order, position in _positions(line).items():
-                self.removals[order].append(position)
+            for order, ordered in _ordered_lines(line).items():
+                self.removals[order].append(_position(ordered))
 
     def put_in(self, line: str) -> None:
-        card = line.split(_SEPARATOR, 3)[3]
-        for order, position in _positions(line).items():
-            self.inserts[order].append((position, card))
+        for order, ordered in _ordered_lines(line).items():
+            self.inserts[order].append(ordered)
 
     def apply(self, index: CardIndex, root: dict[str, Any]) -> None:
         for order in ORDERS:

@@ -103,13 +103,18 @@ def _line(entry: Entry) -> str:
 class CardIndex:
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
+        self._last_root: tuple[str, dict[str, Any]] | None = None  # (sealed, opened)
 
     def _aad(self, page: int, version: int) -> bytes:
         return sealing.associated_data(f"page:{page}", "index", version)
 
-    def _root(self) -> dict[str, Any]:
-        """{"generation": n, "pages": {page: version}}: what every page must be now."""
+    def _root(self, *, reading: bool = False) -> dict[str, Any]:
+        """{"generation": n, "pages": {page: version}, "orders": ...}: what every page must
+        be now. A reader, which changes nothing, gets the root opened last time when the
+        sealed root is the same bytes; a writer gets its own copy."""
         sealed = self.vault.meta(_ROOT)
+        if reading and self._last_root is not None and self._last_root[0] == sealed:
+            return self._last_root[1]
         if sealed is None:  # a wallet from before the root: its pages are taken as they are
             versions = dict(self.vault.db.execute("SELECT page, version FROM index_pages"))
             homeless = self.vault.db.execute(
@@ -128,6 +133,8 @@ class CardIndex:
             )
         except (VaultCorrupt, ValueError, TypeError):
             raise RolledBack("the card index root is damaged") from None
+        if reading:
+            self._last_root = (sealed, root)
         return root
 
     def _save_root(self, root: dict[str, Any]) -> None:
@@ -258,7 +265,7 @@ class CardIndex:
         """(id, sort key, card) for entries whose search text holds every term, oldest page
         first; each page is read only when the caller asks for more."""
         wanted = [t.lower() for t in terms if t]
-        root = self._root()
+        root = self._root(reading=True)
         pages = sorted(int(page) for page in root["pages"])
         stored = {page for (page,) in self.vault.db.execute("SELECT page FROM index_pages")}
         if stored != set(pages):
@@ -331,7 +338,7 @@ class CardIndex:
         return root
 
     def _readable_root(self) -> dict[str, Any]:
-        root = self._root()
+        root = self._root(reading=True)
         if "orders" in root:
             return root
         with self.vault.transaction():
@@ -441,7 +448,7 @@ class CardIndex:
         ).fetchall()
         found: dict[str, dict[str, Any]] = {}
         wanted = set(ids)
-        root = self._root()
+        root = self._root(reading=True)
         for page in {page for _, page in rows}:
             for record_id, line in self._read(root, page).items():
                 if record_id in wanted:

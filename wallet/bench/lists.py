@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from wallet.services.learner.backpack import CREDENTIAL, Backpack, card_for
 
 _RUNS = 15
-_FILL_BATCH = 2_500  # records per transaction: each index page is rewritten once a batch
+_FILL_BATCH = 10_000  # records per transaction: each index page is rewritten once a batch
 _COMMON = "skill"  # in every bench badge's name: the first 50 matches end the search
 _ABSENT = "nothing-matches"  # in none: a search that must read every page
 

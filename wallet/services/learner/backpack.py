@@ -281,7 +281,10 @@ class Backpack:
         card index's sorted pages. Without a tag, a page reads only the index pages that
         hold it; a tag filter reads every card, one index page at a time."""
         self._active()
-        start = page * page_size
+        with self.vault.serial():  # the root and its pages, with no sync batch in between
+            return self._page(page * page_size, page_size, sort, tag)
+
+    def _page(self, start: int, page_size: int, sort: str, tag: str | None) -> Page:
         if tag is None:
             if sort in ORDERS:
                 cards, total = self.index.ordered(
@@ -316,10 +319,11 @@ class Backpack:
     def search(self, text: str, *, limit: int = 50) -> builtins.list[dict[str, Any]]:
         self._active()
         found = []
-        for _, _, card in self.index.search(text.split()):
-            found.append(card)
-            if len(found) >= limit:
-                break
+        with self.vault.serial():
+            for _, _, card in self.index.search(text.split()):
+                found.append(card)
+                if len(found) >= limit:
+                    break
         return found
 
     def resolve_id(self, prefix: str) -> str:

@@ -20,6 +20,7 @@ from wallet.services.learner.backpack import CREDENTIAL, Backpack, card_for
 from wallet.store import card_index
 from wallet.store.card_index import CardIndex, Entry
 from wallet.store.errors import RolledBack
+from wallet.store.kdf import KdfParams
 from wallet.store.vault import DATABASE_NAME, Vault
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +175,9 @@ def test_issue17_any_batches_keep_each_order_sorted_and_complete(
     tmp_path_factory: pytest.TempPathFactory, batches: list[tuple[str, int, str]]
 ) -> None:
     """Small pages (8 lines) so a few dozen cards split and merge many times."""
-    vault, _ = Vault.create(tmp_path_factory.mktemp("w") / "w", PASSPHRASE, kdf_params=_fast_kdf())
+    vault, _ = Vault.create(
+        tmp_path_factory.mktemp("w") / "w", PASSPHRASE, kdf_params=KdfParams.minimum()
+    )
     index = CardIndex(vault)
     model: dict[str, str] = {}
     with pytest.MonkeyPatch.context() as patch:
@@ -182,7 +185,8 @@ def test_issue17_any_batches_keep_each_order_sorted_and_complete(
         patch.setattr(card_index, "_MIN_FILL", 2)
         for step in range(0, len(batches), 5):
             with vault.transaction():
-                puts, drops = [], []
+                puts: list[Entry] = []
+                drops: list[str] = []
                 for action, number, name in batches[step : step + 5]:
                     record_id = f"id{number:02d}"
                     if action == "put":
@@ -209,12 +213,6 @@ def test_issue17_any_batches_keep_each_order_sorted_and_complete(
             for start in range(0, len(model), 3):
                 assert index.ordered("name", start, 3)[0] == by_name[start : start + 3]
     vault.close()
-
-
-def _fast_kdf() -> Any:
-    from wallet.store.kdf import KdfParams
-
-    return KdfParams.minimum()
 
 
 def test_issue17_peak_memory_of_a_sorted_page_stays_flat(tmp_path: Path) -> None:

@@ -69,7 +69,17 @@ def _v5(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO meta (key, value) VALUES (?, 'true')", [LEGACY_CHECKS])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    # the card index's sorted pages (card_index.py), one sequence per order; which page
+    # belongs to which order, and where, is sealed in the index root. An older wallet's
+    # orders are built from its card pages the first time the index is used unlocked.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS index_order_pages "
+        "(page INTEGER PRIMARY KEY, version INTEGER NOT NULL, blob BLOB NOT NULL)"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

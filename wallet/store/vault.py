@@ -601,12 +601,16 @@ class Vault:
                 self._bury(record_id, kind, version + 1)
             self.db.execute("DELETE FROM meta WHERE key = ?", [UNSEALED_TOMBSTONES])
 
-    def ids(self, kind: str, *, newest_first: bool = True) -> list[str]:
+    def ids(
+        self, kind: str, *, newest_first: bool = True, offset: int = 0, limit: int | None = None
+    ) -> list[str]:
+        """Ids of one kind by creation; `offset` and `limit` read one page of them (the
+        index on kind, deleted, created serves it without touching the rest)."""
         order = "DESC" if newest_first else "ASC"
         rows = self.db.execute(
             f"SELECT id FROM records WHERE kind = ? AND deleted = 0 "
-            f"ORDER BY created {order}, rowid {order}",
-            [kind],
+            f"ORDER BY created {order}, rowid {order} LIMIT ? OFFSET ?",
+            [kind, -1 if limit is None else limit, offset],
         )
         return [r[0] for r in rows]
 

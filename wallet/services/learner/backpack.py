@@ -22,7 +22,7 @@ from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
-from wallet.store.card_index import CardIndex, Entry
+from wallet.store.card_index import ORDERS, PAGE_SIZE, CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
 from wallet.vc import did_key, envelopes, jose, sd_jwt_vc, vc_data_model
@@ -277,31 +277,53 @@ class Backpack:
     def list(
         self, *, page: int = 0, page_size: int = 50, sort: str = "recent", tag: str | None = None
     ) -> Page:
-        """Newest first by default; "name" and "issued" sort through the card index."""
+        """Newest first by default; "name" (A to Z) and "issued" (newest first) read the
+        card index's sorted pages. Without a tag, a page reads only the index pages that
+        hold it; a tag filter reads every card, one index page at a time."""
         self._active()
-        if sort == "recent" and tag is None:
-            ids = self.vault.ids(CREDENTIAL)
-            chosen = ids[page * page_size : (page + 1) * page_size]
-            cards = self.index.cards(chosen)
-            return Page([cards[i] for i in chosen if i in cards], len(ids))
-        matches = [card for _, _, card in self.index.search([])]
-        if tag is not None:
-            matches = [c for c in matches if tag in c["tags"]]
-        key = {"name": lambda c: c["name"].lower(), "issued": lambda c: c["issued"]}.get(sort)
-        if key is None:
-            order = {record_id: n for n, record_id in enumerate(self.vault.ids(CREDENTIAL))}
-            key = lambda c: order.get(c["id"], 0)
-        matches.sort(key=key, reverse=sort != "name")
-        return Page(matches[page * page_size : (page + 1) * page_size], len(matches))
+        with self.vault.serial():  # the root and its pages, with no sync batch in between
+            return self._page(page * page_size, page_size, sort, tag)
+
+    def _page(self, start: int, page_size: int, sort: str, tag: str | None) -> Page:
+        if tag is None:
+            if sort in ORDERS:
+                cards, total = self.index.ordered(
+                    sort, start, page_size, descending=sort == "issued"
+                )
+                return Page(cards, total)
+            chosen = self.vault.ids(CREDENTIAL, offset=start, limit=page_size)
+            found = self.index.cards(chosen)
+            return Page([found[i] for i in chosen if i in found], self.index.total())
+        every = (
+            self.index.walk(sort, descending=sort == "issued")
+            if sort in ORDERS
+            else self._newest_first()
+        )
+        cards, total = [], 0
+        for card in every:
+            if tag in card["tags"]:
+                if start <= total < start + page_size:
+                    cards.append(card)
+                total += 1
+        return Page(cards, total)
+
+    def _newest_first(self) -> Iterator[dict[str, Any]]:
+        """Every card, newest record first, an index page's worth of ids at a time."""
+        offset = 0
+        while chosen := self.vault.ids(CREDENTIAL, offset=offset, limit=PAGE_SIZE):
+            found = self.index.cards(chosen)
+            yield from (found[i] for i in chosen if i in found)
+            offset += len(chosen)
 
     # `list` names the method above from here to the end of the class: builtins.list is the type
     def search(self, text: str, *, limit: int = 50) -> builtins.list[dict[str, Any]]:
         self._active()
         found = []
-        for _, _, card in self.index.search(text.split()):
-            found.append(card)
-            if len(found) >= limit:
-                break
+        with self.vault.serial():
+            for _, _, card in self.index.search(text.split()):
+                found.append(card)
+                if len(found) >= limit:
+                    break
         return found
 
     def resolve_id(self, prefix: str) -> str:

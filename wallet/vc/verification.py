@@ -25,7 +25,7 @@ from wallet.vc.data_integrity import (
     resolve_offline,
     split_proofs,
 )
-from wallet.vc.errors import MalformedProof
+from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.jsonld import to_rdf
 from wallet.vc.proofs import suite_name, verify_proof
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
@@ -201,7 +201,7 @@ def _verify_credential(
         )
     checks.append(_issuer_check(unsecured, results, issuer_binding))
     checks.append(_validity_check(unsecured, now))
-    checks.append(_status_check(unsecured, now, resolver, status_lists, limits))
+    checks += _status_checks(checks[0], unsecured, now, resolver, status_lists, limits)
     return Report(checks)
 
 
@@ -216,11 +216,30 @@ def data_model_checks(
     """Structure, validity and status: the checks every securing mechanism shares, so an
     enveloped credential (VC-JWT) is judged exactly as a Data Integrity one."""
     resolver = resolver or resolve_offline()
+    structure = _structure_check(document, disclosed_subset=False)
     return [
-        _structure_check(document, disclosed_subset=False),
+        structure,
         _validity_check(document, now),
-        _status_check(document, now, resolver, status_lists, limits),
+        *_status_checks(structure, document, now, resolver, status_lists, limits),
     ]
+
+
+def _status_checks(
+    structure: Check,
+    document: dict[str, Any],
+    now: datetime,
+    resolver: KeyResolver,
+    status_lists: StatusLists | None,
+    limits: Limits,
+) -> list[Check]:
+    """The status check; none when the structure check already failed on a status entry
+    that cannot be read (an untyped one, say): the report names it there."""
+    try:
+        return [_status_check(document, now, resolver, status_lists, limits)]
+    except MalformedInput:
+        if structure.ok:
+            raise
+        return []
 
 
 def _structure_check(document: dict[str, Any], disclosed_subset: bool) -> Check:

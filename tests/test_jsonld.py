@@ -143,3 +143,15 @@ def test_any_context_is_processed_or_refused_by_type(context: dict, value: objec
         assert refused.kind in {"malformed", "undefined_term", "context_not_allowed"}
         return
     assert isinstance(dataset.get("@default", []), list)
+
+
+def test_an_identifier_that_is_not_an_iri_is_refused() -> None:
+    """pyld takes anything with a colon for an absolute IRI and writes it into the RDF;
+    `https ://x` is not one (RFC 3987: no spaces), so safe mode refuses it by name."""
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "https ://not-a-url/subject"},
+    }
+    with pytest.raises(UndefinedTerm, match="not-a-url"):
+        to_rdf(document)

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import NOW, load_json
 from wallet.ui.i18n import LANGUAGES, Catalog
@@ -18,8 +20,9 @@ from wallet.vc.data_integrity import DATA_INTEGRITY_V2, resolve_offline, split_p
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jsonld import bundled_contexts
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.open_badges import conformance_problems
 from wallet.vc.rdfc import DEFAULT_LIMITS
-from wallet.vc.vc_data_model import VC_V1, VC_V2
+from wallet.vc.vc_data_model import TYPED_OBJECTS, VC_V1, VC_V2, Rule, refuse_nonconforming
 from wallet.vc.verification import IssuerBinding, Severity, verify_credential
 
 KEY = KeyPair.generate(KeyType.ED25519)
@@ -368,3 +371,43 @@ def test_no_valid_proof_fails_the_issuer_check_under_either_binding() -> None:
         report = verify_credential(signed, now=NOW, issuer_binding=binding)
         assert not report.verified
         assert next(c for c in report.checks if c.id == "issuer").code == "issuer.unsigned"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(
+    [
+        "@context",
+        "id",
+        "type",
+        "name",
+        "description",
+        "issuer",
+        "credentialSubject",
+        "validFrom",
+        "validUntil",
+        "issuanceDate",
+        *TYPED_OBJECTS,
+        "relatedResource",
+    ]
+)
+
+
+@given(changes=st.dictionaries(FIELDS, JSON, max_size=4))
+def test_any_shape_gets_coded_problems_never_a_crash(changes: dict[str, Any]) -> None:
+    """The rules read untrusted JSON: whatever a field holds, the answer is a list of coded
+    problems (each with its catalog sentence), and the issuer refuses exactly when it is
+    not empty."""
+    document = {**credential(), **changes}
+    problems = conformance_problems(document)
+    assert all(Rule(p["code"]) and isinstance(p["params"], dict) for p in problems)
+    english = Catalog("en")
+    assert all("{" not in english.message(p["code"], p["params"]) for p in problems)
+    if problems:
+        with pytest.raises(UnusableInput):
+            refuse_nonconforming(problems)

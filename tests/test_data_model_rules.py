@@ -317,7 +317,6 @@ def test_the_refusal_reads_in_every_language(language: str) -> None:
 
 def vc_1_1() -> dict[str, Any]:
     document = copy.deepcopy(credential())
-    document["@context"] = [VC_V1, "https://www.w3.org/2018/credentials/examples/v1"]
     document["@context"] = [VC_V1]
     document["type"] = ["VerifiableCredential"]
     document["credentialSubject"] = {"id": "did:example:abcdefgh"}

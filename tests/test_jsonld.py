@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT, shared_path
-from wallet.vc.errors import ContextNotAllowed, MalformedInput, UndefinedTerm
+from wallet.vc.errors import ContextNotAllowed, MalformedInput, UndefinedTerm, UnusableInput
 from wallet.vc.jsonld import bundled_contexts, load_document, to_rdf
 
 
@@ -76,3 +78,80 @@ def test_issuer_chosen_vocab_defines_terms() -> None:
     assert (
         triple["predicate"]["value"] == "https://www.w3.org/ns/credentials/undefined-term#shoeSize"
     )
+
+
+VOCAB = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+
+
+@pytest.mark.parametrize(
+    ("contexts", "outcome"),
+    [
+        ([{"@vocab": None}], UndefinedTerm),  # nothing to clear; shoeSize stays undefined
+        ([VOCAB, {"@vocab": None}], UndefinedTerm),  # set, then cleared
+        ([{"@vocab": None}, VOCAB], None),  # cleared, then set
+        ([{"@vocab": None, "shoeSize": "https://example.com/shoeSize"}], None),
+    ],
+)
+def test_a_vocab_cleared_with_null_is_json_ld_not_a_crash(
+    contexts: list[object], outcome: type[Exception] | None
+) -> None:
+    """JSON-LD 1.1 (Context Processing 5.8.2): `"@vocab": null` clears the vocabulary
+    mapping. pyld 3.3.0 raised KeyError when none was set; now it is processed as written."""
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", *contexts],
+        "id": "urn:x",
+        "shoeSize": 42,
+    }
+    if outcome is None:
+        assert len(to_rdf(document)["@default"]) == 1
+    else:
+        with pytest.raises(outcome, match="shoeSize"):
+            to_rdf(document)
+
+
+KEYWORDS = ["@vocab", "@base", "@version", "@protected", "@propagate", "@import", "@language"]
+KEYWORDS += ["@direction", "@type", "@id", "@container", "@context", "@reverse", "@nest"]
+VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.sampled_from(["", "x", "urn:x", "https://e.example/", "@id", "@vocab", "1.1", "en"])
+    | st.sampled_from(KEYWORDS),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from([*KEYWORDS, "name", "shoeSize"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(
+    context=st.dictionaries(st.sampled_from([*KEYWORDS, "name", "shoeSize"]), VALUES, max_size=4),
+    value=VALUES,
+)
+def test_any_context_is_processed_or_refused_by_type(context: dict, value: object) -> None:
+    """Every failure inside the JSON-LD processor is a typed refusal, never its crash."""
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", context],
+        "id": "urn:x",
+        "name": value,
+        "shoeSize": value,
+    }
+    try:
+        dataset = to_rdf(document)
+    except UnusableInput as refused:
+        assert refused.kind in {"malformed", "undefined_term", "context_not_allowed"}
+        return
+    assert isinstance(dataset.get("@default", []), list)
+
+
+def test_an_identifier_that_is_not_an_iri_is_refused() -> None:
+    """pyld takes anything with a colon for an absolute IRI and writes it into the RDF;
+    `https ://x` is not one (RFC 3987: no spaces), so safe mode refuses it by name."""
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "https ://not-a-url/subject"},
+    }
+    with pytest.raises(UndefinedTerm, match="not-a-url"):
+        to_rdf(document)

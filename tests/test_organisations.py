@@ -37,6 +37,7 @@ from wallet.store import kdf
 from wallet.vc import did_key, ecdsa_sd_2023, trust_bundle
 from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.vc_data_model import NonConformingCredential, Rule, problem
 from wallet.vc.verification import verify_credential
 
 LATRINE = "urn:example:achievement:latrine-siting"
@@ -78,7 +79,7 @@ def signed_by(trainer: Trainer, achievement: str, valid_from: datetime) -> dict[
     rely on the trainer's app to keep to its authorisation."""
     document = open_badge(
         issuer_name=ORG_NAME,
-        template=Template(achievement, "Some badge"),
+        template=Template(achievement, "Some badge", "What it is", "What it takes"),
         recipient="Learner",
         now=valid_from,
     )
@@ -304,8 +305,9 @@ def test_an_authorisation_arrives_as_qr_pictures_face_to_face(field: Field, tmp_
     accepted = newcomer.accept_authorization_files(pictures)
     assert accepted.achievements == {PUMP, LATRINE}
     assert {t.id for t in newcomer.templates()} == {PUMP, LATRINE}  # ready to fill in
-    with pytest.raises(MalformedInput, match="description is required"):
+    with pytest.raises(NonConformingCredential) as refused:  # says what to fill in
         newcomer.issue(LATRINE, "Learner")
+    assert problem(Rule.REQUIRED, field="achievement.description") in refused.value.problems
     newcomer.save_template("Latrine siting", "Sites a latrine.", "Seen.", template_id=LATRINE)
     assert newcomer.issue(LATRINE, "Learner").entry.status_index is not None
 

@@ -20,6 +20,7 @@ def test_the_signing_suites_keep_their_order_and_the_legacy_suite_only_verifies(
         "ecdsa-rdfc-2019",
         "ecdsa-sd-2023",
         "eddsa-jcs-2022",
+        "ecdsa-jcs-2019",
     )
     legacy = [suite for suite in proofs.SUITES if suite.sign is None]
     assert [suite.name for suite in legacy] == ["Ed25519Signature2020"]

@@ -317,7 +317,8 @@ def failed(verdict: Verdict) -> dict[str, str]:
 
 
 def badge_for(*subject_ids: str) -> dict[str, Any]:
-    badge = sample_badge()
+    """A credential about a list of subjects: a plain VC, since an Open Badge has one."""
+    badge = {**sample_badge(), "type": ["VerifiableCredential"]}
     subject = badge["credentialSubject"]
     badge["credentialSubject"] = [{**subject, "id": i} for i in subject_ids]
     return issuer.issue(badge, ISSUER_KEYS["eddsa-rdfc-2022"], "eddsa-rdfc-2022")

@@ -73,3 +73,55 @@ def test_sign_and_verify_round_trip(curve: str) -> None:
     signed = ecdsa_rdfc_2019.sign(document, options, key)
     unsecured, [proof] = split_proofs(signed)
     assert ecdsa_rdfc_2019.verify(unsecured, proof, resolve_offline(), DEFAULT_LIMITS).ok
+
+
+JCS_CASES = [("ecdsa-jcs-2019-p256", "P256", "p256"), ("ecdsa-jcs-2019-p384", "P384", "p384")]
+
+
+@pytest.mark.parametrize(("suite", "curve", "key_name"), JCS_CASES)
+def test_ecdsa_jcs_2019_intermediates_signature_and_round_trip(
+    suite: str, curve: str, key_name: str
+) -> None:
+    """VC-DI-ECDSA 3.4: the published canonical forms, hashes and signature. Our ECDSA is
+    deterministic (RFC 6979), as the vectors' were, so re-signing reproduces them."""
+    from wallet.vc import ecdsa_jcs_2019, jcs, proofs
+    from wallet.vc.data_integrity import jcs_hash_data
+
+    signed = load_json(*BASE, suite, f"signedJCSECDSA{curve}.json")
+    document, [proof] = split_proofs(signed)
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    config = load_json(*BASE, suite, f"proofConfigJCSECDSA{curve}.json")
+    assert {**options, "@context": document["@context"]} == config
+    assert (
+        jcs.canonicalize(document).decode()
+        == read_text(*BASE, suite, f"canonDocJCSECDSA{curve}.txt").strip()
+    )
+    assert (
+        jcs.canonicalize(config).decode()
+        == read_text(*BASE, suite, f"proofCanonJCSECDSA{curve}.txt").strip()
+    )
+    hash_name = "sha384" if curve == "P384" else "sha256"
+    combined = jcs_hash_data(document, options, hash_name)
+    assert combined.hex() == read_text(*BASE, suite, f"combinedHashJCSECDSA{curve}.txt").strip()
+    assert proof["proofValue"] == read_text(*BASE, suite, f"sigBTC58JCSECDSA{curve}.txt").strip()
+    assert proofs.verify_proof(document, proof, resolve_offline(), DEFAULT_LIMITS).ok
+
+    key = KeyPair.from_secret_multikey(
+        load_json(*BASE, f"{key_name}KeyPair.json")["secretKeyMultibase"]
+    )
+    assert ecdsa_jcs_2019.sign(document, options, key) == signed
+    tampered = {**document, "name": "Another Credential"}
+    assert not ecdsa_jcs_2019.verify(tampered, proof, resolve_offline(), DEFAULT_LIMITS).ok
+
+
+def test_a_jcs_proof_context_must_open_the_documents() -> None:
+    """VC-DI-ECDSA 3.4.2 step 4: a proof's own @context must be the start of the
+    document's, or the proof does not verify."""
+    from wallet.vc import ecdsa_jcs_2019
+
+    signed = load_json(*BASE, "ecdsa-jcs-2019-p256", "signedJCSECDSAP256.json")
+    document, [proof] = split_proofs(signed)
+    moved = {**document, "@context": list(reversed(document["@context"]))}
+    assert not ecdsa_jcs_2019.verify(moved, proof, resolve_offline(), DEFAULT_LIMITS).ok
+    without = {k: v for k, v in proof.items() if k != "@context"}  # then the document's
+    assert ecdsa_jcs_2019.verify(document, without, resolve_offline(), DEFAULT_LIMITS).ok

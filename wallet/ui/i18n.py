@@ -225,8 +225,11 @@ class _Formatter(string.Formatter):
             return t.ago(value)
         if format_spec == "list":
             return ", ".join(str(v) for v in value)
-        if format_spec == "items":
-            return "; ".join(str(v) for v in value)
+        if format_spec == "items":  # nested messages (a structure check's problems) or text
+            return "; ".join(
+                t.message(v["code"], v.get("params")) if isinstance(v, dict) else str(v)
+                for v in value
+            )
         if format_spec == "sentences":
             return " ".join(t.message(v["code"], v.get("params")) for v in value)
         if format_spec == "purpose":

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from wallet.vc import did_key, multibase
+from wallet.vc import did_key, jcs, multibase
 from wallet.vc.did_key import VerificationMethod
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.jsonld import to_rdf
@@ -24,6 +24,15 @@ from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.rdfc import DEFAULT_LIMITS, Canonical, Limits, canonicalize
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+# The contexts that define DataIntegrityProof and the proof terms (created, cryptosuite...)
+_PROOF_TERM_CONTEXTS = frozenset(
+    {
+        "https://www.w3.org/ns/credentials/v2",
+        "https://w3id.org/security/data-integrity/v1",
+        DATA_INTEGRITY_V2,
+    }
+)
 
 KeyResolver = Callable[[str], VerificationMethod | None]
 
@@ -99,6 +108,17 @@ def proof_configuration(proof: dict[str, Any], document: dict[str, Any]) -> dict
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     config["@context"] = document["@context"]
     return config
+
+
+def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
+    """VC-DI 1.0 section 2.4.1 (context injection): a document whose contexts do not map
+    the Data Integrity terms (a VC 1.1 credential) is signed with the Data Integrity
+    context appended, so the proof it carries means what its signer meant."""
+    contexts = document.get("@context")
+    listed = contexts if isinstance(contexts, list) else [contexts]
+    if contexts is None or any(c in _PROOF_TERM_CONTEXTS for c in listed):
+        return document
+    return {**document, "@context": [*listed, DATA_INTEGRITY_V2]}
 
 
 def check_created(proof: dict[str, Any]) -> None:
@@ -232,3 +252,69 @@ class RdfcSuite:
         signed = copy.deepcopy(document)
         signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(key.sign(data))}
         return signed
+
+
+def jcs_hash_data(document: dict[str, Any], proof: dict[str, Any], hash_name: str) -> bytes:
+    """The JCS suites' hashing (VC-DI-EdDSA 3.3.4-3.3.5, VC-DI-ECDSA 3.4.4-3.4.5): the proof
+    configuration, in the document's @context, and the document, each JCS-canonicalized
+    and hashed, configuration first."""
+    config = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    return (
+        hashlib.new(hash_name, jcs.canonicalize(config)).digest()
+        + hashlib.new(hash_name, jcs.canonicalize(document)).digest()
+    )
+
+
+@dataclass(frozen=True)
+class JcsSuite:
+    """The JCS suites (eddsa-jcs-2022, ecdsa-jcs-2019) differ only in key types and hash:
+    no JSON-LD processing, so plain signed JSON needs no bundled context."""
+
+    name: str
+    key_types: frozenset[KeyType]
+    hash_for: Callable[[KeyType], str]
+
+    def verify(
+        self, document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver, _: Limits
+    ) -> ProofResult:
+        check_created(proof)
+        proof_value = proof.get("proofValue")
+        if not isinstance(proof_value, str) or not proof_value.startswith("z"):
+            raise MalformedProof("proofValue must be a base58btc multibase string ('z...')")
+        options = {k: v for k, v in proof.items() if k != "proofValue"}
+        if "@context" in options:
+            # Verify Proof step 4: the proof's @context must open the document's, and is
+            # the one the configuration was signed in
+            signed_in = options["@context"]
+            signed_in = signed_in if isinstance(signed_in, list) else [signed_in]
+            held = document.get("@context")
+            held = held if isinstance(held, list) else [held]
+            if held[: len(signed_in)] != signed_in:
+                return ProofResult(False, ProofCode.MISMATCH)
+            document = {**document, "@context": options["@context"]}
+        method = resolve_method(proof, resolver, set(self.key_types))
+        if isinstance(method, ProofResult):
+            return method
+        data = jcs_hash_data(document, options, self.hash_for(method.public_key.key_type))
+        if method.public_key.verify(multibase.decode(proof_value), data):
+            return ProofResult(True, ProofCode.VALID, method)
+        return ProofResult(False, ProofCode.MISMATCH, method)
+
+    def sign(self, document: dict[str, Any], proof: dict[str, Any], key: KeyPair) -> dict[str, Any]:
+        if key.public.key_type not in self.key_types:
+            raise MalformedProof(f"{self.name} cannot sign with a {key.public.key_type} key")
+        signature = key.sign(jcs_hash_data(document, proof, self.hash_for(key.public.key_type)))
+        signed = copy.deepcopy(document)
+        signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(signature)}
+        return signed
+
+    def suite(self) -> Suite:
+        return Suite(
+            DATA_INTEGRITY_PROOF,
+            self.name,
+            self.key_types,
+            self.verify,
+            whole_document(self.name, self.sign),
+        )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import OrderedDict
 from functools import cache
 from typing import Any
@@ -118,11 +119,16 @@ def _bundled_object_ids() -> frozenset[int]:
 pyld.context_resolver.canonicalize = _context_cache_key
 
 
+# RFC 3987 section 2.2: a scheme, then no whitespace, controls or characters IRIs never hold
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
+
+
 def _is_absolute_iri(value: str) -> bool:
     """pyld resolves relative IRIs against a placeholder base when a document has none;
-    an IRI under that placeholder is a relative reference in disguise."""
+    an IRI under that placeholder is a relative reference in disguise. pyld also takes
+    anything with a colon for an IRI (`https ://x`, which the data model's types refuse)."""
     return (
-        ":" in value
+        ABSOLUTE_IRI.fullmatch(value) is not None
         and not value.startswith("_:")
         and not value.startswith(pyld_jsonld.DEFAULT_BASE_IRI)
     )
@@ -172,7 +178,19 @@ class _StrictProcessor(pyld_jsonld.JsonLdProcessor):
                 if len(self._non_propagating) > 256:
                     self._non_propagating.popitem(last=False)
             active_ctx = child
-        return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
+        items = local_ctx if isinstance(local_ctx, list) else [local_ctx]
+        if not any(isinstance(c, dict) and c.get("@vocab", "") is None for c in items):
+            return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
+        # pyld 3.3.0 deletes @vocab on `"@vocab": null` without checking it is set, and
+        # raises KeyError on valid JSON-LD (1.1 section 4.1.2 step 5.8.2: null clears it).
+        # Clearing what is not set changes nothing, so such a context drops the key; the
+        # items go one by one, since an earlier one may set the @vocab a later one clears.
+        for item in items:
+            clears = isinstance(item, dict) and item.get("@vocab", "") is None
+            if clears and "@vocab" not in active_ctx:
+                item = {k: v for k, v in item.items() if k != "@vocab"}
+            active_ctx = super()._process_context(active_ctx, item, options, *args, **kwargs)
+        return active_ctx
 
     def _graph_to_rdf(self, graph, issuer, options):  # type: ignore[no-untyped-def]
         """pyld silently skips relative IRIs when producing RDF; safe mode refuses them."""
@@ -231,7 +249,9 @@ def _run(operation: str, *args: Any) -> Any:
         raise _unwrap(exc) from None
     except RecursionError:
         raise ProcessingLimitExceeded("the document is nested too deeply") from None
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+    except UnusableInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 (every failure inside pyld is refused by type)
         # pyld assumes well-typed input in places (a relative context IRI without a base,
         # a NaN inside @json...): its own crash on our input is still unusable input
         raise MalformedInput(f"invalid JSON-LD ({type(exc).__name__}): {exc}") from None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallet.vc import json_pointer
+from wallet.vc import json_pointer, vc_data_model
 from wallet.vc.errors import InvalidPointer
-from wallet.vc.vc_data_model import as_list, is_url, validity_fields
+from wallet.vc.vc_data_model import Problem, Rule, as_list, is_url, problem, validity_fields
 
 CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CREDENTIAL_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
@@ -58,30 +58,48 @@ def withheld_fields(document: dict[str, Any]) -> list[str]:
     return [f"achievement.{f}" for f in WITHHOLDABLE if f not in achievement]
 
 
-def structure_problems(document: dict[str, Any], *, disclosed_subset: bool = False) -> list[str]:
-    """With `disclosed_subset`, fields a holder may withhold are not problems when absent."""
-    problems = []
-    if not is_url(document.get("id")):
-        problems.append("an Open Badge must have an id URL")
+def structure_problems(
+    document: dict[str, Any], *, disclosed_subset: bool = False
+) -> list[Problem]:
+    """OB 3.0 B.1's requirements beyond the data model's, as coded messages. With
+    `disclosed_subset`, fields a holder may withhold are not problems when absent."""
+    found = []
+    if "id" not in document:
+        found.append(problem(Rule.REQUIRED, field="id"))
+    elif not is_url(document["id"]):
+        found.append(problem(Rule.ID_URL, field="id"))
     valid_from, _ = validity_fields(document)
     if valid_from not in document:
-        problems.append(f"an Open Badge must have {valid_from}")
+        found.append(problem(Rule.REQUIRED, field=valid_from))
     subject = document.get("credentialSubject")
     if not isinstance(subject, dict):
-        return [*problems, "an Open Badge has exactly one credentialSubject"]
+        return [*found, problem(Rule.ONE_SUBJECT)]
     if "AchievementSubject" not in as_list(subject.get("type")):
-        problems.append("credentialSubject.type must include AchievementSubject")
+        found.append(
+            problem(Rule.TYPE_INCLUDES, field="credentialSubject.type", type="AchievementSubject")
+        )
     achievement = subject.get("achievement")
     if not isinstance(achievement, dict):
-        return [*problems, "credentialSubject.achievement is required"]
+        return [*found, problem(Rule.REQUIRED, field="credentialSubject.achievement")]
     if not is_url(achievement.get("id")):
-        problems.append("achievement.id must be a URL")
+        found.append(problem(Rule.ID_URL, field="achievement.id"))
     if "Achievement" not in as_list(achievement.get("type")):
-        problems.append("achievement.type must include Achievement")
+        found.append(problem(Rule.TYPE_INCLUDES, field="achievement.type", type="Achievement"))
     expected = {"name": str, "description": str, "criteria": dict}
     for field, kind in expected.items():
         if disclosed_subset and field not in achievement:
             continue
         if not isinstance(achievement.get(field), kind):
-            problems.append(f"achievement.{field} is required")
-    return problems
+            found.append(problem(Rule.REQUIRED, field=f"achievement.{field}"))
+    return found
+
+
+def conformance_problems(
+    document: dict[str, Any], *, disclosed_subset: bool = False
+) -> list[Problem]:
+    """The data model's rules, and OB 3.0's for an Open Badge: the one list a verifier
+    reports and an issuer refuses to sign with."""
+    found = vc_data_model.structure_problems(document)
+    if is_open_badge(document):
+        found += structure_problems(document, disclosed_subset=disclosed_subset)
+    return found

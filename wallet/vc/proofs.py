@@ -7,11 +7,14 @@ from typing import Any
 
 from wallet.vc import (
     did_key,
+    ecdsa_jcs_2019,
     ecdsa_rdfc_2019,
     ecdsa_sd_2023,
     ed25519_signature_2020,
     eddsa_jcs_2022,
     eddsa_rdfc_2022,
+    open_badges,
+    vc_data_model,
 )
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
@@ -21,6 +24,7 @@ from wallet.vc.data_integrity import (
     Signer,
     Suite,
     format_datetime,
+    with_proof_context,
 )
 from wallet.vc.errors import MalformedProof, UnknownCryptosuite
 from wallet.vc.multikey import KeyPair
@@ -32,6 +36,7 @@ SUITES: tuple[Suite, ...] = (
     ecdsa_rdfc_2019.SUITE,
     ecdsa_sd_2023.SUITE,
     eddsa_jcs_2022.SUITE,
+    ecdsa_jcs_2019.SUITE,
     ed25519_signature_2020.SUITE,
 )
 _BY_PROOF = {(suite.proof_type, suite.cryptosuite): suite for suite in SUITES}
@@ -89,12 +94,15 @@ def sign(
     mandatory_pointers: list[str] | None = None,
     created: datetime | None = None,
 ) -> dict[str, Any]:
-    """Add one proof to an unsigned document. Only ecdsa-sd-2023 takes mandatory pointers;
-    the other suites refuse them rather than silently ignore them."""
+    """Issue a credential: add one proof to an unsigned document the data model allows
+    (VCDM 2.0 section 2.1: a conforming issuer never signs a non-conforming document;
+    `vc_data_model.NonConformingCredential` names each problem). Only ecdsa-sd-2023 takes
+    mandatory pointers; the other suites refuse them rather than silently ignore them."""
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
+    vc_data_model.refuse_nonconforming(open_badges.conformance_problems(document))
     options = proof_options(key, suite, created=created)
-    return _signer(suite, key)(document, options, key, mandatory_pointers or [])
+    return _signer(suite, key)(with_proof_context(document), options, key, mandatory_pointers or [])
 
 
 def _signer(suite: str, key: KeyPair) -> Signer:

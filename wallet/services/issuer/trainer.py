@@ -238,9 +238,8 @@ class Trainer:
             recipient=recipient,
             now=now,
         )
-        problems = open_badges.structure_problems(document)
-        if problems:  # never sign a badge a verifier would refuse; say what to fill in
-            raise MalformedInput("complete the template first: " + "; ".join(problems))
+        # never sign a badge a verifier would refuse; the error names what to fill in
+        vc_data_model.refuse_nonconforming(open_badges.structure_problems(document))
         status_list: str | None = None
         index: int | None = None
         if authorization:

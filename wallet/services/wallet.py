@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,8 +21,9 @@ from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner import backpack as backpack_service
-from wallet.services.learner import device_unlock, presenter
+from wallet.services.learner import device_unlock, fetching, presenter
 from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.fetching import FetchReport, OnlineChecks
 from wallet.services.learner.settings import Settings
 from wallet.services.sync import client as sync
 from wallet.services.sync.client import SyncClient, SyncResult, due
@@ -345,6 +347,49 @@ class Wallet:
         if not server or not due(self.backpack.vault, self._clock()):
             return None
         return self.sync(server)
+
+    def check_online(
+        self,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        network: bool | None = None,
+        emails: list[str] | None = None,
+    ) -> FetchReport:
+        """Fetch what held credentials need (issuer keys, status lists, hosted Open Badges
+        2.0 checks), once, when the user has switched on "use the network to check
+        credentials" (or `network` says so for this once, as the CLI's `--network`);
+        switched off, nothing is fetched and the report says so. `emails`: the learner's
+        addresses an OB 2.0 recipient is compared with, else the ones in settings."""
+        settings = self.settings
+        allowed = (
+            bool(settings.get(fetching.NETWORK_SETTING, False)) if network is None else network
+        )
+        found = emails if emails is not None else settings.get(fetching.EMAIL_SETTING, [])
+        return OnlineChecks(
+            self.backpack,
+            fetching.Fetcher(allowed=allowed, ssl_context=ssl_context),
+            identities=[e for e in found if isinstance(e, str)],
+            clock=self._clock,
+        ).run()
+
+    def key_changes(self) -> list[str]:
+        """did:web issuers whose servers now name other keys than the ones pinned."""
+        return self.backpack.did_documents.pending_changes()
+
+    def accept_keys(self, did: str) -> None:
+        """The user confirmed the issuer's new keys: pin them and check its badges again."""
+        self.backpack.did_documents.accept_change(did)
+        self.backpack.reverify_all()
+
+    def check_online_if_needed(self) -> FetchReport | None:
+        """The app's unasked check when a connection appears: only while the wallet is
+        open, the switch is on, and some card still needs a connection."""
+        if not self.unlocked or not self.settings.get(fetching.NETWORK_SETTING, False):
+            return None
+        cards = self.backpack.index.search([])
+        if not any((card.get("state") or {}).get("missing") for _, _, card in cards):
+            return None
+        return self.check_online()
 
     def last_sync(self) -> dict[str, Any] | None:
         return self.backpack.vault.sync_state("last")

@@ -9,7 +9,9 @@ from wallet.vc import (
     did_key,
     ecdsa_rdfc_2019,
     ecdsa_sd_2023,
+    ed25519_signature_2018,
     ed25519_signature_2020,
+    eddsa_2022,
     eddsa_jcs_2022,
     eddsa_rdfc_2022,
 )
@@ -33,6 +35,8 @@ SUITES: tuple[Suite, ...] = (
     ecdsa_sd_2023.SUITE,
     eddsa_jcs_2022.SUITE,
     ed25519_signature_2020.SUITE,
+    ed25519_signature_2018.SUITE,  # legacy, verify only
+    eddsa_2022.SUITE,  # eddsa-rdfc-2022 under its draft name, verify only
 )
 _BY_PROOF = {(suite.proof_type, suite.cryptosuite): suite for suite in SUITES}
 _SIGNERS = {suite.name: (suite.key_types, suite.sign) for suite in SUITES if suite.sign}
@@ -69,14 +73,21 @@ def verify_proof(
 
 
 def proof_options(
-    key: KeyPair, suite: str, *, created: datetime | None = None, purpose: str = "assertionMethod"
+    key: KeyPair,
+    suite: str,
+    *,
+    created: datetime | None = None,
+    purpose: str = "assertionMethod",
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
+    """`verification_method` names the key in the issuer's DID document (a did:web issuer);
+    by default it is the key's own did:key."""
     _signer(suite, key)
     return {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": suite,
         "created": format_datetime(created or datetime.now(UTC)),
-        "verificationMethod": did_key.verification_method_id(key.public),
+        "verificationMethod": verification_method or did_key.verification_method_id(key.public),
         "proofPurpose": purpose,
     }
 
@@ -88,12 +99,13 @@ def sign(
     *,
     mandatory_pointers: list[str] | None = None,
     created: datetime | None = None,
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
     """Add one proof to an unsigned document. Only ecdsa-sd-2023 takes mandatory pointers;
     the other suites refuse them rather than silently ignore them."""
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
-    options = proof_options(key, suite, created=created)
+    options = proof_options(key, suite, created=created, verification_method=verification_method)
     return _signer(suite, key)(document, options, key, mandatory_pointers or [])
 
 

@@ -1,6 +1,6 @@
-"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge, a QR
-image (ours, or VPQR from the DCC wallet), a file of QR payload text, or a VC-JWT or
-SD-JWT VC token. Everything here
+"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge (Open
+Badges 3.0, or 2.0 with its assertion or only its URL), a QR image (ours, or VPQR from the
+DCC wallet), a file of QR payload text, or a VC-JWT or SD-JWT VC token. Everything here
 is untrusted input, bounded in size and refused with a reason."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
 from wallet.qr.errors import NoQrCode, PayloadError
-from wallet.vc import baked_badges, envelopes, json_document, vc_data_model
+from wallet.vc import baked_badges, envelopes, json_document, open_badges_v2, vc_data_model
 from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import InputTooLarge, MalformedInput
 
@@ -75,9 +75,15 @@ def read_credential(name: str, data: bytes) -> dict[str, Any] | Enveloped:
     text = _credential_text(name, data)
     if envelope := envelopes.detect(text):
         return envelope
+    if isinstance(text, str) and text.strip().startswith("https://"):
+        # only a baked image's text can be a bare URL (pasted text stays bytes, QR codes
+        # decode to JSON): an OB 2.0 badge baked with its hosted assertion's URL alone
+        return open_badges_v2.hosted_reference(text.strip())
     document = json_document.parse(text)
     if envelope := envelopes.from_enveloped_credential(document):
         return envelope
+    if open_badges_v2.is_assertion(document):
+        return document  # Open Badges 2.0: verified online the OB 2.0 way
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document

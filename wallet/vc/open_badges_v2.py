@@ -1,0 +1,219 @@
+"""Open Badges 2.0 (and 2.1) assertions: what Canvas Credentials and most backpacks hold.
+
+A hosted assertion carries no signature: it is genuine when the issuer still serves it
+at its own `id`, on the issuer's own origin (OB 2.0 "Verification", HostedBadge), names a
+badge class whose issuer profile is on that origin, is not revoked, and names the learner
+as recipient, often as a salted hash of their email (OB 2.0 IdentityObject:
+`sha256$` + hex SHA-256 of identity + salt). Pure: the documents are fetched elsewhere,
+once, and these checks run on them; the verdict is cached with its date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from wallet.vc.data_integrity import format_datetime, parse_datetime
+from wallet.vc.errors import MalformedInput
+from wallet.vc.verification import Check, Code, Report, Severity, nested
+
+CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
+HOSTED = ("hosted", "HostedBadge")
+SIGNED = ("signed", "SignedBadge")
+
+# Check ids, stable for the catalogs
+HOSTED_CHECK = "hosted"
+RECIPIENT_CHECK = "recipient"
+REVOCATION_CHECK = "status"
+ORIGIN_CHECK = "issuer"
+VALIDITY_CHECK = "validity"
+
+# What the OB 2.0 checks can say (catalog keys `reason.<code>`)
+GONE = "ob2.gone"
+OTHER_ASSERTION = "ob2.other-assertion"
+DIFFERS = "ob2.differs"
+SERVED = "ob2.served"
+OTHER_ISSUER = "ob2.other-issuer"
+OFF_SITE = "ob2.off-site"
+ON_SITE = "ob2.on-site"
+RECIPIENT_NOT_COMPARED = "ob2.recipient-not-compared"
+RECIPIENT_YOU = "ob2.recipient-you"
+RECIPIENT_SOMEONE_ELSE = "ob2.recipient-someone-else"
+REVOKED = "ob2.revoked"
+REVOKED_WITH_REASON = "ob2.revoked-with-reason"
+NOT_REVOKED = "ob2.not-revoked"
+SIGNED_OB2 = "ob2.signed"
+NOT_CHECKED_ONLINE = "ob2.not-checked-online"
+CHECKED_ONLINE = "ob2.checked-online"
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def is_assertion(document: Any) -> bool:
+    """An OB 2.0 Assertion (by its type and context), not a Verifiable Credential."""
+    if not isinstance(document, dict) or "Assertion" not in _as_list(document.get("type")):
+        return False
+    return any(c in CONTEXTS for c in _as_list(document.get("@context")))
+
+
+def hosted_reference(url: str) -> dict[str, Any]:
+    """What a badge baked with only its assertion's URL holds (OB 2.0 Baking allows the
+    URL alone): an assertion known by its `id`, whose content the online check fetches."""
+    if len(url) > 2048 or any(c.isspace() for c in url):
+        raise MalformedInput("the badge image holds no usable assertion URL")
+    return {
+        "@context": CONTEXTS[0],
+        "type": "Assertion",
+        "id": url,
+        "verification": {"type": "hosted"},
+    }
+
+
+def verification_type(assertion: dict[str, Any]) -> str:
+    verification = assertion.get("verification")
+    kind = verification.get("type") if isinstance(verification, dict) else None
+    return "signed" if kind in SIGNED else "hosted"
+
+
+def reference(value: Any) -> str | None:
+    """The IRI a property names: the value itself, or an embedded object's `id`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
+def recipient_matches(recipient: Any, identities: list[str]) -> bool | None:
+    """Whether the assertion names one of `identities` (the learner's emails); None when
+    the learner has given none to compare with."""
+    if not isinstance(recipient, dict) or not isinstance(recipient.get("identity"), str):
+        return False
+    if not identities:
+        return None
+    claimed = recipient["identity"]
+    salt = recipient.get("salt")
+    salt = salt if isinstance(salt, str) else ""
+    for identity in identities:
+        if recipient.get("hashed") is True:
+            algorithm, _, digest = claimed.partition("$")
+            if algorithm.lower() not in ("sha256", "md5"):
+                continue
+            ours = hashlib.new(algorithm.lower(), (identity + salt).encode()).hexdigest()
+            if hmac.compare_digest(ours, digest.lower()):
+                return True
+        elif hmac.compare_digest(identity.strip().lower(), claimed.strip().lower()):
+            return True
+    return False
+
+
+def hash_identity(identity: str, salt: str) -> str:
+    """The IdentityObject form of a hashed email: what issuers write, and tests too."""
+    return "sha256$" + hashlib.sha256((identity + salt).encode()).hexdigest()
+
+
+def _origin(url: Any) -> tuple[str, str] | None:
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc.lower()) if parts.scheme and parts.netloc else None
+
+
+def _allowed_origin(assertion_id: str, issuer: dict[str, Any]) -> bool:
+    """OB 2.0 Verification: the hosted assertion lives on the issuer's origin, or where the
+    issuer's own `verification` policy allows (allowedOrigins, startsWith)."""
+    found = issuer.get("verification")
+    policy: dict[str, Any] = found if isinstance(found, dict) else {}
+    prefixes = [p for p in _as_list(policy.get("startsWith")) if isinstance(p, str)]
+    if prefixes:
+        return any(assertion_id.startswith(p) for p in prefixes)
+    allowed = [o for o in _as_list(policy.get("allowedOrigins")) if isinstance(o, str)]
+    if allowed:
+        return (urlsplit(assertion_id).netloc.lower()) in {o.lower() for o in allowed}
+    return _origin(assertion_id) == _origin(issuer.get("id"))
+
+
+def hosted_checks(
+    held: dict[str, Any],
+    hosted: dict[str, Any] | None,
+    badge_class: dict[str, Any],
+    issuer: dict[str, Any],
+    identities: list[str],
+    now: datetime,
+) -> list[Check]:
+    """The OB 2.0 checks over what the issuer serves now. `hosted` is None when the issuer
+    answered 410 Gone: a revoked assertion."""
+    checks: list[Check] = []
+    assertion_id = reference(held)
+    if hosted is None:
+        return [Check(REVOCATION_CHECK, GONE, Severity.FAILURE)]
+    only_url = "badge" not in held and "recipient" not in held  # baked with its URL alone
+    if reference(hosted) != assertion_id:
+        checks.append(Check(HOSTED_CHECK, OTHER_ASSERTION, Severity.FAILURE))
+    elif not only_url and (
+        reference(hosted.get("badge")) != reference(held.get("badge"))
+        or hosted.get("recipient") != held.get("recipient")
+    ):
+        checks.append(Check(HOSTED_CHECK, DIFFERS, Severity.FAILURE))
+    else:
+        checks.append(Check(HOSTED_CHECK, SERVED))
+    origin_ok = assertion_id is not None and _allowed_origin(assertion_id, issuer)
+    name = issuer.get("name") if isinstance(issuer.get("name"), str) else reference(issuer)
+    named = {"name": str(name)[:200]}
+    if reference(badge_class.get("issuer")) != reference(issuer):
+        checks.append(Check(ORIGIN_CHECK, OTHER_ISSUER, Severity.FAILURE))
+    elif not origin_ok:
+        checks.append(Check(ORIGIN_CHECK, OFF_SITE, Severity.FAILURE, named))
+    else:
+        checks.append(Check(ORIGIN_CHECK, ON_SITE, params=named))
+    match = recipient_matches(hosted.get("recipient"), identities)
+    if match is None:
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING))
+    elif match:
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_YOU))
+    else:
+        checks.append(Check(RECIPIENT_CHECK, RECIPIENT_SOMEONE_ELSE, Severity.FAILURE))
+    if hosted.get("revoked") is True:
+        reason = hosted.get("revocationReason")
+        if isinstance(reason, str) and reason:  # the issuer's own words, shown as they are
+            said = {"reason": reason[:200]}
+            checks.append(Check(REVOCATION_CHECK, REVOKED_WITH_REASON, Severity.FAILURE, said))
+        else:
+            checks.append(Check(REVOCATION_CHECK, REVOKED, Severity.FAILURE))
+    else:
+        checks.append(Check(REVOCATION_CHECK, NOT_REVOKED))
+    checks.append(validity_check(hosted, now))
+    return checks
+
+
+def validity_check(assertion: dict[str, Any], now: datetime) -> Check:
+    expires = parse_datetime(assertion.get("expires"))
+    if expires is not None and now > expires:
+        end = {"end": format_datetime(expires)}
+        return Check(VALIDITY_CHECK, Code.VALIDITY_EXPIRED, Severity.FAILURE, end)
+    if expires is not None:
+        return Check(VALIDITY_CHECK, Code.VALIDITY_UNTIL, params={"end": format_datetime(expires)})
+    return Check(VALIDITY_CHECK, Code.VALIDITY_NO_EXPIRY)
+
+
+def offline_report(
+    assertion: dict[str, Any], online: dict[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    """An assertion's report offline: the verdict of its last online check (`online`, as
+    kept with the record), dated, and its expiry judged `now`. Never checked, or signed:
+    not verified, its code saying which."""
+    if verification_type(assertion) == "signed":
+        return Report([Check(HOSTED_CHECK, SIGNED_OB2, Severity.FAILURE)]).to_json()
+    if online is None:
+        return Report([Check(HOSTED_CHECK, NOT_CHECKED_ONLINE, Severity.FAILURE)]).to_json()
+    checks = [Check.from_json(c) for c in online["checks"] if c["id"] != VALIDITY_CHECK]
+    first = checks[0] if checks else Check(HOSTED_CHECK, NOT_CHECKED_ONLINE, Severity.FAILURE)
+    on = {"checked": online["checked"], "result": nested(first.code, **first.params)}
+    dated = Check(first.id, CHECKED_ONLINE, first.severity, on)
+    expiry = validity_check({"expires": online.get("expires")}, now)
+    return Report([dated, *checks[1:], expiry]).to_json()

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -483,6 +485,158 @@ def test_ob2_baked_png_and_svg_are_kept_and_checked(
         assert pack.show(result.id).card["state"]["state"] == "verified", result.source
 
 
+# --- Open Badges 2.0 signed assertions (JWS) ----------------------------------------------
+
+OB2_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _ob2_signed(
+    site: IssuerSite, *, revoked: bool = False, listed: bool = True, **extra: Any
+) -> str:
+    """A signed OB 2.0 assertion (SignedBadge, RS256) with its key, issuer profile and
+    revocation list served by the issuer."""
+    key_url, profile_url = f"{site.origin}/keys/1", f"{site.origin}/issuers/signed"
+    assertion_id = "urn:uuid:2f0d4c1e-8f7e-4f4a-9d55-7a3b2c1d0e9f"
+    pem = OB2_RSA_KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    context = "https://w3id.org/openbadges/v2"
+    site.serve(
+        "/keys/1",
+        {
+            "@context": context,
+            "type": "CryptographicKey",
+            "id": key_url,
+            "owner": profile_url,
+            "publicKeyPem": pem.decode(),
+        },
+    )
+    site.serve(
+        "/issuers/signed",
+        {
+            "@context": context,
+            "type": "Issuer",
+            "id": profile_url,
+            "name": "Quillwort Apprenticeship Guild",
+            "publicKey": key_url if listed else f"{site.origin}/keys/2",
+            "revocationList": f"{site.origin}/revocations",
+        },
+    )
+    revocations = [{"id": assertion_id, "revocationReason": "issued in error"}] if revoked else []
+    site.serve(
+        "/revocations",
+        {"@context": context, "type": "RevocationList", "revokedAssertions": revocations},
+    )
+    assertion = {
+        "@context": context,
+        "type": "Assertion",
+        "id": assertion_id,
+        "recipient": {
+            "type": "email",
+            "hashed": True,
+            "salt": "deadsea",
+            "identity": open_badges_v2.hash_identity(LEARNER_EMAIL, "deadsea"),
+        },
+        "badge": {
+            "type": "BadgeClass",
+            "id": f"{site.origin}/badges/9",
+            "name": "Solar panel installation",
+            "issuer": profile_url,
+        },
+        "verification": {"type": "SignedBadge", "creator": key_url},
+        "issuedOn": "2026-03-01T09:00:00Z",
+        **extra,
+    }
+    return jose.sign({}, assertion, jose.RsaSigner(OB2_RSA_KEY))
+
+
+def test_ob2_signed_assertion_verified_offline_once_its_key_is_fetched(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    token = _ob2_signed(site)
+    baked = png(8, 8, (b"iTXt", b"openbadges\0\0\0\0\0" + token.encode()))
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    assert result.status == "imported", result.reason
+    assert result.state == {
+        "state": "needs-connection",
+        "reasons": [],
+        "missing": ["issuer-keys"],
+        "notes": [],
+    }
+    assert pack.show(result.id).format == open_badges_v2.SIGNED_FORMAT
+    assert pack.show(result.id).card["name"] == "Solar panel installation"
+    report = _online(pack, ca, clock).run()
+    assert sorted(report.fetched) == [
+        f"{site.origin}/issuers/signed",
+        f"{site.origin}/keys/1",
+        f"{site.origin}/revocations",
+    ]
+    assert report.rechecked == 1
+    held = pack.show(result.id)
+    assert held.report["verified"] and held.card["state"]["state"] == "verified"
+    assert english(_check(pack, result.id, "signature")) == "RS256 signature verified."
+    site.close()  # offline from now on: the key is held
+    _later(pack, clock, 30 * 86_400)
+    pack.reverify_all()
+    assert pack.show(result.id).card["state"]["state"] == "verified"
+    assert pack.export(result.id) == token  # kept as received: only those bytes verify
+    (picture,) = pack.import_sources([("badge.png", lambda: baked)])
+    assert picture.status == "duplicate"  # the same JWS, baked in a PNG
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("tampered", "tampered"),
+        ("revoked", "revoked"),
+        ("unlisted", "wrong-issuer"),  # the profile does not list the key that signed
+        ("expired", "expired"),
+    ],
+)
+def test_ob2_signed_assertion_that_fails_its_checks(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, change: str, reason: str
+) -> None:
+    extra = {"expires": "2026-04-01T00:00:00Z"} if change == "expired" else {}
+    token = _ob2_signed(site, revoked=change == "revoked", listed=change != "unlisted", **extra)
+    if change == "tampered":
+        head, body, signature = token.split(".")
+        claims = json.loads(multibase.b64url_decode(body))
+        claims["badge"]["name"] = "Nuclear reactor operation"
+        forged = multibase.b64url_encode(json.dumps(claims).encode())
+        token = f"{head}.{forged}.{signature}"
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    assert result.status == "imported", result.reason
+    _online(pack, ca, clock).run()
+    state = pack.show(result.id).card["state"]
+    assert state["state"] == "cannot-verify" and state["reasons"] == [reason]
+
+
+def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) -> None:
+    """Offline, without the issuer's key: kept, and the card says what it waits for."""
+    token = jose.sign(
+        {},
+        {
+            "@context": "https://w3id.org/openbadges/v2",
+            "type": "Assertion",
+            "id": "urn:uuid:1",
+            "verification": {"type": "SignedBadge", "creator": "https://issuer.example/k"},
+        },
+        jose.RsaSigner(OB2_RSA_KEY),
+    )
+    pack, _ = new_backpack(tmp_path / "w", _clock())
+    (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    assert result.state is not None and result.state["state"] == "needs-connection"
+    signature = _check(pack, result.id, "signature")
+    assert english(signature) == english(
+        {"code": "token-signature.no-key", "params": {"kid": "https://issuer.example/k"}}
+    )
+    assert fetching.OnlineChecks(pack, Fetcher(allowed=False)).run().off
+
+
 # --- the connection rules ------------------------------------------------------------------
 
 
@@ -598,8 +752,8 @@ def test_what_a_learner_could_hold_is_kept_with_a_plain_state(tmp_path: Path) ->
 
 
 # What is still refused at import, and why: each is either not a credential at all, or
-# unsafe to process. Formats other helpers bring (VC-JWT, SD-JWT VC, signed OB 2.0 JWS)
-# are listed while their modules are not in this tree.
+# unsafe to process. VC-JWT, SD-JWT VC and signed OB 2.0 assertions (a JWS whose payload
+# is an OB 2.0 Assertion) are kept; a JWS carrying anything else is not a credential.
 STILL_REFUSED = {
     "notes.txt": (b"hello", "not JSON", "not a credential at all"),
     "profile.json": (
@@ -618,10 +772,10 @@ STILL_REFUSED = {
         "refused",
         "unsafe: XML entities",
     ),
-    "signed-ob2.jws": (
+    "not-an-assertion.jws": (
         b"eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiQXNzZXJ0aW9uIn0.c2ln",
         "no credential in it",
-        "a signed OB 2.0 assertion: a JWS, but its payload is an assertion, not a credential",
+        "a JWS whose payload is neither a credential nor an OB 2.0 assertion (no context)",
     ),
 }
 

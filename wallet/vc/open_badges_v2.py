@@ -6,23 +6,33 @@ badge class whose issuer profile is on that origin, is not revoked, and names th
 as recipient, often as a salted hash of their email (OB 2.0 IdentityObject:
 `sha256$` + hex SHA-256 of identity + salt). Pure: the documents are fetched elsewhere,
 once, and these checks run on them; the verdict is cached with its date.
+
+A signed assertion (SignedBadge) is a compact JWS whose payload is the assertion. It is
+genuine when the key its `verification.creator` names verifies the JWS, that key's
+`owner` is the issuer profile and the profile lists the key among its `publicKey`, and the
+issuer's revocation list does not name it. The key, profile and list are fetched once;
+then it is checked offline like any signed credential.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from wallet.vc import jose
 from wallet.vc.data_integrity import format_datetime, parse_datetime
-from wallet.vc.errors import MalformedInput
+from wallet.vc.errors import MalformedInput, UnusableInput
+from wallet.vc.jwk import Jwk
 from wallet.vc.verification import Check, Code, Report, Severity, nested
 
 CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
 HOSTED = ("hosted", "HostedBadge")
 SIGNED = ("signed", "SignedBadge")
+SIGNED_FORMAT = "ob2+jws"  # how a signed assertion is kept: the JWS as received
 
 # Check ids, stable for the catalogs
 HOSTED_CHECK = "hosted"
@@ -45,7 +55,8 @@ RECIPIENT_SOMEONE_ELSE = "ob2.recipient-someone-else"
 REVOKED = "ob2.revoked"
 REVOKED_WITH_REASON = "ob2.revoked-with-reason"
 NOT_REVOKED = "ob2.not-revoked"
-SIGNED_OB2 = "ob2.signed"
+SIGNED_OB2 = "ob2.signed"  # a SignedBadge assertion held without its JWS
+STATUS_NOT_FETCHED = "ob2.status-not-fetched"
 NOT_CHECKED_ONLINE = "ob2.not-checked-online"
 CHECKED_ONLINE = "ob2.checked-online"
 
@@ -205,8 +216,8 @@ def offline_report(
     assertion: dict[str, Any], online: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """An assertion's report offline: the verdict of its last online check (`online`, as
-    kept with the record), dated, and its expiry judged `now`. Never checked, or signed:
-    not verified, its code saying which."""
+    kept with the record), dated, and its expiry judged `now`. Never checked, or signed
+    but held without its JWS: not verified, its code saying which."""
     if verification_type(assertion) == "signed":
         return Report([Check(HOSTED_CHECK, SIGNED_OB2, Severity.FAILURE)]).to_json()
     if online is None:
@@ -217,3 +228,101 @@ def offline_report(
     dated = Check(first.id, CHECKED_ONLINE, first.severity, on)
     expiry = validity_check({"expires": online.get("expires")}, now)
     return Report([dated, *checks[1:], expiry]).to_json()
+
+
+# --- signed assertions (OB 2.0 "Signed Badges") -------------------------------------------
+
+
+def signed_assertion(token: str) -> dict[str, Any] | None:
+    """The assertion a compact JWS carries when it is an OB 2.0 signed badge; None for any
+    other token (a VC-JWT, or not a JWS at all)."""
+    try:
+        claims = jose.parse(token).claims()
+    except UnusableInput:
+        return None
+    return claims if is_assertion(claims) else None
+
+
+def creator(assertion: dict[str, Any]) -> str | None:
+    """The URL of the key a signed assertion says it was signed with."""
+    verification = assertion.get("verification")
+    found = verification.get("creator") if isinstance(verification, dict) else None
+    return found if isinstance(found, str) and found.startswith("https://") else None
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An issuer's OB 2.0 CryptographicKey as fetched once, with what vouches for it."""
+
+    id: str
+    key: Jwk
+    owner: str  # the issuer profile the key document names
+    listed: bool  # that profile lists this key among its `publicKey`
+    revocation_list: dict[str, Any] | None  # the profile's RevocationList; None: it names none
+    fetched: str  # when, ISO 8601
+
+
+def signing_key(
+    key_document: dict[str, Any],
+    profile: dict[str, Any],
+    revocation_list: dict[str, Any] | None,
+    fetched: str,
+) -> SigningKey:
+    """The key as the checks use it. Refuses a document that holds no usable public key."""
+    key_id, owner = reference(key_document), reference(key_document.get("owner"))
+    if key_id is None or owner is None:
+        raise MalformedInput("an Open Badges 2.0 key document needs an id and an owner")
+    listed = reference(profile) == owner and key_id in {
+        reference(k) for k in _as_list(profile.get("publicKey"))
+    }
+    jwk = Jwk.from_pem(key_document.get("publicKeyPem"))
+    return SigningKey(key_id, jwk, owner, listed, revocation_list, fetched)
+
+
+def revoked_by(revocation_list: dict[str, Any], assertion_id: str | None) -> Check | None:
+    """The revocation check when the issuer's list names this assertion; None when not."""
+    for entry in _as_list(revocation_list.get("revokedAssertions")):
+        if reference(entry) != assertion_id or assertion_id is None:
+            continue
+        reason = entry.get("revocationReason") if isinstance(entry, dict) else None
+        if isinstance(reason, str) and reason:
+            said = {"reason": reason[:200]}
+            return Check(REVOCATION_CHECK, REVOKED_WITH_REASON, Severity.FAILURE, said)
+        return Check(REVOCATION_CHECK, REVOKED, Severity.FAILURE)
+    return None
+
+
+def signed_checks(token: str, key: SigningKey | None, now: datetime) -> list[Check]:
+    """A signed assertion's checks, offline, with the creator's key if this device holds it
+    (`key` None: not fetched yet, so the signature cannot be checked)."""
+    jws = jose.parse(token)
+    assertion = jws.claims()
+    named = creator(assertion)
+    badge = assertion.get("badge")
+    badge_issuer = reference(badge.get("issuer")) if isinstance(badge, dict) else None
+    claimed = badge_issuer or (key.owner if key is not None else named) or ""
+    alg = {"alg": str(jws.header.get("alg"))}
+    if key is None or key.id != named:
+        signature = Check(
+            "signature", "token-signature.no-key", Severity.FAILURE, {"kid": named or "none"}
+        )
+    elif not jws.verified_by(key.key):
+        signature = Check("signature", "token-signature.invalid", Severity.FAILURE, alg)
+    else:
+        signature = Check("signature", "token-signature.valid", params=alg)
+    if not signature.ok or key is None:
+        issuer = Check(ORIGIN_CHECK, Code.ISSUER_UNSIGNED, Severity.FAILURE, {"issuer": claimed})
+    elif not key.listed or (badge_issuer is not None and badge_issuer != key.owner):
+        other = {"signers": [key.owner], "issuer": claimed}
+        issuer = Check(ORIGIN_CHECK, Code.ISSUER_OTHER_SIGNER, Severity.FAILURE, other)
+    else:
+        issuer = Check(ORIGIN_CHECK, Code.ISSUER_SIGNED, params={"issuer": key.owner})
+    if key is None:
+        status = Check(REVOCATION_CHECK, STATUS_NOT_FETCHED, Severity.WARNING)
+    elif key.revocation_list is None:
+        status = Check(REVOCATION_CHECK, Code.STATUS_NONE)
+    else:
+        found = revoked_by(key.revocation_list, reference(assertion))
+        status = found or Check(REVOCATION_CHECK, NOT_REVOKED)
+    recipient = Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING)
+    return [signature, issuer, recipient, status, validity_check(assertion, now)]

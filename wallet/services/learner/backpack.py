@@ -18,7 +18,7 @@ from typing import Any
 
 from wallet.services import legacy_checks
 from wallet.services.learner import intake, presenter
-from wallet.services.learner.key_cache import DidDocuments
+from wallet.services.learner.key_cache import DidDocuments, SigningKeys
 from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
@@ -203,6 +203,7 @@ class Backpack:
         self.vault = vault
         self.index = CardIndex(vault)
         self.did_documents = DidDocuments(vault)
+        self.signing_keys = SigningKeys(vault)
         self._clock = clock
         self._idle_timeout = idle_timeout
         self._last_activity = clock()
@@ -522,6 +523,9 @@ class Backpack:
         now = self._now()
         document = payload["credential"]
         online = payload.get("online")
+        if payload.get("format") == open_badges_v2.SIGNED_FORMAT:
+            key = self._signing_key(document)
+            return Report(open_badges_v2.signed_checks(payload["token"], key, now)).to_json()
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)
         held: dict[str, Any] | Enveloped = document
@@ -546,8 +550,18 @@ class Backpack:
         """A token's issuer keys from the pinned did:web documents (`key_cache.keys_for`)."""
         return [Jwk.from_public_key(k) for k in self.did_documents.keys_for(issuer, kid)]
 
+    def _signing_key(self, assertion: dict[str, Any]) -> open_badges_v2.SigningKey | None:
+        """A signed OB 2.0 assertion's key, when fetched once (`fetching.py`)."""
+        url = open_badges_v2.creator(assertion)
+        return None if url is None else self.signing_keys.get(url)
+
     def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
         """What a fetch would bring this credential (`fetching.py`), none of it held yet."""
+        if open_badges_v2.is_assertion(document) and (
+            open_badges_v2.verification_type(document) == "signed"
+        ):
+            fetchable = open_badges_v2.creator(document) is not None
+            return ("issuer-keys",) if fetchable and self._signing_key(document) is None else ()
         if open_badges_v2.is_assertion(document):
             hosted = open_badges_v2.verification_type(document) == "hosted"
             return ("hosted-check",) if hosted and online is None else ()

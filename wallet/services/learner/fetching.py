@@ -4,8 +4,9 @@ later check works offline and says how old its data is.
 
 What is fetched: the DID documents of did:web issuers (pinned on first fetch:
 `key_cache.py`), the status lists credentials name (again once their `ttl` has passed),
-and Open Badges 2.0 hosted assertions with their badge class and issuer profile (checked
-the OB 2.0 way, the verdict kept with its date). Verification never calls this module.
+Open Badges 2.0 hosted assertions with their badge class and issuer profile (checked
+the OB 2.0 way, the verdict kept with its date), and the keys signed OB 2.0 assertions
+name, with their issuer profile and its revocation list. Verification never calls this module.
 
 Connection rules are the sync client's (`services/http.py`): https only here, a timeout
 on every socket operation and a deadline per fetch, a size cap, at most three redirects
@@ -181,7 +182,10 @@ class OnlineChecks:
         for record_id in ids:
             credential = self.backpack.show(record_id).credential
             if open_badges_v2.is_assertion(credential):
-                self._check_hosted(record_id, credential, report)
+                if open_badges_v2.verification_type(credential) == "hosted":
+                    self._check_hosted(record_id, credential, report)
+                elif self._fetch_signing_key(credential, report):
+                    touched.append(record_id)
                 continue
             urls = _status_list_urls(credential)
             for url in urls:
@@ -245,8 +249,6 @@ class OnlineChecks:
     def _check_hosted(self, record_id: str, assertion: dict[str, Any], report: FetchReport) -> None:
         """OB 2.0 hosted verification: the assertion, its badge class and issuer profile;
         the verdict is kept with the record, which is checked again with it."""
-        if open_badges_v2.verification_type(assertion) != "hosted":
-            return  # signed assertions are checked by their JWS, not fetched
         assertion_id = open_badges_v2.reference(assertion)
         if assertion_id is None:
             return
@@ -274,6 +276,28 @@ class OnlineChecks:
             },
         )
         report.rechecked += 1
+
+    def _fetch_signing_key(self, assertion: dict[str, Any], report: FetchReport) -> bool:
+        """OB 2.0 signed verification needs, once: the key the assertion names, the issuer
+        profile that owns it, and that profile's revocation list. True when they are new."""
+        url = open_badges_v2.creator(assertion)
+        keys = self.backpack.signing_keys
+        if url is None or keys.get(url) is not None:
+            return False
+        key = self._embedded_or_fetched(url, report)
+        profile = self._embedded_or_fetched(key.get("owner"), report) if key else {}
+        if not key or not profile:
+            return False
+        listed = open_badges_v2.reference(profile.get("revocationList"))
+        revocation_list = self._embedded_or_fetched(listed, report) if listed else None
+        if listed and not revocation_list:
+            return False  # try again next time rather than say "not revoked"
+        try:
+            keys.store(url, key, profile, revocation_list, self._now())
+        except UnusableInput:
+            report.failed[url] = "unreadable"
+            return False
+        return True
 
     def _embedded_or_fetched(self, value: Any, report: FetchReport) -> dict[str, Any]:
         if isinstance(value, dict) and len(value) > 1:

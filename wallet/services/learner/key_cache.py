@@ -17,13 +17,15 @@ from typing import Any
 
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
-from wallet.vc import did_web
+from wallet.vc import did_web, open_badges_v2
 from wallet.vc.data_integrity import KeyResolver, resolve_offline
 from wallet.vc.did_key import VerificationMethod
+from wallet.vc.errors import MalformedInput
 from wallet.vc.multikey import PublicKey
 from wallet.vc.verification import Check, Severity, seconds_between
 
 DID_DOCUMENT = "did_document"
+SIGNING_KEY = "ob2_key"  # an Open Badges 2.0 CryptographicKey, with its issuer profile
 # A check every credential of a did:web issuer carries: its stable id, for the catalogs
 KEYS_CHECK = "issuer-keys"
 # What that check says (catalog keys `reason.<code>`)
@@ -152,3 +154,42 @@ class DidDocuments:
             changed = {"changed": seconds_between(cached.change.seen, now), "age": age}
             return Check(KEYS_CHECK, KEYS_CHANGED, Severity.WARNING, changed)
         return Check(KEYS_CHECK, KEYS_FETCHED, params={"age": age})
+
+
+class SigningKeys:
+    """Open Badges 2.0 issuers' keys (CryptographicKey documents), each fetched once from the
+    URL a signed assertion names, with the issuer profile that lists it and the profile's
+    revocation list, all dated. Kept as fetched; the first fetch stays until it is deleted."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def _record_id(self, url: str) -> str:
+        return "ob2key-" + self.vault.fingerprint(url.encode())
+
+    def get(self, url: str) -> open_badges_v2.SigningKey | None:
+        try:
+            payload = self.vault.get(self._record_id(url), SIGNING_KEY).payload
+        except RecordNotFound:
+            return None
+        return open_badges_v2.signing_key(
+            payload["key"], payload["profile"], payload["revocation_list"], payload["fetched"]
+        )
+
+    def store(
+        self,
+        url: str,
+        key: dict[str, Any],
+        profile: dict[str, Any],
+        revocation_list: dict[str, Any] | None,
+        fetched: datetime,
+    ) -> None:
+        """Keep what was fetched for `url`; refuses a key document naming another URL or
+        holding no usable key (a typed `UnusableInput`)."""
+        when = fetched.isoformat(timespec="seconds")
+        found = open_badges_v2.signing_key(key, profile, revocation_list, when)
+        if found.id != url:
+            raise MalformedInput("the key document names another key than its URL")
+        payload = {"key": key, "profile": profile, "revocation_list": revocation_list}
+        with self.vault.transaction():
+            self.vault.put(self._record_id(url), SIGNING_KEY, {**payload, "fetched": when})

@@ -728,3 +728,48 @@ def did_document(did: str, key: KeyPair) -> dict[str, Any]:
         ],
         "assertionMethod": ["#key-1"],
     }
+
+
+# --- CLR 2.0 records (issue 14) -----------------------------------------------------------
+
+CLR_REGISTRAR = KeyPair.generate(KeyType.ED25519)
+CLR_ACADEMY = KeyPair.generate(KeyType.ED25519)
+CLR_CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+def clr_course(name: str, number: int) -> dict[str, Any]:
+    """A course credential a CLR record holds, signed by its own issuer (the academy)."""
+    badge = copy.deepcopy(sample_badge())
+    badge["id"] = f"urn:uuid:00000000-0000-4000-8000-00000000000{number}"
+    badge["issuer"] = {**badge["issuer"], "id": did_key.did_for(CLR_ACADEMY.public)}
+    badge["credentialSubject"]["achievement"]["name"] = name
+    return issuer.issue(badge, CLR_ACADEMY, "eddsa-rdfc-2022")
+
+
+def clr_record(nested: list[Any], *, signed: bool = True) -> dict[str, Any]:
+    """A registrar's CLR 2.0 transcript holding these credentials, signed by the registrar."""
+    record = {
+        "@context": CLR_CONTEXTS,
+        "id": "urn:uuid:a0000000-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {
+            "id": did_key.did_for(CLR_REGISTRAR.public),
+            "type": ["Profile"],
+            "name": "Registry",
+        },
+        "name": "Transcript 2026",
+        "validFrom": "2026-01-20T00:00:00Z",
+        "credentialSubject": {
+            "type": ["ClrSubject"],
+            "id": "did:example:learner-1",
+            "verifiableCredential": nested,
+            "achievement": [
+                c["credentialSubject"]["achievement"] for c in nested if isinstance(c, dict)
+            ],
+        },
+    }
+    return issuer.issue(record, CLR_REGISTRAR, "eddsa-rdfc-2022") if signed else record

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from wallet.vc import did_web, open_badges_v2, vc_data_model
+from wallet.vc import clr, did_web, open_badges_v2, vc_data_model
 from wallet.vc.errors import (
     ContextNotAllowed,
     InputTooLarge,
@@ -109,6 +109,8 @@ def _reason(check: dict[str, Any]) -> str:
         return code.removeprefix(f"{READABLE_CHECK}.")
     if code in _BY_CODE:
         return _BY_CODE[code]
+    if check_id.startswith(f"{clr.NESTED_CHECK}-"):
+        return "nested-not-verified"
     if check_id.startswith("signature"):
         return "tampered-signature"
     if check_id == "status":

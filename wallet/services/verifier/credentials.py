@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.vc import envelopes, jose, sd_jwt_vc
+from wallet.vc import clr, envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import KeyResolver
 from wallet.vc.envelopes import Enveloped
@@ -61,13 +61,23 @@ def verify(
     resolver: KeyResolver | None = None,
     keys: KeySource = no_keys,
 ) -> Report:
-    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC).
+    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC);
+    a CLR 2.0 record with each credential nested in it.
     `resolver` and `keys` give the issuer keys beyond did:key (cached DID documents, never
     fetched here): `resolver` for embedded proofs, `keys` for a token's `kid`."""
     moment = now or datetime.now(UTC)
-    if isinstance(document, Enveloped):
-        return envelopes.verify(document, now=moment, keys=keys, status_lists=status_lists)
-    return verify_credential(document, now=moment, status_lists=status_lists, resolver=resolver)
+
+    def one(held: dict[str, Any] | Enveloped) -> Report:
+        if isinstance(held, Enveloped):
+            return envelopes.verify(held, now=moment, keys=keys, status_lists=status_lists)
+        return verify_credential(held, now=moment, status_lists=status_lists, resolver=resolver)
+
+    report = one(document)
+    if isinstance(document, dict) and clr.is_clr(
+        document
+    ):  # a learner record: each credential in it verified as itself
+        return Report(report.checks + clr.nested_checks(document, one))
+    return report
 
 
 def verify_presented_sd_jwt(

@@ -34,9 +34,11 @@ from tests.support import (
     png,
     run,
     sign_as,
+    signed_badge,
     wallet,
 )
 from wallet.bench import hostile as hostile_bench
+from wallet.services import scanning
 from wallet.services.learner import fetching, sources
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
@@ -637,6 +639,33 @@ def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) ->
     assert fetching.OnlineChecks(pack, Fetcher(allowed=False)).run().off
 
 
+def test_a_qr_code_naming_a_credential_by_url_is_fetched_only_when_allowed(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other wallets and issuers' sites share a credential as a QR of its https address:
+    offline (or switched off) the import says it needs a connection; allowed, the network
+    module fetches it once and it is imported like a file."""
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    url = site.serve("/credentials/7", signed_badge())
+    session = Wallet(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    assert session.confirm_create(
+        words, {n: words.split()[n - 1] for n in Wallet.quiz_positions(words)}, "en"
+    )
+    name, text = scanning.as_source("scan", [url])  # as the camera hands it over
+    (scanned,) = session.backpack.import_sources([(name, lambda: text)])
+    assert scanned.status == "refused" and scanned.kind == "credential_at_url"
+    assert scanned.params == {"url": url}
+    off = session.import_at_url(url, ca.client_context())
+    assert off.status == "refused" and off.params["why"]["code"] == "fetch.network-off"
+    assert site.hits == {}
+    session.settings.set(fetching.NETWORK_SETTING, True)
+    fetched = session.import_at_url(url, ca.client_context())
+    assert fetched.status == "imported" and fetched.verified, fetched
+    assert site.hits == {"/credentials/7": 1}
+    assert session.import_at_url(url, ca.client_context()).status == "duplicate"
+
+
 # --- the connection rules ------------------------------------------------------------------
 
 
@@ -771,6 +800,11 @@ STILL_REFUSED = {
         b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg>&a;</svg>',
         "refused",
         "unsafe: XML entities",
+    ),
+    "link.txt": (
+        b"https://issuer.example/credentials/1",
+        "it needs a connection",
+        "only a credential's address (a QR from another wallet): fetched when allowed",
     ),
     "not-an-assertion.jws": (
         b"eyJhbGciOiJSUzI1NiJ9.eyJ0eXBlIjoiQXNzZXJ0aW9uIn0.c2ln",

@@ -5,6 +5,7 @@ unlock and lock it, and reach every role's service once it is open. A shell hold
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 import ssl
 import tempfile
@@ -371,6 +372,24 @@ class Wallet:
             identities=[e for e in found if isinstance(e, str)],
             clock=self._clock,
         ).run()
+
+    def import_at_url(
+        self, url: str, ssl_context: ssl.SSLContext | None = None
+    ) -> backpack_service.ImportResult:
+        """A credential a QR code or link names by its https address (`CredentialAtUrl`),
+        fetched once through the network module when the user allows it, then imported as
+        a file is; refused with the fetch's reason (`network-off` when switched off)."""
+        allowed = bool(self.settings.get(fetching.NETWORK_SETTING, False))
+        try:
+            fetched = fetching.Fetcher(allowed=allowed, ssl_context=ssl_context).get_json(url)
+        except fetching.FetchError as error:
+            refused = backpack_service.ImportStatus.REFUSED
+            return backpack_service.ImportResult(
+                url, refused, reason=str(error), kind=error.kind, params=error.params
+            )
+        data = json.dumps(fetched.document).encode()
+        (result,) = self.backpack.import_sources([(url, lambda: data)])
+        return result
 
     def key_changes(self) -> list[str]:
         """did:web issuers whose servers now name other keys than the ones pinned."""

@@ -8,7 +8,7 @@ import copy
 import json
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,10 @@ from wallet.vc import (
     multibase,
     open_badges_v2,
     proofs,
+    trust_bundle,
     vc_jwt,
 )
-from wallet.vc.errors import MalformedInput, MalformedProof
+from wallet.vc.errors import MalformedInput, MalformedProof, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import verify_credential
 
@@ -664,6 +665,47 @@ def test_a_qr_code_naming_a_credential_by_url_is_fetched_only_when_allowed(
     assert fetched.status == "imported" and fetched.verified, fetched
     assert site.hits == {"/credentials/7": 1}
     assert session.import_at_url(url, ca.client_context()).status == "duplicate"
+
+
+def test_trust_bundle_carries_did_documents_pinned_as_a_first_fetch_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry's bundle may carry its did:web issuers' DID documents, as it carries
+    organisations: the learner's badges from them verify with no fetch, and a verifier
+    resolves their keys from the bundle."""
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    key = KeyPair.generate(KeyType.ED25519)
+    did = "did:web:guild.example"
+    unsigned = sample_badge()
+    unsigned["issuer"] = {**unsigned["issuer"], "id": did}
+    badge = sign_as(unsigned, key, did)
+    session = Wallet(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    answers = {n: words.split()[n - 1] for n in Wallet.quiz_positions(words)}
+    assert session.confirm_create(words, answers, "en")
+    (result,) = session.backpack.import_sources([as_source("credly.json", badge)])
+    assert result.state is not None and result.state["state"] == "needs-connection"
+    issued = datetime.now(UTC)
+    entries = {
+        trust_bundle.entry_id(trust_bundle.DID_DOCUMENT, did): did_document(did, key),
+    }
+    publisher = KeyPair.generate(KeyType.ED25519)
+    bundle = trust_bundle.sign_bundle(entries, publisher, 1, issued, issued + timedelta(days=90))
+    pinned = session.add_trust_bundle(json.dumps(bundle).encode())
+    assert list(pinned.did_documents) == [did]
+    held = session.backpack.show(result.id)
+    assert held.report["verified"] and held.card["state"]["state"] == "verified"
+    read = trust_bundle.TrustBundle.read(bundle)
+    assert trust_bundle.resolver([read])(badge["proof"]["verificationMethod"]) is not None
+    # a document filed under another DID than its own is refused with the bundle
+    other = {
+        trust_bundle.entry_id(trust_bundle.DID_DOCUMENT, "did:web:other.example"): entries[
+            trust_bundle.entry_id(trust_bundle.DID_DOCUMENT, did)
+        ]
+    }
+    forged = trust_bundle.sign_bundle(other, publisher, 2, issued, issued + timedelta(days=90))
+    with pytest.raises(UnusableInput):
+        trust_bundle.TrustBundle.read(forged)
 
 
 # --- the connection rules ------------------------------------------------------------------

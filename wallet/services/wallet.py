@@ -320,8 +320,17 @@ class Wallet:
         return Challenge(value, domain, challenge_qr.to_text(value, domain))
 
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
+        """Pin a trust bundle for verifying; the did:web DID documents it carries are pinned
+        for the backpack too (as a first fetch would pin them, dated by the bundle), so its
+        issuers' badges verify without the network. A document naming other keys than the
+        ones pinned is kept aside and reported (`key_changes`), as a fetched one is."""
         with closing(VerifierStore(self.directory)) as store:
-            return trust.add_bundle(store, data)
+            pinned = trust.add_bundle(store, data)
+        if pinned.did_documents and pinned.issued is not None and self.unlocked:
+            for did, document in pinned.did_documents.items():
+                self.backpack.did_documents.store(did, document, pinned.issued)
+            self.backpack.reverify_all()
+        return pinned
 
     def trust_bundles(self) -> list[trust.Held]:
         with closing(VerifierStore(self.directory)) as store:

@@ -34,6 +34,7 @@ from wallet.vc import (
     open_badges_v2,
     sd_jwt_vc,
     vc_data_model,
+    vc_jwt,
 )
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.envelopes import Enveloped
@@ -261,12 +262,13 @@ class Backpack:
     def _state(self, payload: dict[str, Any]) -> dict[str, Any]:
         """What the card shows (`intake.state_of`), from the report and this device's caches."""
         document = payload["credential"]
-        subject = document.get("credentialSubject")
-        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        token = payload.get("token")
+        try:  # bound by the subject's DID, or a token's `cnf` key (then ours if we hold it)
+            bound = _holder_did(Enveloped(payload["format"], token) if token else document)
+        except UnusableInput:  # a damaged `cnf`: the holder check says so
+            bound = None
         other_holder = (
-            isinstance(subject_id, str)
-            and subject_id.startswith("did:")
-            and payload.get("holder") is None
+            isinstance(bound, str) and bound.startswith("did:") and payload.get("holder") is None
         )
         return intake.state_of(
             document,
@@ -684,12 +686,16 @@ class Backpack:
 
 
 def _holder_did(held: dict[str, Any] | Enveloped) -> str | None:
-    """The DID of the key a credential is bound to: its subject's id, or for an SD-JWT VC
-    the did:key of its `cnf.jwk` (the form our keyring keeps holder keys under)."""
-    if isinstance(held, Enveloped) and held.format == sd_jwt_vc.FORMAT:
-        bound = sd_jwt_vc.holder_jwk(sd_jwt_vc.parse(held.token).payload)
-        public = bound.public_key() if bound is not None else None
-        return did_key.did_for(public) if public is not None else None
+    """The DID of the key a credential is bound to: a token's `cnf.jwk` (RFC 7800) as the
+    did:key our keyring keeps holder keys under, when it has one; else its subject's id
+    (an SD-JWT VC has none: without `cnf` it is bound to no one)."""
+    if isinstance(held, Enveloped) and held.format in (sd_jwt_vc.FORMAT, vc_jwt.FORMAT):
+        sd = held.format == sd_jwt_vc.FORMAT
+        claims = sd_jwt_vc.parse(held.token).payload if sd else vc_jwt.parse(held.token).claims
+        bound = sd_jwt_vc.holder_jwk(claims)
+        if bound is not None or sd:
+            public = bound.public_key() if bound is not None else None
+            return did_key.did_for(public) if public is not None else None
     document = envelopes.view(held) if isinstance(held, Enveloped) else held
     subject = document.get("credentialSubject")
     subject_id = subject.get("id") if isinstance(subject, dict) else None

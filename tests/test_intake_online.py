@@ -918,6 +918,56 @@ def test_the_app_checks_what_needs_a_connection_only_when_allowed(
     assert site.hits == {"/.well-known/did.json": 1}
 
 
+def test_g_the_app_rechecks_what_needs_a_connection_when_a_connection_appears(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's connectivity handler (`ui/app._back_online`): a connection appearing
+    fetches what "needs a connection" badges wait for, with no action from the learner;
+    a change to no connection fetches nothing."""
+    import asyncio
+    import threading
+
+    import flet as ft
+
+    from wallet.ui import app as ui_app
+
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))  # the app trusts the system store
+    key = KeyPair.generate(KeyType.ED25519)
+    site.serve("/.well-known/did.json", did_document(site.did, key))
+    session = Wallet(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    answers = {n: words.split()[n - 1] for n in Wallet.quiz_positions(words)}
+    assert session.confirm_create(words, answers, "en")
+    (result,) = session.backpack.import_sources(
+        [as_source("credly.json", _did_web_badge(site, key))]
+    )
+    session.settings.set(fetching.NETWORK_SETTING, True)
+
+    class Shell:  # what the handler uses of the app: its session and its worker
+        after_background_sync = None
+
+        def __init__(self) -> None:
+            self.session = session
+
+        async def in_worker(self, job: Any, *args: Any) -> Any:
+            return job(*args)
+
+    def change(kind: ft.ConnectivityType) -> None:
+        event = ft.ConnectivityChangeEvent("change", None, [kind])  # type: ignore[arg-type]
+        # on its own thread: a browser test may have left an event loop on this one
+        worker = threading.Thread(target=asyncio.run, args=(ui_app._back_online(Shell(), event),))
+        worker.start()
+        worker.join(60)
+
+    change(ft.ConnectivityType.NONE)
+    assert site.hits == {}
+    assert session.backpack.show(result.id).card["state"]["state"] == "needs-connection"
+    change(ft.ConnectivityType.WIFI)
+    assert site.hits == {"/.well-known/did.json": 1}
+    assert session.backpack.show(result.id).card["state"]["state"] == "verified"
+
+
 # --- legacy proof suites found in the wild -------------------------------------------------
 
 

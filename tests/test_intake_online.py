@@ -618,6 +618,28 @@ def test_ob2_signed_assertion_that_fails_its_checks(
     assert state["state"] == "cannot-verify" and state["reasons"] == [reason]
 
 
+def test_ob2_signed_assertion_revocation_list_is_fetched_again_after_a_day(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """The key and profile stay pinned from the first fetch; the revocation list is dated
+    and fetched again once a day, so a badge the issuer revoked later shows it."""
+    token = _ob2_signed(site)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    _online(pack, ca, clock).run()
+    _later(pack, clock, 3600)
+    pack.reverify_all()
+    assert english(_check(pack, result.id, "status")).startswith("Not revoked (")
+    _ob2_signed(site, revoked=True)  # the issuer revokes it
+    assert _online(pack, ca, clock).run().fetched == []  # within the day: nothing fetched
+    _later(pack, clock, 86_400)
+    report = _online(pack, ca, clock).run()
+    assert report.fetched == [f"{site.origin}/revocations"]
+    state = pack.show(result.id).card["state"]
+    assert state["state"] == "cannot-verify" and state["reasons"] == ["revoked"]
+
+
 def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) -> None:
     """Offline, without the issuer's key: kept, and the card says what it waits for."""
     token = jose.sign(

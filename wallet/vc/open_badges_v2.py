@@ -27,7 +27,7 @@ from wallet.vc import jose
 from wallet.vc.data_integrity import format_datetime, parse_datetime
 from wallet.vc.errors import MalformedInput, UnusableInput
 from wallet.vc.jwk import Jwk
-from wallet.vc.verification import Check, Code, Report, Severity, nested
+from wallet.vc.verification import Check, Code, Report, Severity, nested, seconds_between
 
 CONTEXTS = ("https://w3id.org/openbadges/v2", "https://openbadgespec.org/v2/context.json")
 HOSTED = ("hosted", "HostedBadge")
@@ -57,6 +57,7 @@ REVOKED_WITH_REASON = "ob2.revoked-with-reason"
 NOT_REVOKED = "ob2.not-revoked"
 SIGNED_OB2 = "ob2.signed"  # a SignedBadge assertion held without its JWS
 STATUS_NOT_FETCHED = "ob2.status-not-fetched"
+NOT_REVOKED_AS_OF = "ob2.not-revoked-as-of"  # a signed assertion, by the list fetched {age}
 NOT_CHECKED_ONLINE = "ob2.not-checked-online"
 CHECKED_ONLINE = "ob2.checked-online"
 
@@ -323,6 +324,8 @@ def signed_checks(token: str, key: SigningKey | None, now: datetime) -> list[Che
         status = Check(REVOCATION_CHECK, Code.STATUS_NONE)
     else:
         found = revoked_by(key.revocation_list, reference(assertion))
-        status = found or Check(REVOCATION_CHECK, NOT_REVOKED)
+        fetched = parse_datetime(key.fetched)
+        age = {"age": seconds_between(fetched, now) if fetched is not None else 0}
+        status = found or Check(REVOCATION_CHECK, NOT_REVOKED_AS_OF, params=age)
     recipient = Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING)
     return [signature, issuer, recipient, status, validity_check(assertion, now)]

@@ -282,10 +282,14 @@ class OnlineChecks:
         profile that owns it, and that profile's revocation list. True when they are new."""
         url = open_badges_v2.creator(assertion)
         keys = self.backpack.signing_keys
-        if url is None or keys.get(url) is not None:
+        held = keys.stored(url) if url is not None else None
+        if url is None or (held is not None and not self._revocations_due(held)):
             return False
-        key = self._embedded_or_fetched(url, report)
-        profile = self._embedded_or_fetched(key.get("owner"), report) if key else {}
+        # the key and its profile are pinned by the first fetch; the revocation list is
+        # fetched again once a day, like a status list without a ttl
+        key = held["key"] if held else self._embedded_or_fetched(url, report)
+        profile = held["profile"] if held else {}
+        profile = profile or (self._embedded_or_fetched(key.get("owner"), report) if key else {})
         if not key or not profile:
             return False
         listed = open_badges_v2.reference(profile.get("revocationList"))
@@ -298,6 +302,11 @@ class OnlineChecks:
             report.failed[url] = "unreadable"
             return False
         return True
+
+    def _revocations_due(self, held: dict[str, Any]) -> bool:
+        named = held["profile"].get("revocationList")
+        fetched = datetime.fromisoformat(held["fetched"])
+        return named is not None and self._now() - fetched >= DEFAULT_STATUS_TTL
 
     def _embedded_or_fetched(self, value: Any, report: FetchReport) -> dict[str, Any]:
         if isinstance(value, dict) and len(value) > 1:

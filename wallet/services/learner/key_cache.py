@@ -159,7 +159,8 @@ class DidDocuments:
 class SigningKeys:
     """Open Badges 2.0 issuers' keys (CryptographicKey documents), each fetched once from the
     URL a signed assertion names, with the issuer profile that lists it and the profile's
-    revocation list, all dated. Kept as fetched; the first fetch stays until it is deleted."""
+    revocation list, all dated. The key and profile stay as first fetched (pinned); only
+    the revocation list is fetched again (`fetching.py`)."""
 
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
@@ -167,10 +168,16 @@ class SigningKeys:
     def _record_id(self, url: str) -> str:
         return "ob2key-" + self.vault.fingerprint(url.encode())
 
-    def get(self, url: str) -> open_badges_v2.SigningKey | None:
+    def stored(self, url: str) -> dict[str, Any] | None:
+        """What was fetched for `url`, as kept: key, profile, revocation list, date."""
         try:
-            payload = self.vault.get(self._record_id(url), SIGNING_KEY).payload
+            return self.vault.get(self._record_id(url), SIGNING_KEY).payload
         except RecordNotFound:
+            return None
+
+    def get(self, url: str) -> open_badges_v2.SigningKey | None:
+        payload = self.stored(url)
+        if payload is None:
             return None
         return open_badges_v2.signing_key(
             payload["key"], payload["profile"], payload["revocation_list"], payload["fetched"]

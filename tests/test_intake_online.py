@@ -42,6 +42,7 @@ from wallet.services import scanning
 from wallet.services.learner import fetching, sources
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import Fetcher, FetchError, OnlineChecks
+from wallet.services.learner.settings import Settings
 from wallet.services.wallet import Wallet
 from wallet.store import kdf
 from wallet.vc import (
@@ -580,6 +581,11 @@ def test_ob2_signed_assertion_verified_offline_once_its_key_is_fetched(
     held = pack.show(result.id)
     assert held.report["verified"] and held.card["state"]["state"] == "verified"
     assert english(_check(pack, result.id, "signature")) == "RS256 signature verified."
+    recipient = _check(pack, result.id, "recipient")
+    assert recipient["warning"] and recipient["code"] == open_badges_v2.RECIPIENT_NOT_COMPARED
+    Settings(pack.vault).set(fetching.EMAIL_SETTING, [LEARNER_EMAIL])  # the learner's email
+    pack.reverify_all()
+    assert _check(pack, result.id, "recipient")["code"] == open_badges_v2.RECIPIENT_YOU
     site.close()  # offline from now on: the key is held
     _later(pack, clock, 30 * 86_400)
     pack.reverify_all()
@@ -596,6 +602,7 @@ def test_ob2_signed_assertion_verified_offline_once_its_key_is_fetched(
         ("revoked", "revoked"),
         ("unlisted", "wrong-issuer"),  # the profile does not list the key that signed
         ("expired", "expired"),
+        ("someone else", "issued-to-someone-else"),  # the learner's email is another
     ],
 )
 def test_ob2_signed_assertion_that_fails_its_checks(
@@ -611,6 +618,8 @@ def test_ob2_signed_assertion_that_fails_its_checks(
         token = f"{head}.{forged}.{signature}"
     clock = _clock()
     pack, _ = new_backpack(tmp_path / "w", clock)
+    email = "someone.else@example.org" if change == "someone else" else LEARNER_EMAIL
+    Settings(pack.vault).set(fetching.EMAIL_SETTING, [email])
     (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
     assert result.status == "imported", result.reason
     _online(pack, ca, clock).run()
@@ -648,6 +657,7 @@ def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) ->
             "@context": "https://w3id.org/openbadges/v2",
             "type": "Assertion",
             "id": "urn:uuid:1",
+            "recipient": {"type": "email", "hashed": False, "identity": LEARNER_EMAIL},
             "verification": {"type": "SignedBadge", "creator": "https://issuer.example/k"},
         },
         jose.RsaSigner(OB2_RSA_KEY),

@@ -293,9 +293,12 @@ def revoked_by(revocation_list: dict[str, Any], assertion_id: str | None) -> Che
     return None
 
 
-def signed_checks(token: str, key: SigningKey | None, now: datetime) -> list[Check]:
+def signed_checks(
+    token: str, key: SigningKey | None, now: datetime, identities: list[str] | None = None
+) -> list[Check]:
     """A signed assertion's checks, offline, with the creator's key if this device holds it
-    (`key` None: not fetched yet, so the signature cannot be checked)."""
+    (`key` None: not fetched yet, so the signature cannot be checked), its recipient
+    compared with `identities` (the learner's emails)."""
     jws = jose.parse(token)
     assertion = jws.claims()
     named = creator(assertion)
@@ -327,5 +330,11 @@ def signed_checks(token: str, key: SigningKey | None, now: datetime) -> list[Che
         fetched = parse_datetime(key.fetched)
         age = {"age": seconds_between(fetched, now) if fetched is not None else 0}
         status = found or Check(REVOCATION_CHECK, NOT_REVOKED_AS_OF, params=age)
-    recipient = Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING)
+    match = recipient_matches(assertion.get("recipient"), identities or [])
+    if match is None:
+        recipient = Check(RECIPIENT_CHECK, RECIPIENT_NOT_COMPARED, Severity.WARNING)
+    elif match:
+        recipient = Check(RECIPIENT_CHECK, RECIPIENT_YOU)
+    else:
+        recipient = Check(RECIPIENT_CHECK, RECIPIENT_SOMEONE_ELSE, Severity.FAILURE)
     return [signature, issuer, recipient, status, validity_check(assertion, now)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wallet.services import legacy_checks
-from wallet.services.learner import intake, presenter
+from wallet.services.learner import intake, presenter, settings
 from wallet.services.learner.key_cache import DidDocuments, SigningKeys
 from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
@@ -527,7 +527,9 @@ class Backpack:
         online = payload.get("online")
         if payload.get("format") == open_badges_v2.SIGNED_FORMAT:
             key = self._signing_key(document)
-            return Report(open_badges_v2.signed_checks(payload["token"], key, now)).to_json()
+            emails = settings.recipient_emails(self.vault)
+            checks = open_badges_v2.signed_checks(payload["token"], key, now, emails)
+            return Report(checks).to_json()
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)
         held: dict[str, Any] | Enveloped = document

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from wallet.services import http as transport
-from wallet.services.learner import intake
+from wallet.services.learner import intake, settings
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.key_cache import KeyChange
 from wallet.vc import bitstring_status_list, did_web, json_document, open_badges_v2, vc_data_model
@@ -35,7 +35,7 @@ from wallet.vc.rdfc import DEFAULT_LIMITS
 from wallet.vc.verification import nested
 
 NETWORK_SETTING = "network_checks"  # the user's switch; off unless they turn it on
-EMAIL_SETTING = "recipient_emails"  # what OB 2.0 recipient hashes are compared with
+EMAIL_SETTING = settings.RECIPIENT_EMAILS  # what OB 2.0 recipient hashes are compared with
 TIMEOUT_SECONDS = 15.0  # per socket operation
 DEADLINE_SECONDS = 30.0  # per fetch, however the server trickles
 MAX_BYTES = DEFAULT_LIMITS.max_bytes  # what the engine would read anyway (1 MB)

@@ -699,6 +699,23 @@ def test_a_qr_code_naming_a_credential_by_url_is_fetched_only_when_allowed(
     assert session.import_at_url(url, ca.client_context()).status == "duplicate"
 
 
+def test_cli_import_fetches_a_credential_named_by_url_only_with_network(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = site.serve("/credentials/8", signed_badge())
+    wallet_dir = tmp_path / "wallet"
+    run(wallet_dir, "init", "--json")
+    link = tmp_path / "scanned.txt"
+    link.write_text(url + "\n")
+    refused = run(wallet_dir, "import", link, check=False)
+    assert refused.returncode == 2 and "it needs a connection" in refused.stdout
+    assert site.hits == {}
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))  # the CLI trusts the test CA
+    imported = run(wallet_dir, "import", "--network", link).stdout
+    assert imported.startswith("imported ") and f" {url} " in imported
+    assert site.hits == {"/credentials/8": 1}
+
+
 def test_trust_bundle_carries_did_documents_pinned_as_a_first_fetch_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -200,7 +200,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    pack = _unlocked(args).backpack
+    wallet = _unlocked(args)
+    pack = wallet.backpack
     if args.files == [Path("-")]:
         pasted = sys.stdin.buffer.read()
         found = [("pasted text", lambda: pasted)]
@@ -208,6 +209,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         found = sources.file_sources(args.files, "QR frames")
     refused = 0
     for result in pack.import_sources(found):
+        if args.network and result.kind == sources.CredentialAtUrl.kind:
+            result = wallet.import_at_url(result.params["url"], network=True)  # fetched once
         if result.status == "refused":
             refused += 1
             print(f"refused {result.source}: {result.reason}")
@@ -574,6 +577,9 @@ def _wallet_commands(commands: Commands) -> None:
         "import", help="add credentials (JSON, baked PNG or SVG; `-` reads pasted text)"
     )
     importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    importer.add_argument(
+        "--network", action="store_true", help="fetch a credential a file names by its https URL"
+    )
     importer.set_defaults(run=_cmd_import)
 
     lister = commands.add_parser("list", help="list or search the backpack")

@@ -383,12 +383,14 @@ class Wallet:
         ).run()
 
     def import_at_url(
-        self, url: str, ssl_context: ssl.SSLContext | None = None
+        self, url: str, ssl_context: ssl.SSLContext | None = None, *, network: bool | None = None
     ) -> backpack_service.ImportResult:
         """A credential a QR code or link names by its https address (`CredentialAtUrl`),
-        fetched once through the network module when the user allows it, then imported as
-        a file is; refused with the fetch's reason (`network-off` when switched off)."""
-        allowed = bool(self.settings.get(fetching.NETWORK_SETTING, False))
+        fetched once through the network module when the user allows it (or `network`
+        says so for this once, as the CLI's `--network`), then imported as a file is;
+        refused with the fetch's reason (`network-off` when switched off)."""
+        setting = bool(self.settings.get(fetching.NETWORK_SETTING, False))
+        allowed = setting if network is None else network
         try:
             fetched = fetching.Fetcher(allowed=allowed, ssl_context=ssl_context).get_json(url)
         except fetching.FetchError as error:

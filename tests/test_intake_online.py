@@ -495,7 +495,12 @@ OB2_RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _ob2_signed(
-    site: IssuerSite, *, revoked: bool = False, listed: bool = True, **extra: Any
+    site: IssuerSite,
+    *,
+    revoked: bool = False,
+    listed: bool = True,
+    badge_issuer: str | None = None,
+    **extra: Any,
 ) -> str:
     """A signed OB 2.0 assertion (SignedBadge, RS256) with its key, issuer profile and
     revocation list served by the issuer."""
@@ -551,6 +556,9 @@ def _ob2_signed(
         "issuedOn": "2026-03-01T09:00:00Z",
         **extra,
     }
+    if badge_issuer is not None:  # the badge class named by its URL, served by the issuer
+        badge_class = {**assertion["badge"], "issuer": badge_issuer}
+        assertion["badge"] = site.serve("/badges/9", badge_class)
     return jose.sign({}, assertion, jose.RsaSigner(OB2_RSA_KEY))
 
 
@@ -625,6 +633,28 @@ def test_ob2_signed_assertion_that_fails_its_checks(
     _online(pack, ca, clock).run()
     state = pack.show(result.id).card["state"]
     assert state["state"] == "cannot-verify" and state["reasons"] == [reason]
+
+
+@pytest.mark.parametrize("theirs", [False, True])
+def test_ob2_signed_assertion_badge_class_by_url_is_fetched_with_its_key(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite, theirs: bool
+) -> None:
+    """A badge class named by URL is fetched with the key: the card shows its name, and
+    one naming another issuer than the key's owner fails the issuer check."""
+    issuer = "https://elsewhere.example/issuer" if theirs else f"{site.origin}/issuers/signed"
+    token = _ob2_signed(site, badge_issuer=issuer)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (result,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    assert pack.show(result.id).card["name"] == "Credential"  # nothing known offline yet
+    report = _online(pack, ca, clock).run()
+    assert f"{site.origin}/badges/9" in report.fetched
+    held = pack.show(result.id)
+    assert held.card["name"] == "Solar panel installation"
+    if theirs:
+        assert held.card["state"]["reasons"] == ["wrong-issuer"]
+    else:
+        assert held.card["state"]["state"] == "verified"
 
 
 def test_ob2_signed_assertion_revocation_list_is_fetched_again_after_a_day(

@@ -294,15 +294,22 @@ def revoked_by(revocation_list: dict[str, Any], assertion_id: str | None) -> Che
 
 
 def signed_checks(
-    token: str, key: SigningKey | None, now: datetime, identities: list[str] | None = None
+    token: str,
+    key: SigningKey | None,
+    now: datetime,
+    identities: list[str] | None = None,
+    badge_class: dict[str, Any] | None = None,
 ) -> list[Check]:
     """A signed assertion's checks, offline, with the creator's key if this device holds it
     (`key` None: not fetched yet, so the signature cannot be checked), its recipient
-    compared with `identities` (the learner's emails)."""
+    compared with `identities` (the learner's emails), and `badge_class` as fetched when
+    the assertion names it by URL."""
     jws = jose.parse(token)
     assertion = jws.claims()
     named = creator(assertion)
     badge = assertion.get("badge")
+    if isinstance(badge, str) and badge_class is not None and reference(badge_class) == badge:
+        badge = badge_class
     badge_issuer = reference(badge.get("issuer")) if isinstance(badge, dict) else None
     claimed = badge_issuer or (key.owner if key is not None else named) or ""
     alg = {"alg": str(jws.header.get("alg"))}

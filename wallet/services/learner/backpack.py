@@ -87,6 +87,7 @@ class HeldCredential:
     card: dict[str, Any]  # what lists show: name, issuer, date, image
     format: str = "json"  # or an `envelopes.FORMATS` token format
     token: str = ""  # the VC-JWT or SD-JWT VC as received (its signature covers it)
+    online: dict[str, Any] | None = None  # what an OB 2.0 online check brought, dated
 
 
 class PresentationRefused(UnusableInput):
@@ -400,6 +401,7 @@ class Backpack:
             card,
             payload.get("format", "json"),
             payload.get("token", ""),
+            payload.get("online"),
         )
 
     def export(self, record_id: str) -> dict[str, Any] | str:
@@ -528,7 +530,8 @@ class Backpack:
         if payload.get("format") == open_badges_v2.SIGNED_FORMAT:
             key = self._signing_key(document)
             emails = settings.recipient_emails(self.vault)
-            checks = open_badges_v2.signed_checks(payload["token"], key, now, emails)
+            badge_class = (online or {}).get("badge")  # fetched with the key, when by URL
+            checks = open_badges_v2.signed_checks(payload["token"], key, now, emails, badge_class)
             return Report(checks).to_json()
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)

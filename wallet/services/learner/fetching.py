@@ -184,8 +184,10 @@ class OnlineChecks:
             if open_badges_v2.is_assertion(credential):
                 if open_badges_v2.verification_type(credential) == "hosted":
                     self._check_hosted(record_id, credential, report)
-                elif self._fetch_signing_key(credential, report):
-                    touched.append(record_id)
+                elif self._fetch_signing_key(credential, report) and not self._fetch_badge_class(
+                    record_id, credential, report
+                ):
+                    touched.append(record_id)  # the badge class check re-checked it already
                 continue
             urls = _status_list_urls(credential)
             for url in urls:
@@ -301,6 +303,24 @@ class OnlineChecks:
         except UnusableInput:
             report.failed[url] = "unreadable"
             return False
+        return True
+
+    def _fetch_badge_class(
+        self, record_id: str, assertion: dict[str, Any], report: FetchReport
+    ) -> bool:
+        """A signed assertion that names its badge class by URL: the class, fetched with its
+        key, so the card shows its name and the issuer check compares its issuer with the
+        key's owner. True when it was kept (and the record checked again)."""
+        badge = assertion.get("badge")
+        if not isinstance(badge, str) or self.backpack.show(record_id).online is not None:
+            return False
+        badge_class = self._embedded_or_fetched(badge, report)
+        if open_badges_v2.reference(badge_class) != badge:
+            return False
+        when = self._now().isoformat(timespec="seconds")
+        online = {"checked": when, "checks": [], "badge": badge_class, "issuer": {}}
+        self.backpack.record_online_check(record_id, online)
+        report.rechecked += 1
         return True
 
     def _revocations_due(self, held: dict[str, Any]) -> bool:

@@ -41,7 +41,7 @@ from wallet.store.vault import Vault
 from wallet.store.verifier_store import VerifierStore
 from wallet.ui.i18n import Catalog
 from wallet.vc import bitstring_status_list as bsl
-from wallet.vc import did_key, ecdsa_sd_2023, multibase
+from wallet.vc import did_key, ecdsa_sd_2023, multibase, proofs
 from wallet.vc.multikey import KeyPair, KeyType
 
 PASSPHRASE = "correct horse battery staple"
@@ -52,7 +52,7 @@ def english(found: Any) -> str:
     """What a check says in the CLI's English: a `Check`, a trust bundle's verdict, or a
     check's JSON. Tests that read sentences read them through the catalog."""
     if isinstance(found, dict):
-        return ENGLISH.message(found["code"], found["params"])
+        return ENGLISH.message(found["code"], found.get("params", {}))
     return ENGLISH.message(getattr(found, "check_code", None) or found.code, found.params)
 
 
@@ -521,3 +521,255 @@ def employer_presentation(tmp_path: Path) -> tuple[dict, str]:
     [result] = list(learner.backpack.import_sources([("badge.json", lambda: data)]))
     shared = learner.backpack.present([result.id], ["/credentialSubject/name"])
     return shared.document, did_key.did_for(issuer_key.public)
+
+
+# --- issue 14: credentials as real issuers shape them, and the network they need ------------
+
+DCC_LIST_URL = "https://issuer.example/status/dcc-3"
+_VC1_DI = ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"]
+
+
+def dcc_credential(
+    key: KeyPair, index: int, *, issuer_id: str | None = None, list_url: str = DCC_LIST_URL
+) -> dict[str, Any]:
+    """A DCC-style VC 1.1 learning credential (their 2022-24 issuance) with a
+    StatusList2021Entry."""
+    unsigned = {
+        "@context": [
+            *_VC1_DI,
+            "https://w3id.org/dcc/v1",
+            "https://w3id.org/vc/status-list/2021/v1",
+        ],
+        "id": f"urn:uuid:0b9b1ef4-61a4-4f2e-a5a8-7d2e8c9c{index:04d}",
+        "type": ["VerifiableCredential", "LearningCredential"],
+        "issuer": {"id": issuer_id or did_key.did_for(key.public), "name": "Example University"},
+        "issuanceDate": "2024-03-01T00:00:00Z",
+        "credentialSubject": {
+            "type": "Person",
+            "name": "A. Learner",
+            "hasCredential": {"type": ["EducationalOccupationalCredential"], "name": "Welding"},
+        },
+        "credentialStatus": {
+            "id": f"{list_url}#{index}",
+            "type": "StatusList2021Entry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(index),
+            "statusListCredential": list_url,
+        },
+    }
+    return sign_as(unsigned, key, issuer_id)
+
+
+def sign_as(document: dict[str, Any], key: KeyPair, issuer_id: str | None) -> dict[str, Any]:
+    """Signed with eddsa-rdfc-2022 by `key`, as the did:web `issuer_id` (its `#key-1`), or as
+    the key's did:key when there is none."""
+    if issuer_id is None:
+        return issuer.issue(document, key, "eddsa-rdfc-2022")
+    return proofs.sign(document, key, "eddsa-rdfc-2022", verification_method=f"{issuer_id}#key-1")
+
+
+def dcc_status_list(
+    key: KeyPair, flagged: set[int], *, issuer_id: str | None = None, list_url: str = DCC_LIST_URL
+) -> dict[str, Any]:
+    """A StatusList2021Credential whose `id` is not the URL it is served from, as DCC's are."""
+    import base64
+    import gzip
+
+    bits = bytearray(bsl.MIN_ENTRIES // 8)
+    for index in flagged:
+        bits[index // 8] |= 0x80 >> (index % 8)
+    unsigned = {
+        "@context": [*_VC1_DI, "https://w3id.org/vc/status-list/2021/v1"],
+        "id": "urn:uuid:4d9c0f3e-5b7a-4c1e-9f20-6a3b2c1d0e9f",
+        "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "issuer": issuer_id or did_key.did_for(key.public),
+        "issuanceDate": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "StatusList2021",
+            "statusPurpose": "revocation",
+            "encodedList": base64.b64encode(gzip.compress(bytes(bits), mtime=0)).decode(),
+        },
+    }
+    return sign_as(unsigned, key, issuer_id)
+
+
+class LocalCa:
+    """A certificate authority made for one test run, and a leaf for 127.0.0.1 signed by it:
+    the client trusts it through an injected SSL context, never by skipping verification."""
+
+    def __init__(self, directory: Path) -> None:
+        import datetime as dt
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        end = start + dt.timedelta(days=30)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wallet test CA")])
+        ca = (
+            x509.CertificateBuilder()
+            .subject_name(ca_name)
+            .issuer_name(ca_name)
+            .public_key(ca_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        leaf_key = ec.generate_private_key(ec.SECP256R1())
+        leaf = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name)
+            .public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )
+        self.ca_pem = ca.public_bytes(serialization.Encoding.PEM).decode()
+        self.ca_file = directory / "test-ca.pem"
+        self.ca_file.write_text(self.ca_pem)
+        self.leaf_file = directory / "leaf.pem"
+        self.leaf_file.write_bytes(
+            leaf.public_bytes(serialization.Encoding.PEM)
+            + leaf_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
+    def client_context(self) -> Any:
+        import ssl
+
+        return ssl.create_default_context(cadata=self.ca_pem)
+
+
+class IssuerSite:
+    """An issuer's web server on 127.0.0.1 over https: DID documents, status lists, OB 2.0
+    assertions, badge classes and profiles, each at a path the test sets (and may change).
+    `hits` counts the requests per path, so a test can tell what was fetched."""
+
+    def __init__(self, ca: LocalCa) -> None:
+        import http.server
+        import ssl
+
+        self.routes: dict[str, tuple[int, bytes]] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location, answered 302
+        self.hits: dict[str, int] = {}
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.hits[self.path] = site.hits.get(self.path, 0) + 1
+                if self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                status, body = site.routes.get(self.path, (404, b"{}"))
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.port = free_port()
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(ca.leaf_file)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.origin = f"https://127.0.0.1:{self.port}"
+        self.did = f"did:web:127.0.0.1%3A{self.port}"
+
+    def serve(self, path: str, document: Any, status: int = 200) -> str:
+        self.routes[path] = (status, json.dumps(document).encode())
+        return self.origin + path
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def did_document(did: str, key: KeyPair) -> dict[str, Any]:
+    """A did:web document with one Multikey for assertions, as `sign_as` names it."""
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": f"{did}#key-1",
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key.public.multikey(),
+            }
+        ],
+        "assertionMethod": ["#key-1"],
+    }
+
+
+# --- CLR 2.0 records (issue 14) -----------------------------------------------------------
+
+CLR_REGISTRAR = KeyPair.generate(KeyType.ED25519)
+CLR_ACADEMY = KeyPair.generate(KeyType.ED25519)
+CLR_CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+
+
+def clr_course(name: str, number: int) -> dict[str, Any]:
+    """A course credential a CLR record holds, signed by its own issuer (the academy)."""
+    badge = copy.deepcopy(sample_badge())
+    badge["id"] = f"urn:uuid:00000000-0000-4000-8000-00000000000{number}"
+    badge["issuer"] = {**badge["issuer"], "id": did_key.did_for(CLR_ACADEMY.public)}
+    badge["credentialSubject"]["achievement"]["name"] = name
+    return issuer.issue(badge, CLR_ACADEMY, "eddsa-rdfc-2022")
+
+
+def clr_record(nested: list[Any], *, signed: bool = True) -> dict[str, Any]:
+    """A registrar's CLR 2.0 transcript holding these credentials, signed by the registrar."""
+    record = {
+        "@context": CLR_CONTEXTS,
+        "id": "urn:uuid:a0000000-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {
+            "id": did_key.did_for(CLR_REGISTRAR.public),
+            "type": ["Profile"],
+            "name": "Registry",
+        },
+        "name": "Transcript 2026",
+        "validFrom": "2026-01-20T00:00:00Z",
+        "credentialSubject": {
+            "type": ["ClrSubject"],
+            "id": "did:example:learner-1",
+            "verifiableCredential": nested,
+            "achievement": [
+                c["credentialSubject"]["achievement"] for c in nested if isinstance(c, dict)
+            ],
+        },
+    }
+    return issuer.issue(record, CLR_REGISTRAR, "eddsa-rdfc-2022") if signed else record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -10,15 +11,62 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT, shared_path
 from wallet.vc.errors import ContextNotAllowed, MalformedInput, UndefinedTerm, UnusableInput
-from wallet.vc.jsonld import bundled_contexts, load_document, to_rdf
+from wallet.vc.jsonld import bundled_context_hashes, bundled_contexts, load_document, to_rdf
 
 
-def test_bundle_is_the_shared_contexts() -> None:
+def test_bundle_holds_the_shared_contexts() -> None:
     shared = shared_path("contexts")
     index = json.loads((shared / "index.json").read_text())
-    assert json.loads((ROOT / "assets" / "contexts" / "index.json").read_text()) == index
+    bundled = json.loads((ROOT / "assets" / "contexts" / "index.json").read_text())
+    assert bundled.items() >= index.items()
     for url, name in index.items():
         assert bundled_contexts()[url] == json.loads((shared / name).read_text()), url
+
+
+# Contexts real credentials use beyond ../shared/contexts, each the published text, from
+# the repository that publishes it (issue 14). A changed byte changes what every credential
+# using it means, so each file is pinned.
+PUBLISHED_CONTEXTS = {
+    # digitalcredentials/dcc v1/dcc-context-v1.json (served at digitalcredentials.github.io)
+    "https://w3id.org/dcc/v1": "1543695325471b0d23e839a28166ba4ea445cca294ac46fe034ca584cbfc6077",
+    # w3c/vc-bitstring-status-list contexts/v1.jsonld
+    "https://www.w3.org/ns/credentials/status/v1": (
+        "fda5add353231e6a6884a46b12e6c75464281900cb348284d9c360f62381d9f7"
+    ),
+    # digitalbazaar/vc-status-list-context contexts/vc-status-list-v1.jsonld (the CCG draft)
+    "https://w3id.org/vc/status-list/2021/v1": (
+        "634d71c159289f068c96012e4511c657fdf82ac4231900081bda3ba24e2e1160"
+    ),
+    # 1EdTech/digital-credentials-public-validator, the copies its document loader serves
+    "https://purl.imsglobal.org/spec/clr/v2p0/context.json": (
+        "e198d7b517d74c5036434ce495086f67b10244709e9a3df9dcb7f8b1579b6167"
+    ),
+    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": (
+        "880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6"
+    ),
+    # 1EdTech/openbadges-specification ob_v2p0/v2/context.json, the openbadgespec.org page
+    # w3id.org/openbadges/v2 redirects to
+    "https://w3id.org/openbadges/v2": (
+        "3c0c25a0e581c64cbe632197377c4f334c6c0b95f0d90e3b74449781612b153d"
+    ),
+    "https://openbadgespec.org/v2/context.json": (
+        "3c0c25a0e581c64cbe632197377c4f334c6c0b95f0d90e3b74449781612b153d"
+    ),
+    # digitalbazaar/ed25519-signature-2018-context contexts/ed25519-signature-2018-v1.jsonld
+    # (byte for byte the copy 1EdTech's validator serves)
+    "https://w3id.org/security/suites/ed25519-2018/v1": (
+        "166c6abb9e08176cee5f6c87c9c1bbfefa5717da391bcac525e5437f93eab809"
+    ),
+}
+
+
+@pytest.mark.parametrize("url", sorted(PUBLISHED_CONTEXTS))
+def test_published_context_is_bundled_with_its_pinned_hash(url: str) -> None:
+    directory = ROOT / "assets" / "contexts"
+    name = json.loads((directory / "index.json").read_text())[url]
+    assert hashlib.sha256((directory / name).read_bytes()).hexdigest() == PUBLISHED_CONTEXTS[url]
+    assert bundled_context_hashes()[url] == PUBLISHED_CONTEXTS[url]
+    assert load_document(url)["document"]["@context"]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.rdfc import DEFAULT_LIMITS
 
 
-def test_the_signing_suites_keep_their_order_and_the_legacy_suite_only_verifies() -> None:
+def test_the_signing_suites_keep_their_order_and_the_legacy_suites_only_verify() -> None:
     assert proofs.SIGNING_SUITES == (
         "eddsa-rdfc-2022",
         "ecdsa-rdfc-2019",
@@ -23,9 +23,14 @@ def test_the_signing_suites_keep_their_order_and_the_legacy_suite_only_verifies(
         "ecdsa-jcs-2019",
     )
     legacy = [suite for suite in proofs.SUITES if suite.sign is None]
-    assert [suite.name for suite in legacy] == ["Ed25519Signature2020"]
-    with pytest.raises(UnknownCryptosuite):
-        proofs.sign(sample_badge(), KeyPair.generate(KeyType.ED25519), "Ed25519Signature2020")
+    assert [suite.name for suite in legacy] == [
+        "Ed25519Signature2020",
+        "Ed25519Signature2018",
+        "eddsa-2022",
+    ]
+    for name in ("Ed25519Signature2020", "Ed25519Signature2018", "eddsa-2022"):
+        with pytest.raises(UnknownCryptosuite):
+            proofs.sign(sample_badge(), KeyPair.generate(KeyType.ED25519), name)
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from tests.support import Clock, english, new_backpack
 from wallet.services.learner import sources
 from wallet.services.learner.backpack import PresentationRefused
 from wallet.services.verifier import credentials as verifier
-from wallet.vc import did_jwk, did_key, jose, sd_jwt_vc
+from wallet.vc import did_jwk, did_key, jose, sd_jwt_vc, vc_jwt
 from wallet.vc.errors import UnusableInput
 from wallet.vc.jwk import Jwk
 from wallet.vc.multibase import b64url_encode
@@ -419,6 +419,46 @@ def test_an_sd_jwt_vc_bound_to_another_key_cannot_be_presented(tmp_path: Path) -
     assert pack.show(result.id).card["holder"] is None
     with pytest.raises(PresentationRefused):
         pack.present_sd_jwt(result.id, ["/given_name"], nonce=NONCE, audience=AUDIENCE)
+
+
+def test_f_a_token_bound_by_cnf_to_our_key_is_ours_and_to_another_key_is_not(
+    tmp_path: Path,
+) -> None:
+    """The card's "issued to someone else" note follows the key the credential is bound
+    to: a `cnf` key this wallet holds makes it ours, whatever the subject's id says, and a
+    `cnf` key it does not hold makes it someone else's (never a plain success)."""
+    pack, _ = new_backpack(tmp_path / "w")
+    ours = pack.holder_key(pack.new_holder_key(KeyType.P256))
+    bound = {
+        "ours": Jwk.from_public_key(ours.public),
+        "theirs": Jwk.from_public_key(HOLDER.public),
+    }
+    notes = {}
+    for whose, key in bound.items():
+        issuance = sd_jwt_vc.issue(
+            {**learning_credential(), "achievement_title": whose},
+            jose.KeyPairSigner(ISSUER),
+            disclosable=DISCLOSABLE,
+            kid=KID,
+            holder=key,
+        )
+        [result] = pack.import_sources([(f"{whose}.sd-jwt", lambda t=issuance: t.encode())])
+        assert result.state is not None and result.state["state"] == "verified"
+        notes[whose] = result.state["notes"]
+    # a VC-JWT whose subject names another DID, bound by `cnf` to our key
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": ISSUER_DID,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner-at-the-registry", "name": "Amina"},
+        "cnf": {"jwk": Jwk.from_public_key(ours.public).to_jwk()},
+    }
+    vc = vc_jwt.sign_vc_jose(credential, jose.KeyPairSigner(ISSUER), KID)
+    [result] = pack.import_sources([("cnf.jwt", lambda: vc.encode())])
+    assert result.state is not None, result
+    notes["vc-jwt ours"] = result.state["notes"]
+    assert notes == {"ours": [], "theirs": ["other-holder"], "vc-jwt ours": []}
 
 
 # --- bounds -------------------------------------------------------------------------------

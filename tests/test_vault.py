@@ -20,6 +20,7 @@ from tests.support import (
     Clock,
     as_source,
     distinctive_badge,
+    english,
     new_backpack,
 )
 from wallet.services.issuer import signing as issuer
@@ -242,11 +243,16 @@ def test_not_a_credential_is_refused_with_its_reason(tmp_path: Path) -> None:
             ]
         )
     )
-    assert [r.status for r in results] == ["refused"] * 4
+    assert [r.status for r in results] == ["refused"] * 3 + ["imported"]
     assert "not JSON" in results[0].reason
     assert "not a verifiable credential" in results[2].reason
-    assert "https://x.example" in results[3].reason
-    assert pack.list().total == 0
+    # a credential whose context we lack is kept, and its card says it cannot be verified
+    # (issue 14: never lose a badge at the door)
+    assert results[3].state is not None
+    assert results[3].state["state"] == "cannot-verify"
+    assert results[3].state["reasons"] == ["unsigned", "unknown-context"]
+    assert "https://x.example" in english(pack.show(results[3].id).report["checks"][0])
+    assert pack.list().total == 1
 
 
 def test_baked_png_and_svg(tmp_path: Path) -> None:

@@ -203,7 +203,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    pack = _unlocked(args).backpack
+    wallet = _unlocked(args)
+    pack = wallet.backpack
     if args.files == [Path("-")]:
         pasted = sys.stdin.buffer.read()
         found = [("pasted text", lambda: pasted)]
@@ -211,16 +212,52 @@ def _cmd_import(args: argparse.Namespace) -> int:
         found = sources.file_sources(args.files, "QR frames")
     refused = 0
     for result in pack.import_sources(found):
+        if args.network and result.kind == sources.CredentialAtUrl.kind:
+            result = wallet.import_at_url(result.params["url"], network=True)  # fetched once
         if result.status == "refused":
             refused += 1
             print(f"refused {result.source}: {result.reason}")
         elif result.status == "duplicate":
             print(f"duplicate {result.id} {result.source}")
         else:
-            note = "" if result.verified else " (not verified: see `wallet show`)"
-            print(f"imported {result.id} {result.source}{note}")
+            print(f"imported {result.id} {result.source}{_state_note(result.state)}")
         sys.stdout.flush()
     return EXIT_UNUSABLE if refused else EXIT_OK
+
+
+def _state_note(state: dict[str, Any] | None) -> str:
+    """What the card says, for the import line: never a plain "imported" for a badge that
+    is not verified, or is bound to an identifier this wallet does not hold."""
+    state = state or {}
+    notes = f" ({ENGLISH('chip.other_holder')})" * ("other-holder" in state.get("notes", []))
+    if state.get("state") == "needs-connection":
+        return f" ({ENGLISH('chip.needs_connection')}: `wallet check --network`)"
+    if state.get("state") == "cannot-verify":
+        fallback = ENGLISH("chip.reason.unreadable")
+        reasons = "; ".join(
+            ENGLISH.get(f"chip.reason.{code}", fallback) for code in state.get("reasons", [])
+        )
+        return f" ({ENGLISH('chip.cannot_verify', reason=reasons)})" + notes
+    return notes
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    wallet = _unlocked(args)
+    report = wallet.check_online(network=args.network, emails=args.email or None)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return EXIT_OK
+    if report.off:
+        print("nothing fetched: give --network to use the network to check credentials")
+        return EXIT_OK
+    for url in report.fetched:
+        print(f"fetched {url}")
+    for url, code in report.failed.items():
+        print(f"failed  {url}: {ENGLISH.message(f'fetch.{code}')}")
+    for change in report.key_changes:
+        print(f"keys changed {change.did}: still checked with the keys pinned first")
+    print(f"{report.rechecked} credentials checked again")
+    return EXIT_OK
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -543,6 +580,9 @@ def _wallet_commands(commands: Commands) -> None:
         "import", help="add credentials (JSON, baked PNG or SVG; `-` reads pasted text)"
     )
     importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    importer.add_argument(
+        "--network", action="store_true", help="fetch a credential a file names by its https URL"
+    )
     importer.set_defaults(run=_cmd_import)
 
     lister = commands.add_parser("list", help="list or search the backpack")
@@ -617,10 +657,9 @@ def _key_commands(commands: Commands) -> None:
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument(
         "--status-list",
-        type=Path,
         action="append",
-        metavar="FILE",
-        help="a cached status list credential (repeatable)",
+        metavar="[URL=]FILE",
+        help="a cached status list credential, and the URL it was fetched from (repeatable)",
     )
     verify.add_argument("--challenge", metavar="C", help="an SD-JWT VC presentation's nonce")
     verify.add_argument("--domain", metavar="D", help="an SD-JWT VC presentation's audience")
@@ -670,7 +709,7 @@ def _presentation_commands(commands: Commands) -> None:
     scan.add_argument("--challenge", metavar="C")
     scan.add_argument("--domain", metavar="D")
     scan.add_argument("--json", action="store_true")
-    scan.add_argument("--status-list", type=Path, action="append", metavar="FILE")
+    scan.add_argument("--status-list", action="append", metavar="[URL=]FILE")
     scan.add_argument("--now", type=_timestamp, metavar="ISO", help="verify as of this time")
     scan.set_defaults(run=_cmd_scan)
 
@@ -749,6 +788,19 @@ def _trainer_commands(commands: Commands) -> None:
     trainer_revoke.set_defaults(run=_cmd_trainer_revoke)
 
 
+def _network_commands(commands: Commands) -> None:
+    """Checking held credentials online, once, when the user allows it (issue 14)."""
+    check = commands.add_parser(
+        "check", help="fetch what held credentials need (keys, status lists), once"
+    )
+    check.add_argument(
+        "--network", action="store_true", help="use the network to check credentials"
+    )
+    check.add_argument("--email", action="append", metavar="ADDRESS")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_cmd_check)
+
+
 def _server_commands(commands: Commands) -> None:
     """The sync server, syncing with it, and the benchmarks."""
     serve = commands.add_parser("serve", help="run the sync server")
@@ -790,6 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
         _trust_commands,
         _org_commands,
         _trainer_commands,
+        _network_commands,
         _server_commands,
     ):
         group(commands)

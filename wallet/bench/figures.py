@@ -23,6 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from wallet.assets import assets_dir
 from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
@@ -37,7 +40,7 @@ from wallet.services.learner.sources import in_memory
 from wallet.services.verifier import credentials as verifier
 from wallet.store import kdf
 from wallet.store.vault import DATABASE_NAME, Vault
-from wallet.vc import did_key, ecdsa_sd_2023, envelopes, jose, sd_jwt_vc, vc_jwt
+from wallet.vc import did_key, ecdsa_sd_2023, envelopes, jose, open_badges_v2, sd_jwt_vc, vc_jwt
 from wallet.vc.data_integrity import resolve_offline, split_proofs
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.proofs import verify_proof
@@ -85,6 +88,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     derived = ecdsa_sd_2023.derive(base, reveal)
     yield "verify.ob3.ecdsa-sd-2023-derived", _median_ms(_verified(derived), runs), "ms"
     yield from _token_figures(sample, p256_key, runs)
+    yield "verify.ob2-signed", _median_ms(_ob2_signed_verified(), runs), "ms"
     yield from hostile_bench.run(eddsa)
 
     slow_runs = max(5, runs // 10)
@@ -113,6 +117,37 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _vault_figures(sample, ed_key)
     yield from trust_bench.run()
     yield from app_bench.run()
+
+
+def _ob2_signed_verified() -> Callable[[], object]:
+    """A signed Open Badges 2.0 assertion (RS256, what Badgr and Canvas sign with) checked
+    as the backpack checks it, with its issuer's key held from the one fetch."""
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_url, profile_url = "https://issuer.example/keys/1", "https://issuer.example/issuer"
+    pem = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key_document = {"id": key_url, "owner": profile_url, "publicKeyPem": pem.decode()}
+    profile = {"id": profile_url, "publicKey": [key_url]}
+    held = open_badges_v2.signing_key(key_document, profile, None, _NOW.isoformat())
+    assertion = {
+        "@context": open_badges_v2.CONTEXTS[0],
+        "type": "Assertion",
+        "id": "urn:uuid:7d1b0f0e-0b7c-4a55-9a43-1f2e3d4c5b6a",
+        "recipient": {"type": "email", "hashed": False, "identity": "learner@example.org"},
+        "badge": {"type": "BadgeClass", "id": "https://issuer.example/b", "issuer": profile_url},
+        "verification": {"type": "SignedBadge", "creator": key_url},
+        "issuedOn": "2026-03-01T09:00:00Z",
+    }
+    token = jose.sign({}, assertion, jose.RsaSigner(rsa_key))
+
+    def run() -> object:
+        checks = open_badges_v2.signed_checks(token, held, _NOW)
+        if not all(check.ok for check in checks):
+            raise AssertionError(f"bench assertion failed to verify: {checks}")
+        return checks
+
+    return run
 
 
 def _token_figures(

@@ -10,6 +10,9 @@ decoder must replay that walk exactly. Contexts come from the bundle only; decod
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,9 +70,21 @@ _MAX_DEPTH = 64
 
 
 def decode_text(text: str) -> dict[str, Any]:
-    if not text.startswith(VPQR_PREFIXES) or text[4:5] != "R":
+    """A VPQR text: `VC1-`/`VP1-`, a multibase prefix, the CBOR-LD bytes. `R` is base45;
+    `B` is base32 upper case without padding (RFC 4648), what the DCC wallet's earlier
+    `vpqr` releases wrote, since QR alphanumeric mode holds it."""
+    if not text.startswith(VPQR_PREFIXES) or text[4:5] not in ("R", "B"):
         raise PayloadError("not a VPQR payload (expected VC1-R or VP1-R and base45)")
-    return decode(base45.decode(text[5:]))
+    if text[4] == "R":
+        return decode(base45.decode(text[5:]))
+    body = text[5:]
+    if not re.fullmatch(r"[A-Z2-7]*", body):
+        raise PayloadError("a VPQR base32 payload holds a character base32 does not use")
+    try:
+        data = base64.b32decode(body + "=" * (-len(body) % 8))
+    except binascii.Error:
+        raise PayloadError("a VPQR base32 payload is damaged") from None
+    return decode(data)
 
 
 def decode(data: bytes) -> dict[str, Any]:

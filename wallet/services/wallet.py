@@ -5,7 +5,9 @@ unlock and lock it, and reach every role's service once it is open. A shell hold
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
+import ssl
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,8 +22,9 @@ from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner import backpack as backpack_service
-from wallet.services.learner import device_unlock, presenter
+from wallet.services.learner import device_unlock, fetching, presenter
 from wallet.services.learner.backpack import Backpack
+from wallet.services.learner.fetching import FetchReport, OnlineChecks
 from wallet.services.learner.settings import Settings
 from wallet.services.sync import client as sync
 from wallet.services.sync.client import SyncClient, SyncResult, due
@@ -317,8 +320,17 @@ class Wallet:
         return Challenge(value, domain, challenge_qr.to_text(value, domain))
 
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
+        """Pin a trust bundle for verifying; the did:web DID documents it carries are pinned
+        for the backpack too (as a first fetch would pin them, dated by the bundle), so its
+        issuers' badges verify without the network. A document naming other keys than the
+        ones pinned is kept aside and reported (`key_changes`), as a fetched one is."""
         with closing(VerifierStore(self.directory)) as store:
-            return trust.add_bundle(store, data)
+            pinned = trust.add_bundle(store, data)
+        if pinned.did_documents and pinned.issued is not None and self.unlocked:
+            for did, document in pinned.did_documents.items():
+                self.backpack.did_documents.store(did, document, pinned.issued)
+            self.backpack.reverify_all()
+        return pinned
 
     def trust_bundles(self) -> list[trust.Held]:
         with closing(VerifierStore(self.directory)) as store:
@@ -345,6 +357,69 @@ class Wallet:
         if not server or not due(self.backpack.vault, self._clock()):
             return None
         return self.sync(server)
+
+    def check_online(
+        self,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        network: bool | None = None,
+        emails: list[str] | None = None,
+    ) -> FetchReport:
+        """Fetch what held credentials need (issuer keys, status lists, hosted Open Badges
+        2.0 checks), once, when the user has switched on "use the network to check
+        credentials" (or `network` says so for this once, as the CLI's `--network`);
+        switched off, nothing is fetched and the report says so. `emails`: the learner's
+        addresses an OB 2.0 recipient is compared with, else the ones in settings."""
+        settings = self.settings
+        allowed = (
+            bool(settings.get(fetching.NETWORK_SETTING, False)) if network is None else network
+        )
+        found = emails if emails is not None else settings.get(fetching.EMAIL_SETTING, [])
+        return OnlineChecks(
+            self.backpack,
+            fetching.Fetcher(allowed=allowed, ssl_context=ssl_context),
+            identities=[e for e in found if isinstance(e, str)],
+            clock=self._clock,
+        ).run()
+
+    def import_at_url(
+        self, url: str, ssl_context: ssl.SSLContext | None = None, *, network: bool | None = None
+    ) -> backpack_service.ImportResult:
+        """A credential a QR code or link names by its https address (`CredentialAtUrl`),
+        fetched once through the network module when the user allows it (or `network`
+        says so for this once, as the CLI's `--network`), then imported as a file is;
+        refused with the fetch's reason (`network-off` when switched off)."""
+        setting = bool(self.settings.get(fetching.NETWORK_SETTING, False))
+        allowed = setting if network is None else network
+        try:
+            fetched = fetching.Fetcher(allowed=allowed, ssl_context=ssl_context).get_json(url)
+        except fetching.FetchError as error:
+            refused = backpack_service.ImportStatus.REFUSED
+            return backpack_service.ImportResult(
+                url, refused, reason=str(error), kind=error.kind, params=error.params
+            )
+        data = json.dumps(fetched.document).encode()
+        (result,) = self.backpack.import_sources([(url, lambda: data)])
+        return result
+
+    def key_changes(self) -> list[str]:
+        """did:web issuers whose servers now name other keys than the ones pinned."""
+        return self.backpack.did_documents.pending_changes()
+
+    def accept_keys(self, did: str) -> None:
+        """The user confirmed the issuer's new keys: pin them and check its badges again."""
+        self.backpack.did_documents.accept_change(did)
+        self.backpack.reverify_all()
+
+    def check_online_if_needed(self) -> FetchReport | None:
+        """The app's unasked check when a connection appears: only while the wallet is
+        open, the switch is on, and some card still needs a connection."""
+        if not self.unlocked or not self.settings.get(fetching.NETWORK_SETTING, False):
+            return None
+        cards = self.backpack.index.search([])
+        if not any((card.get("state") or {}).get("missing") for _, _, card in cards):
+            return None
+        return self.check_online()
 
     def last_sync(self) -> dict[str, Any] | None:
         return self.backpack.vault.sync_state("last")

@@ -8,6 +8,7 @@ import flet as ft
 
 from wallet.services.learner import sources
 from wallet.services.learner.backpack import ImportResult, ImportStatus
+from wallet.services.learner.fetching import NETWORK_SETTING
 from wallet.services.scanning import FrameScan, as_source
 from wallet.ui.context import App
 from wallet.ui.widgets import button, colours, field, header
@@ -77,4 +78,12 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
 def _import(app: App, files: list[tuple[str, bytes]]) -> list[ImportResult]:
     files = sources.as_sources(files, app.t("add.sequence", n=len(files)))
     pack = app.session.backpack
-    return list(pack.import_sources((name, sources.in_memory(data)) for name, data in files))
+    found = list(pack.import_sources((name, sources.in_memory(data)) for name, data in files))
+    # a code that is only a credential's address: fetched once when the network is allowed
+    online = bool(app.session.settings.get(NETWORK_SETTING, False))
+    return [
+        app.session.import_at_url(item.params["url"])
+        if online and item.kind == sources.CredentialAtUrl.kind
+        else item
+        for item in found
+    ]

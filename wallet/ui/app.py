@@ -63,12 +63,15 @@ async def _sync_when_due(app: App) -> None:
 
 
 async def _back_online(app: App, event: ft.ConnectivityChangeEvent) -> None:
-    """A connection appeared: sync now, without waiting for a failure's backoff."""
+    """A connection appeared: sync now, without waiting for a failure's backoff, and
+    check the badges that still need a connection."""
     if ft.ConnectivityType.NONE in event.connectivity or not app.session.unlocked:
         return
     server = app.session.settings.get("server")
     if server:
         await _quietly(app, app.session.sync, server)
+    # badges that need a connection once get it now, when the user allows the network
+    await _quietly(app, app.session.check_online_if_needed)
 
 
 async def _quietly(app: App, job: Callable[..., object], *args: object) -> None:

@@ -19,7 +19,7 @@ from wallet.ui.widgets import (
     value_text,
     verification_chip,
 )
-from wallet.vc import open_badges
+from wallet.vc import clr, open_badges
 from wallet.vc.sd_jwt_vc import FORMAT as SD_JWT_VC
 from wallet.vc.verification import Check
 
@@ -43,6 +43,12 @@ def view(app: App, record_id: str) -> ft.Control:
         (t("detail.valid_from"), date_text(t, str(credential.get("validFrom", "")))),
         (t("detail.credential_id"), str(credential.get("id", ""))),
     ]
+    # a CLR 2.0 record: the achievements of the credentials it holds, each checked apart
+    nested = clr.achievements(credential) if clr.is_clr(credential) else []
+    record: list[ft.Control] = (
+        [ft.Text(t("detail.nested"), size=18, weight=ft.FontWeight.BOLD)] if nested else []
+    )
+    record += [value_text(name, issuer_name) for name, issuer_name in nested]
     tags = ft.TextField(label=t("detail.tags"), value=", ".join(held.tags))
 
     async def save_tags(_: ft.ControlEvent) -> None:
@@ -71,6 +77,7 @@ def view(app: App, record_id: str) -> ft.Control:
             header(app, held.card["name"], lambda: app.back("/backpack")),
             ft.Row([verification_chip(app, held.card), share], wrap=True),
             *[value_text(label, value) for label, value in lines],
+            *record,
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
             *check_reasons(app, kept),
             all_checks(app, kept),

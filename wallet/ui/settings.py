@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import flet as ft
 
 from wallet import __version__
+from wallet.services.learner.fetching import EMAIL_SETTING, NETWORK_SETTING
 from wallet.ui import biometrics, device_language, navigation
 from wallet.ui.context import THEMES, App
 from wallet.ui.i18n import LANGUAGES
@@ -138,6 +139,7 @@ def view(app: App) -> ft.Control:
             last_sync,
             server,
             button(t("settings.sync_now"), sync_now, primary=False),
+            *_network(app),
             _section(t("settings.trust")),
             *_bundles(app),
             *_hand_trusted(app),
@@ -159,6 +161,71 @@ def view(app: App) -> ft.Control:
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
+
+
+def _network(app: App) -> list[ft.Control]:
+    """The one switch for the network beyond sync: off, nothing is ever fetched."""
+    t = app.t
+    settings = app.session.settings
+
+    def toggle(event: ft.Event[ft.Switch]) -> None:
+        settings.set(NETWORK_SETTING, bool(event.control.value))
+
+    def save_emails(event: ft.Event[ft.TextField]) -> None:
+        given = (event.control.value or "").split(",")
+        settings.set(EMAIL_SETTING, [address.strip() for address in given if address.strip()])
+
+    email = ft.TextField(
+        label=t("settings.email"),
+        value=", ".join(settings.get(EMAIL_SETTING, [])),
+        on_blur=save_emails,
+    )
+
+    async def check_now(_: ft.ControlEvent) -> None:
+        report = await app.work(t("busy.checking_online"), app.session.check_online)
+        if report is None:
+            return
+        if report.off:
+            app.tell(t("settings.network_off"), error=True)
+        else:
+            app.tell(
+                t(
+                    "settings.checked_online",
+                    fetched=len(report.fetched),
+                    failed=len(report.failed),
+                    rechecked=report.rechecked,
+                )
+            )
+        app.refresh()
+
+    def accept(did: str) -> None:
+        app.session.accept_keys(did)
+        app.refresh()
+
+    changes = [
+        ft.Column(
+            [
+                ft.Text(t("settings.key_changed", did=did)),
+                ft.TextButton(
+                    t("settings.accept_keys", did=did), on_click=lambda _, d=did: accept(d)
+                ),
+            ],
+            spacing=0,
+        )
+        for did in app.session.key_changes()
+    ]
+    return [
+        _section(t("settings.network")),
+        ft.Switch(
+            label=t("settings.network_checks"),
+            value=bool(settings.get(NETWORK_SETTING, False)),
+            on_change=toggle,
+        ),
+        ft.Text(t("settings.network_help")),
+        email,
+        button(t("settings.check_online"), check_now, primary=False),
+        *changes,
+    ]
 
 
 def _bundles(app: App) -> list[ft.Control]:

@@ -276,9 +276,23 @@ def ago(t: Catalog, then: datetime, now: datetime) -> str:
 
 
 def verification_chip(app: App, card: dict[str, Any]) -> ft.Control:
-    when = ago(app.t, datetime.fromisoformat(card["checked"]), app.session.now())
+    """The card's state in plain words (services/learner/intake.py): verified, needs a
+    connection once, or cannot be verified and why; a badge issued to an identifier this
+    wallet does not hold says so beside a pass."""
+    t = app.t
+    state = card.get("state") or {}
+    if state.get("state") == "needs-connection":
+        return status_chip(app, t("chip.needs_connection"), good=False)
+    if state.get("state") == "cannot-verify":
+        fallback = t("chip.reason.unreadable")
+        reasons = "; ".join(t.get(f"chip.reason.{code}", fallback) for code in state["reasons"])
+        return status_chip(app, t("chip.cannot_verify", reason=reasons), good=False)
+    when = ago(t, datetime.fromisoformat(card["checked"]), app.session.now())
     key = "chip.verified" if card["verified"] else "chip.not_verified"
-    return status_chip(app, app.t(key, when=when), good=bool(card["verified"]))
+    chip = status_chip(app, t(key, when=when), good=bool(card["verified"]))
+    if not card["verified"] or "other-holder" not in state.get("notes", []):
+        return chip
+    return ft.Row([chip, status_chip(app, t("chip.other_holder"), good=False)], wrap=True)
 
 
 def qr_codes(app: App, texts: list[str], on_tick: Callable[[], None] | None = None) -> ft.Control:

@@ -1,8 +1,11 @@
-"""Open Badges 3.0 baking (section 5.3): a credential carried inside a PNG or SVG image.
+"""Open Badges baking: a credential carried inside a PNG or SVG image.
 
-PNG: an `iTXt` chunk with keyword `openbadgecredential`, holding the JSON or a compact JWS
-(VC-JWT). SVG: an `openbadges:credential` element holding the JSON, or, for VC-JWT, a
-`verify` attribute holding the compact JWS (section 5.3.2.1). Extraction is strict and bounded: images are untrusted input.
+OB 3.0 (section 5.3): PNG `iTXt` keyword `openbadgecredential`, holding the JSON or a compact
+JWS (VC-JWT); SVG `openbadges:credential` element holding the JSON, or, for VC-JWT, a `verify`
+attribute holding the compact JWS (section 5.3.2.1). OB 2.0 (Baking): PNG `iTXt` keyword
+`openbadges`; SVG `openbadges:assertion` element (namespace `http://openbadges.org`) holding
+the JSON, or only a `verify` attribute with the hosted assertion's URL. Extraction is strict
+and bounded: images are untrusted input.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from wallet.vc.errors import MalformedInput
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
+PNG_KEYWORD_V2 = b"openbadges"
 SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+SVG_ELEMENTS = (f"{SVG_NAMESPACE} credential", "http://openbadges.org assertion")
 _MAX_TEXT = 1_000_000
 
 
@@ -36,12 +41,12 @@ def extract_from_png(data: bytes) -> str:
         body = data[position + 8 : position + 8 + length]
         if len(body) != length:
             break
-        if chunk_type == b"iTXt" and body.split(b"\0", 1)[0] == PNG_KEYWORD:
+        if chunk_type == b"iTXt" and body.split(b"\0", 1)[0] in (PNG_KEYWORD, PNG_KEYWORD_V2):
             return _itxt_text(body)
         if chunk_type == b"IEND":
             break
         position += 12 + length
-    raise MalformedInput("this PNG carries no Open Badges 3.0 credential")
+    raise MalformedInput("this PNG carries no Open Badges credential")
 
 
 def _itxt_text(body: bytes) -> str:
@@ -88,7 +93,7 @@ def extract_from_svg(data: bytes) -> str:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     depth = 0  # > 0 while inside the credential element
     text: list[str] = []
-    verify: list[str] = []
+    verify: list[str] = []  # OB 2.0: the hosted assertion's URL, when that is all it holds
 
     def doctype(name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
         if internal or (name, system_id, public_id) != _SVG_11_DOCTYPE:
@@ -99,10 +104,10 @@ def extract_from_svg(data: bytes) -> str:
 
     def start(name: str, attributes: dict[str, str]) -> None:
         nonlocal depth
-        if depth or name == f"{SVG_NAMESPACE} credential":
-            if not depth and attributes.get("verify", "").strip():
-                verify.append(attributes["verify"].strip())
+        if depth or name in SVG_ELEMENTS:
             depth += 1
+        if depth == 1 and name in SVG_ELEMENTS:
+            verify.extend(v for k, v in attributes.items() if k.endswith("verify"))
 
     def end(_name: str) -> None:
         nonlocal depth
@@ -130,7 +135,9 @@ def extract_from_svg(data: bytes) -> str:
         raise MalformedInput(str(refusal)) from None
     except expat.ExpatError:
         raise MalformedInput("the SVG is not well-formed XML") from None
-    credential = verify[0] if verify else "".join(text).strip()
+    credential = "".join(text).strip() or "".join(verify[:1]).strip()
+    if verify and (credential == verify[0] or verify[0].startswith("eyJ")):
+        credential = verify[0]  # a VC-JWT's compact JWS (5.3.2.1) wins over any element text
     if not credential:
-        raise MalformedInput("this SVG carries no Open Badges 3.0 credential")
+        raise MalformedInput("this SVG carries no Open Badges credential")
     return credential

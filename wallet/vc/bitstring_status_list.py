@@ -2,6 +2,8 @@
 
 A status list credential carries a GZIP'd bitstring; a credential points at one index.
 Index 0 is the left-most bit (section 3.1). Lists are read from a local cache only.
+The CCG's StatusList2021 (DCC's issuance, 2022-24) is the same bitstring under older type
+names, with `encodedList` in plain base64: it is read the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from wallet.vc.errors import MalformedInput, MalformedProof
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
+LEGACY_ENTRY_TYPE = "StatusList2021Entry"  # VC Status List 2021 (CCG draft)
+LEGACY_LIST_CREDENTIAL_TYPE = "StatusList2021Credential"
+ENTRY_TYPES = (ENTRY_TYPE, LEGACY_ENTRY_TYPE)
 MIN_ENTRIES = 131_072  # section 4.1 Validate Algorithm, minimumNumberOfEntries
 _MAX_BYTES = 16 * 1024 * 1024  # an expanded list larger than this is a gzip bomb, not a list
 
@@ -42,7 +47,7 @@ class StatusEntry:
 
     @classmethod
     def parse(cls, entry: Any) -> StatusEntry:
-        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
+        if not isinstance(entry, dict) or entry.get("type") not in ENTRY_TYPES:
             raise MalformedInput(f"credentialStatus must be a {ENTRY_TYPE}")
         try:
             index = _whole_number(entry["statusListIndex"], "statusListIndex")
@@ -86,7 +91,8 @@ def expand_bitstring(encoded: Any) -> bytes:
     """Section 4.3 Bitstring Expansion; lists published without the `u` are accepted."""
     if not isinstance(encoded, str) or not encoded:
         raise MalformedProof("status list has no encodedList")
-    body = encoded.removeprefix("u")
+    # StatusList2021 lists are plain base64 (its section 2.3), some with padding
+    body = encoded.removeprefix("u").rstrip("=").replace("+", "-").replace("/", "_")
     compressed = multibase.b64url_decode(body)
     decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
@@ -114,7 +120,8 @@ def read_status(bitstring: bytes, entry: StatusEntry) -> int:
 def list_subject(credential: dict[str, Any]) -> dict[str, Any]:
     types = credential.get("type", [])
     subject = credential.get("credentialSubject")
-    if LIST_CREDENTIAL_TYPE not in (types if isinstance(types, list) else [types]) or not (
+    named = set(types if isinstance(types, list) else [types])
+    if not named & {LIST_CREDENTIAL_TYPE, LEGACY_LIST_CREDENTIAL_TYPE} or not (
         isinstance(subject, dict)
     ):
         raise MalformedProof(f"not a {LIST_CREDENTIAL_TYPE}")

@@ -50,6 +50,8 @@ class ProofCode(StrEnum):
     ALTERED = "proof.altered"
     DISCLOSED_VALID = "proof.disclosed-valid"
     BASE_VALID = "proof.base-valid"
+    JWS_FORM = "proof.jws-form"  # Ed25519Signature2018: not a detached, unencoded EdDSA JWS
+    JWS_B64_CRITICAL = "proof.jws-b64-critical"  # RFC 7797: b64 must be marked critical
 
 
 @dataclass(frozen=True)

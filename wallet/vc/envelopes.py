@@ -1,4 +1,5 @@
-"""Credentials that arrive wrapped in a token (VC-JWT, SD-JWT VC) rather than as a JSON
+"""Credentials that arrive wrapped in a token (VC-JWT, SD-JWT VC, a signed Open Badges 2.0
+assertion) rather than as a JSON
 document with an embedded proof: recognising one, verifying it, and what a card shows.
 
 The token is kept exactly as received, since its signature covers those bytes; the
@@ -11,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from wallet.vc import jose, sd_jwt_vc, vc_data_model, vc_jwt
+from wallet.vc import jose, open_badges_v2, sd_jwt_vc, vc_data_model, vc_jwt
 from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
 from wallet.vc.verification import Report, StatusLists
 
-FORMATS = (vc_jwt.FORMAT, sd_jwt_vc.FORMAT)
+FORMATS = (vc_jwt.FORMAT, sd_jwt_vc.FORMAT, open_badges_v2.SIGNED_FORMAT)
 # What an SD-JWT VC's card is named and described by: the EUDI learning credential's
 # claims first (urn:eu.europa.ec.eudi:learning:credential:1), then common ones.
 _NAME_CLAIMS = ("achievement_title", "title", "name")
@@ -25,7 +26,7 @@ _ISSUER_NAME_CLAIMS = ("issuing_authority", "issuer_name")
 
 @dataclass(frozen=True)
 class Enveloped:
-    format: str  # vc_jwt.FORMAT or sd_jwt_vc.FORMAT
+    format: str  # one of FORMATS
     token: str
 
     def to_json(self) -> dict[str, str]:
@@ -46,6 +47,8 @@ def detect(text: str | bytes) -> Enveloped | None:
     if sd_jwt_vc.looks_like(token):
         sd_jwt_vc.parse(token)
         return Enveloped(sd_jwt_vc.FORMAT, token)
+    if jose.looks_like_compact(token) and open_badges_v2.signed_assertion(token) is not None:
+        return Enveloped(open_badges_v2.SIGNED_FORMAT, token)
     if vc_jwt.looks_like(token):
         vc_jwt.parse(token)
         return Enveloped(vc_jwt.FORMAT, token)
@@ -79,6 +82,8 @@ def verify(
 ) -> Report:
     if held.format == sd_jwt_vc.FORMAT:
         return sd_jwt_vc.verify(held.token, now=now, keys=keys, limits=limits)
+    if held.format == open_badges_v2.SIGNED_FORMAT:  # its key is fetched once (the backpack)
+        return Report(open_badges_v2.signed_checks(held.token, None, now))
     return vc_jwt.verify(held.token, now=now, keys=keys, status_lists=status_lists, limits=limits)
 
 
@@ -90,6 +95,8 @@ def view(held: Enveloped) -> dict[str, Any]:
     """A JSON object shaped like a credential, for the card index and the detail screen."""
     if held.format == vc_jwt.FORMAT:
         return vc_jwt.parse(held.token).credential
+    if held.format == open_badges_v2.SIGNED_FORMAT:
+        return jose.parse(held.token).claims()
     sd_jwt = sd_jwt_vc.parse(held.token)
     payload = sd_jwt.payload
     claims = sd_jwt_vc.disclosed_claims(sd_jwt)

@@ -37,6 +37,7 @@ MAX_RSA_BITS = 8192  # bounds the cost of one verification
 _PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 _EC = {"P-256": (ec.SECP256R1, 32, Alg.ES256), "P-384": (ec.SECP384R1, 48, Alg.ES384)}
 _EC_HASH = {Alg.ES256: hashes.SHA256, Alg.ES384: hashes.SHA384}
+_PEM_CURVES = {"secp256r1": Alg.ES256, "secp384r1": Alg.ES384}
 
 PublicKeyObject = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
@@ -106,6 +107,24 @@ class Jwk:
         except ValueError as exc:
             raise JwkError("jwk-malformed", f"invalid {kty} key: {exc}") from None
         raise JwkError("jwk-unsupported", f"unsupported key type {kty!r} {crv or ''}".strip())
+
+    @classmethod
+    def from_pem(cls, text: Any) -> Jwk:
+        """A PEM public key (an Open Badges 2.0 CryptographicKey's `publicKeyPem`), held to
+        the rules a JWK of that type is held to."""
+        try:
+            loaded = serialization.load_pem_public_key(str(text).encode("ascii"))
+        except (ValueError, UnicodeEncodeError, TypeError):
+            raise JwkError("jwk-malformed", "not a PEM public key") from None
+        if isinstance(loaded, rsa.RSAPublicKey):
+            alg = Alg.RS256
+        elif isinstance(loaded, ed25519.Ed25519PublicKey):
+            alg = Alg.EDDSA
+        elif isinstance(loaded, ec.EllipticCurvePublicKey) and loaded.curve.name in _PEM_CURVES:
+            alg = _PEM_CURVES[loaded.curve.name]
+        else:
+            raise JwkError("jwk-unsupported", "unsupported PEM key type")
+        return cls.from_jwk(cls(alg, loaded).to_jwk())
 
     @classmethod
     def from_public_key(cls, public: PublicKey) -> Jwk:

@@ -10,7 +10,9 @@ from wallet.vc import (
     ecdsa_jcs_2019,
     ecdsa_rdfc_2019,
     ecdsa_sd_2023,
+    ed25519_signature_2018,
     ed25519_signature_2020,
+    eddsa_2022,
     eddsa_jcs_2022,
     eddsa_rdfc_2022,
     open_badges,
@@ -38,6 +40,8 @@ SUITES: tuple[Suite, ...] = (
     eddsa_jcs_2022.SUITE,
     ecdsa_jcs_2019.SUITE,
     ed25519_signature_2020.SUITE,
+    ed25519_signature_2018.SUITE,  # legacy, verify only
+    eddsa_2022.SUITE,  # eddsa-rdfc-2022 under its draft name, verify only
 )
 _BY_PROOF = {(suite.proof_type, suite.cryptosuite): suite for suite in SUITES}
 _SIGNERS = {suite.name: (suite.key_types, suite.sign) for suite in SUITES if suite.sign}
@@ -74,14 +78,21 @@ def verify_proof(
 
 
 def proof_options(
-    key: KeyPair, suite: str, *, created: datetime | None = None, purpose: str = "assertionMethod"
+    key: KeyPair,
+    suite: str,
+    *,
+    created: datetime | None = None,
+    purpose: str = "assertionMethod",
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
+    """`verification_method` names the key in the issuer's DID document (a did:web issuer);
+    by default it is the key's own did:key."""
     _signer(suite, key)
     return {
         "type": DATA_INTEGRITY_PROOF,
         "cryptosuite": suite,
         "created": format_datetime(created or datetime.now(UTC)),
-        "verificationMethod": did_key.verification_method_id(key.public),
+        "verificationMethod": verification_method or did_key.verification_method_id(key.public),
         "proofPurpose": purpose,
     }
 
@@ -93,6 +104,7 @@ def sign(
     *,
     mandatory_pointers: list[str] | None = None,
     created: datetime | None = None,
+    verification_method: str | None = None,
 ) -> dict[str, Any]:
     """Issue a credential: add one proof to an unsigned document the data model allows
     (VCDM 2.0 section 2.1: a conforming issuer never signs a non-conforming document;
@@ -101,7 +113,7 @@ def sign(
     if "proof" in document:
         raise MalformedProof("the document already has a proof; sign the unsecured document")
     vc_data_model.refuse_nonconforming(open_badges.conformance_problems(document))
-    options = proof_options(key, suite, created=created)
+    options = proof_options(key, suite, created=created, verification_method=verification_method)
     return _signer(suite, key)(with_proof_context(document), options, key, mandatory_pointers or [])
 
 

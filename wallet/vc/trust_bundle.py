@@ -1,6 +1,7 @@
 """The offline trust bundle: which organisations a verifier trusts, which trainer keys
 they authorised for which achievements and until when, their current status lists, and
-the hashes of the JSON-LD contexts the credentials rely on.
+the hashes of the JSON-LD contexts the credentials rely on, and the DID documents of its
+did:web issuers, so their keys are pinned by the bundle rather than fetched.
 
 A bundle is a map of entries under a signed header. The header names the publisher (the
 did:key a verifier pins), a sequence number, `issued`, `expires`, and the root: a SHA-256
@@ -21,15 +22,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeGuard
 
-from wallet.vc import bitstring_status_list, eddsa_jcs_2022, jcs, vc_data_model
+from wallet.vc import bitstring_status_list, did_web, eddsa_jcs_2022, jcs, vc_data_model
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
+    KeyResolver,
     format_datetime,
     parse_datetime,
     resolve_offline,
 )
-from wallet.vc.did_key import did_for, verification_method_id
+from wallet.vc.did_key import VerificationMethod, did_for, verification_method_id
 from wallet.vc.errors import MalformedInput, MalformedProof
 from wallet.vc.multikey import KeyPair
 from wallet.vc.names import comparable
@@ -39,6 +41,7 @@ from wallet.vc.verification import nested, seconds_between, verify_credential
 AUTHORIZATION_TYPE = "TrainerAuthorization"
 HEADER_TYPE = "TrustBundle"
 ORGANISATION, AUTHORIZATION, STATUS_LIST, CONTEXT = "org", "auth", "status", "context"
+DID_DOCUMENT = "did"  # a did:web issuer's DID document, `did:<did>`
 MAX_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 
 
@@ -285,6 +288,9 @@ class TrustBundle:
     organisations: dict[str, dict[str, Any]] = field(default_factory=dict)
     authorizations: list[Authorization] = field(default_factory=list)
     status_lists: dict[str, CachedStatusList] = field(default_factory=dict)
+    # did:web issuers' documents as the bundle pins them, by DID (the raw JSON and parsed)
+    did_documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _parsed_dids: dict[str, did_web.DidDocument] = field(default_factory=dict)
 
     @classmethod
     def read(cls, document: dict[str, Any]) -> TrustBundle:
@@ -309,6 +315,10 @@ class TrustBundle:
             kind = key.split(":", 1)[0]
             if kind == ORGANISATION:
                 bundle.organisations[entry["id"]] = entry
+            elif kind == DID_DOCUMENT:  # refuses a document of another DID than its key's
+                did = key.removeprefix(DID_DOCUMENT + ":")
+                bundle._parsed_dids[did] = did_web.parse_document(did, entry)
+                bundle.did_documents[did] = entry
         for key, entry in document["entries"].items():
             if not key.startswith(AUTHORIZATION + ":"):
                 continue
@@ -329,6 +339,12 @@ class TrustBundle:
                     entry, issued, frozenset(delegates.get(list_id, ())), expires
                 )
         return bundle
+
+    def method(self, method_id: str) -> VerificationMethod | None:
+        """A did:web verification method from the documents this bundle pins."""
+        controller = did_web.controller_of(method_id)
+        document = self._parsed_dids.get(controller) if controller else None
+        return None if document is None else document.methods.get(method_id)
 
     @property
     def publisher(self) -> str:
@@ -441,3 +457,16 @@ def _achievement_id(credential: dict[str, Any]) -> str | None:
     subject = credential.get("credentialSubject")
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
     return achievement.get("id") if isinstance(achievement, dict) else None
+
+
+def resolver(bundles: list[TrustBundle]) -> KeyResolver:
+    """did:key from the identifier, did:web from the documents the bundles pin; offline."""
+    offline = resolve_offline()
+
+    def resolve(method_id: str) -> VerificationMethod | None:
+        found = offline(method_id)
+        for bundle in bundles:
+            found = found or bundle.method(method_id)
+        return found
+
+    return resolve

@@ -107,6 +107,7 @@ class Code(StrEnum):
     VALIDITY_NO_EXPIRY = "validity.no-expiry"
     STATUS_NONE = "status.none"
     STATUS_UNKNOWN = "status.unknown"
+    STATUS_UNREADABLE_KIND = "status.unreadable-kind"
     STATUS_LIST_SIGNATURE = "status.list-signature"
     STATUS_LIST_OTHER_ISSUER = "status.list-other-issuer"
     STATUS_REVOKED = "status.revoked"
@@ -306,12 +307,20 @@ def _status_check(
     status_lists: StatusLists | None,
     limits: Limits,
 ) -> Check:
-    entries = [
-        StatusEntry.parse(e) for e in vc_data_model.as_list(document.get("credentialStatus"))
-    ]
-    if not entries:
+    raw_entries = vc_data_model.as_list(document.get("credentialStatus"))
+    if not raw_entries:
         return Check("status", Code.STATUS_NONE)
     found = []
+    entries = []
+    for raw in raw_entries:
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        if isinstance(raw, dict) and kind not in bitstring_status_list.ENTRY_TYPES:
+            # 1EdTechRevocationList and other kinds: kept, and said (issue 14)
+            found.append(
+                Check("status", Code.STATUS_UNREADABLE_KIND, Severity.WARNING, {"kind": str(kind)})
+            )
+            continue
+        entries.append(StatusEntry.parse(raw))
     for entry in entries:
         cached = status_lists(entry.list_url) if status_lists else None
         if cached is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from wallet.services import legacy_checks
-from wallet.services.learner import presenter
+from wallet.services.learner import intake, presenter, settings
+from wallet.services.learner.key_cache import DidDocuments, SigningKeys
 from wallet.services.learner.sources import Source, read_credential
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
@@ -25,11 +26,22 @@ from wallet.store import kdf
 from wallet.store.card_index import ORDERS, PAGE_SIZE, CardIndex, Entry
 from wallet.store.errors import RecordNotFound, VaultCorrupt, VaultLocked
 from wallet.store.vault import Vault, require_passphrase
-from wallet.vc import did_key, envelopes, jose, sd_jwt_vc, vc_data_model
+from wallet.vc import (
+    bitstring_status_list,
+    did_key,
+    envelopes,
+    jose,
+    open_badges_v2,
+    sd_jwt_vc,
+    vc_data_model,
+    vc_jwt,
+)
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput, UnusableInput
+from wallet.vc.jwk import Jwk
 from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import Report
 
 CREDENTIAL = "credential"
 STATUS_LIST = "status_list"
@@ -54,6 +66,8 @@ class ImportResult:
     verified: bool | None = None
     kind: str = ""  # a refusal's error kind: the shells say `error.<kind>` with `params`
     params: dict[str, Any] = field(default_factory=dict)
+    # the card's state (intake.VERIFIED, NEEDS_CONNECTION, CANNOT_VERIFY) and its reasons
+    state: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class HeldCredential:
     card: dict[str, Any]  # what lists show: name, issuer, date, image
     format: str = "json"  # or an `envelopes.FORMATS` token format
     token: str = ""  # the VC-JWT or SD-JWT VC as received (its signature covers it)
+    online: dict[str, Any] | None = None  # what an OB 2.0 online check brought, dated
 
 
 class PresentationRefused(UnusableInput):
@@ -101,14 +116,24 @@ def _first_text(*values: Any) -> str:
     return next((v for v in values if isinstance(v, str) and v), "")
 
 
-def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
-    """What list and search show, and what they can find a credential by."""
+def card_for(
+    record_id: str, version: int, payload: dict[str, Any], state: dict[str, Any] | None = None
+) -> Entry:
+    """What list and search show, and what they can find a credential by. `state` is
+    derived on this device (`Backpack._state`) and lives in the local card only: records
+    that sync carry no more than they did."""
     credential = payload["credential"]
     subject = credential.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, dict) else {}
     issuer = credential.get("issuer")
+    if open_badges_v2.is_assertion(credential):  # OB 2.0: the badge class names the badge
+        online = payload.get("online") or {}
+        embedded = credential.get("badge")
+        achievement = embedded if isinstance(embedded, dict) else online.get("badge") or {}
+        issuer = achievement.get("issuer")
+        issuer = issuer if isinstance(issuer, dict) else online.get("issuer") or issuer
     issuer_name = (
         _first_text(issuer.get("name"), issuer.get("id"))
         if isinstance(issuer, dict)
@@ -125,13 +150,16 @@ def card_for(record_id: str, version: int, payload: dict[str, Any]) -> Entry:
         "version": version,
         "name": _first_text(achievement.get("name"), credential.get("name"), "Credential"),
         "issuer": issuer_name,
-        "issued": _first_text(credential.get("validFrom"), credential.get("issuanceDate")),
+        "issued": _first_text(
+            credential.get("validFrom"), credential.get("issuanceDate"), credential.get("issuedOn")
+        ),
         "description": _first_text(achievement.get("description"), credential.get("description"))[
             :280
         ],
         "image": _first_text(image.get("id") if isinstance(image, dict) else image),
         "tags": payload.get("tags", []),
         "verified": payload["report"]["verified"],
+        "state": state,
         "checked": payload["checked"],
         "holder": payload.get("holder"),
     }
@@ -156,7 +184,14 @@ def merge_edits(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
         merged["tags"], merged["tags_updated"] = ours["tags"], ours["tags_updated"]
     if ours.get("checked", "") > merged.get("checked", ""):
         merged["report"], merged["checked"] = ours["report"], ours["checked"]
+    if _online_date(ours) > _online_date(merged):  # an OB 2.0 online check, by its own date
+        merged["online"] = ours["online"]
     return merged
+
+
+def _online_date(payload: dict[str, Any]) -> str:
+    online = payload.get("online")
+    return str(online.get("checked", "")) if isinstance(online, dict) else ""
 
 
 class Backpack:
@@ -169,6 +204,8 @@ class Backpack:
     ) -> None:
         self.vault = vault
         self.index = CardIndex(vault)
+        self.did_documents = DidDocuments(vault)
+        self.signing_keys = SigningKeys(vault)
         self._clock = clock
         self._idle_timeout = idle_timeout
         self._last_activity = clock()
@@ -213,11 +250,34 @@ class Backpack:
             "credential": document,
             **extra,
             "holder": subject_id if ours else None,  # linked to one of our holder keys
-            "checked": self._now().isoformat(timespec="seconds"),
             "tags": [],
         }
-        payload["report"] = self._verify(payload)
+        self._check(payload)
         return record_id, payload
+
+    def _check(self, payload: dict[str, Any]) -> None:
+        """Verify offline with what this device holds."""
+        payload["checked"] = self._now().isoformat(timespec="seconds")
+        payload["report"] = self._verify(payload)
+
+    def _state(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """What the card shows (`intake.state_of`), from the report and this device's caches."""
+        document = payload["credential"]
+        token = payload.get("token")
+        try:  # bound by the subject's DID, or a token's `cnf` key (then ours if we hold it)
+            bound = _holder_did(Enveloped(payload["format"], token) if token else document)
+        except UnusableInput:  # a damaged `cnf`: the holder check says so
+            bound = None
+        other_holder = (
+            isinstance(bound, str) and bound.startswith("did:") and payload.get("holder") is None
+        )
+        return intake.state_of(
+            document,
+            payload["report"]["checks"],
+            missing=self._missing(document, payload.get("online")),
+            other_holder=other_holder,
+            enveloped=bool(payload.get("token")),
+        )
 
     def import_sources(self, sources: Iterable[tuple[str, Source]]) -> Iterator[ImportResult]:
         """Yield results in input order, batch by batch, each only after its batch has
@@ -256,18 +316,24 @@ class Backpack:
 
     def _commit(self, batch: list[ImportResult | _Pending]) -> Iterator[ImportResult]:
         pending = [item for item in batch if isinstance(item, _Pending)]
+        states: dict[str, dict[str, Any]] = {}
         if pending:
             with self.vault.transaction():
                 entries = []
                 for item in pending:
                     version = self.vault.put(item.record_id, CREDENTIAL, item.payload)
-                    entries.append(card_for(item.record_id, version, item.payload))
+                    state = states[item.record_id] = self._state(item.payload)
+                    entries.append(card_for(item.record_id, version, item.payload, state))
                 self.index.upsert(entries)
         for done in batch:
             if isinstance(done, _Pending):
                 verified = done.payload["report"]["verified"]
                 yield ImportResult(
-                    done.source, ImportStatus.IMPORTED, done.record_id, verified=verified
+                    done.source,
+                    ImportStatus.IMPORTED,
+                    done.record_id,
+                    verified=verified,
+                    state=states[done.record_id],
                 )
             else:
                 yield done
@@ -357,6 +423,7 @@ class Backpack:
             card,
             payload.get("format", "json"),
             payload.get("token", ""),
+            payload.get("online"),
         )
 
     def export(self, record_id: str) -> dict[str, Any] | str:
@@ -373,7 +440,8 @@ class Backpack:
         payload = record.payload
         change(payload)
         version = self.vault.put(record_id, CREDENTIAL, payload)
-        return card_for(record_id, version, payload)
+        state = self._state(payload)
+        return card_for(record_id, version, payload, state)
 
     def set_tags(self, record_id: str, tags: builtins.list[str]) -> None:
         self._active()
@@ -397,19 +465,38 @@ class Backpack:
         """(checked, now failing). Reports are refreshed so the UI can show their age."""
         self._active()
         ids = self.vault.ids(CREDENTIAL)
+        return len(ids), self._reverify(ids)
+
+    def reverify(self, record_ids: Sequence[str]) -> int:
+        """Check these credentials again (after a fetch brought keys or lists): how many."""
+        self._active()
+        self._reverify(record_ids)
+        return len(record_ids)
+
+    def _reverify(self, ids: Sequence[str]) -> int:
         failing = 0
 
         def change(payload: dict[str, Any]) -> None:
             nonlocal failing
-            payload["report"] = self._verify(payload)
-            payload["checked"] = self._now().isoformat(timespec="seconds")
+            self._check(payload)
             failing += not payload["report"]["verified"]
 
         for start in range(0, len(ids), BATCH_SIZE):
             with self.vault.transaction():  # each index page written once per batch
                 batch = ids[start : start + BATCH_SIZE]
                 self.index.upsert([self._rewrite(record_id, change) for record_id in batch])
-        return len(ids), failing
+        return failing
+
+    def record_online_check(self, record_id: str, result: dict[str, Any]) -> None:
+        """Keep an Open Badges 2.0 hosted check's verdict with its date, and re-check."""
+        self._active()
+
+        def change(payload: dict[str, Any]) -> None:
+            payload["online"] = result
+            self._check(payload)
+
+        with self.vault.transaction():
+            self.index.upsert([self._rewrite(record_id, change)])
 
     # --- holder identity and trust data ------------------------------------------------
 
@@ -426,29 +513,97 @@ class Backpack:
     def _status_list_id(self, url: str) -> str:
         return "status-" + self.vault.fingerprint(url.encode())  # the URL itself stays sealed
 
-    def cache_status_list(self, credential: dict[str, Any], fetched: datetime) -> None:
-        """Keep a status list credential, with when it was fetched, for offline checks."""
+    def cache_status_list(
+        self, credential: dict[str, Any], fetched: datetime, *, url: str | None = None
+    ) -> None:
+        """Keep a status list credential, with when it was fetched, for offline checks: found
+        by the URL it was fetched from (what credentials name) and by its `id`, which need
+        not be that URL (issue 14)."""
         self._active()
-        url = credential.get("id")
-        if not isinstance(url, str):
-            raise MalformedInput("a status list credential needs an id")
-        payload = {"credential": credential, "fetched": fetched.isoformat()}
+        list_id = credential.get("id")
+        keys = {key for key in (url, list_id) if isinstance(key, str)}
+        if not keys:
+            raise MalformedInput("a status list credential needs an id or the URL it came from")
+        payload = {"credential": credential, "fetched": fetched.isoformat(), "url": url}
         with self.vault.transaction():
-            self.vault.put(self._status_list_id(url), STATUS_LIST, payload)
+            for key in sorted(keys):
+                self.vault.put(self._status_list_id(key), STATUS_LIST, payload)
+
+    def status_list_payload(self, url: str) -> dict[str, Any] | None:
+        """The cached list as stored (credential, fetch time, URL), for deciding a refresh."""
+        try:
+            return self.vault.get(self._status_list_id(url), STATUS_LIST).payload
+        except RecordNotFound:
+            return None
 
     def cached_status_list(self, url: str) -> CachedStatusList | None:
-        try:
-            payload = self.vault.get(self._status_list_id(url), STATUS_LIST).payload
-        except RecordNotFound:
+        payload = self.status_list_payload(url)
+        if payload is None:
             return None
         return CachedStatusList(payload["credential"], datetime.fromisoformat(payload["fetched"]))
 
     def _verify(self, payload: dict[str, Any]) -> dict[str, Any]:
-        held: dict[str, Any] | Enveloped = payload["credential"]
+        """Offline, with the keys and lists this device holds. A credential the engine
+        cannot read is kept, its report saying why (`intake.READABLE_CHECK`); only unsafe
+        input raises (`intake.UNSAFE`)."""
+        now = self._now()
+        document = payload["credential"]
+        online = payload.get("online")
+        if payload.get("format") == open_badges_v2.SIGNED_FORMAT:
+            key = self._signing_key(document)
+            emails = settings.recipient_emails(self.vault)
+            badge_class = (online or {}).get("badge")  # fetched with the key, when by URL
+            checks = open_badges_v2.signed_checks(payload["token"], key, now, emails, badge_class)
+            return Report(checks).to_json()
+        if open_badges_v2.is_assertion(document):
+            return open_badges_v2.offline_report(document, online, now)
+        held: dict[str, Any] | Enveloped = document
         if payload.get("token"):
             held = Enveloped(payload["format"], payload["token"])
-        report = verifier.verify(held, now=self._now(), status_lists=self.cached_status_list)
-        return report.to_json()
+        try:
+            report = verifier.verify(
+                held,
+                now=now,
+                status_lists=self.cached_status_list,
+                resolver=self.did_documents.resolver(),
+                keys=self._jwt_keys,
+            )
+        except intake.UNSAFE:
+            raise
+        except UnusableInput as error:
+            return Report([intake.unreadable_check(error)]).to_json()
+        keys = [self.did_documents.check(did, now) for did in intake.web_controllers(document)]
+        return Report(report.checks + [k for k in keys if k is not None]).to_json()
+
+    def _jwt_keys(self, issuer: str, kid: str | None) -> builtins.list[Jwk]:
+        """A token's issuer keys from the pinned did:web documents (`key_cache.keys_for`)."""
+        return [Jwk.from_public_key(k) for k in self.did_documents.keys_for(issuer, kid)]
+
+    def _signing_key(self, assertion: dict[str, Any]) -> open_badges_v2.SigningKey | None:
+        """A signed OB 2.0 assertion's key, when fetched once (`fetching.py`)."""
+        url = open_badges_v2.creator(assertion)
+        return None if url is None else self.signing_keys.get(url)
+
+    def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
+        """What a fetch would bring this credential (`fetching.py`), none of it held yet."""
+        if open_badges_v2.is_assertion(document) and (
+            open_badges_v2.verification_type(document) == "signed"
+        ):
+            fetchable = open_badges_v2.creator(document) is not None
+            return ("issuer-keys",) if fetchable and self._signing_key(document) is None else ()
+        if open_badges_v2.is_assertion(document):
+            hosted = open_badges_v2.verification_type(document) == "hosted"
+            return ("hosted-check",) if hosted and online is None else ()
+        keys = any(self.did_documents.get(did) is None for did in intake.web_controllers(document))
+        lists = any(  # only what the fetcher may fetch: https (an http list stays unknown)
+            isinstance(entry, dict)
+            and entry.get("type") in bitstring_status_list.ENTRY_TYPES
+            and isinstance(entry.get("statusListCredential"), str)
+            and entry["statusListCredential"].startswith("https://")
+            and self.status_list_payload(entry["statusListCredential"]) is None
+            for entry in vc_data_model.as_list(document.get("credentialStatus"))
+        )
+        return ("issuer-keys",) * keys + ("status-list",) * lists
 
     # --- presenting -------------------------------------------------------------------------
 
@@ -540,7 +695,8 @@ class Backpack:
             except RecordNotFound:
                 gone.append(record_id)
                 continue
-            entries.append(card_for(record_id, record.version, record.payload))
+            state = self._state(record.payload)
+            entries.append(card_for(record_id, record.version, record.payload, state))
         self.index.remove(*gone)
         self.index.upsert(entries)
 
@@ -551,17 +707,22 @@ class Backpack:
             entries = []
             for record_id in reversed(self.vault.ids(CREDENTIAL)):
                 record = self.vault.get(record_id, CREDENTIAL)
-                entries.append(card_for(record_id, record.version, record.payload))
+                state = self._state(record.payload)
+                entries.append(card_for(record_id, record.version, record.payload, state))
             self.index.rebuild(entries)
 
 
 def _holder_did(held: dict[str, Any] | Enveloped) -> str | None:
-    """The DID of the key a credential is bound to: its subject's id, or for an SD-JWT VC
-    the did:key of its `cnf.jwk` (the form our keyring keeps holder keys under)."""
-    if isinstance(held, Enveloped) and held.format == sd_jwt_vc.FORMAT:
-        bound = sd_jwt_vc.holder_jwk(sd_jwt_vc.parse(held.token).payload)
-        public = bound.public_key() if bound is not None else None
-        return did_key.did_for(public) if public is not None else None
+    """The DID of the key a credential is bound to: a token's `cnf.jwk` (RFC 7800) as the
+    did:key our keyring keeps holder keys under, when it has one; else its subject's id
+    (an SD-JWT VC has none: without `cnf` it is bound to no one)."""
+    if isinstance(held, Enveloped) and held.format in (sd_jwt_vc.FORMAT, vc_jwt.FORMAT):
+        sd = held.format == sd_jwt_vc.FORMAT
+        claims = sd_jwt_vc.parse(held.token).payload if sd else vc_jwt.parse(held.token).claims
+        bound = sd_jwt_vc.holder_jwk(claims)
+        if bound is not None or sd:
+            public = bound.public_key() if bound is not None else None
+            return did_key.did_for(public) if public is not None else None
     document = envelopes.view(held) if isinstance(held, Enveloped) else held
     subject = document.get("credentialSubject")
     subject_id = subject.get("id") if isinstance(subject, dict) else None

@@ -11,6 +11,8 @@ from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
 
 SETTINGS = "settings"
+# the learner's email addresses, which Open Badges 2.0 recipient identities are compared with
+RECIPIENT_EMAILS = "recipient_emails"
 _RECORD_ID = "settings"
 
 
@@ -34,3 +36,9 @@ class Settings:
             values = self._values()
             values[name] = {"value": value, "updated": int(self._clock() * 1000)}
             self.vault.put(_RECORD_ID, SETTINGS, {"values": values})
+
+
+def recipient_emails(vault: Vault) -> list[str]:
+    """The addresses the learner gave (Settings), for OB 2.0 recipient checks."""
+    found = Settings(vault).get(RECIPIENT_EMAILS, [])
+    return [e for e in found if isinstance(e, str)] if isinstance(found, list) else []

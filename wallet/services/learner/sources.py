@@ -1,6 +1,6 @@
-"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge, a QR
-image (ours, or VPQR from the DCC wallet), a file of QR payload text, or a VC-JWT or
-SD-JWT VC token. Everything here
+"""Where credentials come from: a JSON file or pasted text, a baked PNG or SVG badge (Open
+Badges 3.0, or 2.0 with its assertion or only its URL), a QR image (ours, or VPQR from the
+DCC wallet), a file of QR payload text, or a VC-JWT or SD-JWT VC token. Everything here
 is untrusted input, bounded in size and refused with a reason."""
 
 from __future__ import annotations
@@ -12,11 +12,26 @@ from typing import Any
 
 from wallet.qr import cbor_ld, compact, frames, images
 from wallet.qr.errors import NoQrCode, PayloadError
-from wallet.vc import baked_badges, envelopes, json_document, vc_data_model
+from wallet.vc import baked_badges, envelopes, json_document, open_badges_v2, vc_data_model
 from wallet.vc.envelopes import Enveloped
-from wallet.vc.errors import InputTooLarge, MalformedInput
+from wallet.vc.errors import InputTooLarge, MalformedInput, UnusableInput
 
 Source = Callable[[], bytes]
+
+
+class CredentialAtUrl(UnusableInput):
+    """A QR code (or pasted text) that is only an https address of a credential, as other
+    wallets and issuers' sites share them: fetching it is the network module's job
+    (`Wallet.import_at_url`), when the user allows it; until then it needs a connection."""
+
+    kind = "credential_at_url"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"the credential is online at {url:.200}: it needs a connection")
+        self.url = url
+        self.params = {"url": url[:200]}
+
+
 _MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
 _PICTURES = (".png", ".jpg", ".jpeg")
 
@@ -42,8 +57,31 @@ def _from_qr_texts(texts: list[str]) -> dict[str, Any]:
     if vpqr:  # shared from the DCC Learner Credential Wallet
         if len(texts) != 1:
             raise MalformedInput("expected one VPQR code, found several")
-        return cbor_ld.decode_text(vpqr[0])
+        return one_credential(cbor_ld.decode_text(vpqr[0]))
+    if len(texts) == 1 and _is_url(texts[0]):
+        raise CredentialAtUrl(texts[0].strip())
     return compact.decode(frames.reassemble(texts)).document
+
+
+def _is_url(text: str) -> bool:
+    text = text.strip()
+    return (
+        text.startswith("https://")
+        and len(text) <= 2048
+        and text.isascii()
+        and not any(c.isspace() for c in text)
+    )
+
+
+def one_credential(document: dict[str, Any]) -> dict[str, Any]:
+    """A VPQR `VP1-` code holds a presentation: the credential it carries (the DCC wallet
+    shares one at a time); the presentation's own proof binds nothing we keep."""
+    if "VerifiablePresentation" not in vc_data_model.as_list(document.get("type")):
+        return document
+    held = vc_data_model.as_list(document.get("verifiableCredential"))
+    if len(held) != 1 or not isinstance(held[0], dict):
+        raise MalformedInput(f"the presentation holds {len(held)} credentials; expected one")
+    return held[0]
 
 
 def _credential_text(name: str, data: bytes) -> bytes | str:
@@ -60,6 +98,8 @@ def _credential_text(name: str, data: bytes) -> bytes | str:
             return json.dumps(_from_qr_texts(codes))
     if data.startswith(b"\xff\xd8"):  # JPEG: only ever a photographed QR code
         return json.dumps(_from_qr_texts(images.decode_image(data)))
+    if stripped.startswith(b"https://") and _is_url(link := stripped.decode("latin-1")):
+        raise CredentialAtUrl(link.strip())  # a scanned or pasted link
     if stripped.startswith((b"LW1", b"LWF", b"VC1-", b"VP1-")):
         lines = [line.strip() for line in stripped.decode("ascii", "replace").splitlines()]
         return json.dumps(_from_qr_texts([line for line in lines if line]))
@@ -75,9 +115,15 @@ def read_credential(name: str, data: bytes) -> dict[str, Any] | Enveloped:
     text = _credential_text(name, data)
     if envelope := envelopes.detect(text):
         return envelope
+    if isinstance(text, str) and text.strip().startswith("https://"):
+        # only a baked image's text can be a bare URL (pasted text stays bytes, QR codes
+        # decode to JSON): an OB 2.0 badge baked with its hosted assertion's URL alone
+        return open_badges_v2.hosted_reference(text.strip())
     document = json_document.parse(text)
     if envelope := envelopes.from_enveloped_credential(document):
         return envelope
+    if open_badges_v2.is_assertion(document):
+        return document  # Open Badges 2.0: verified online the OB 2.0 way
     if "VerifiableCredential" not in vc_data_model.as_list(document.get("type")):
         raise MalformedInput(f"{name} is not a verifiable credential")
     return document

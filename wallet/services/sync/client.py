@@ -23,16 +23,15 @@ import http.client
 import json
 import random
 import time
-import zlib
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from wallet.protocol import sync as protocol
 from wallet.protocol.sync import SyncError
+from wallet.services import http as transport
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner.backpack import CREDENTIAL, Backpack, merge_edits
 from wallet.store import kdf, recovery
@@ -53,7 +52,7 @@ MAX_ANSWER_BYTES = trust_bundle.MAX_BYTES
 # MAX_CLOCK_SKEW_SECONDS of the server, but may have edited offline on a clock set wrong.
 MAX_FUTURE_SECONDS = 24 * 3600
 MAX_PULL_BATCHES = 1_000  # per sync: a server that always has "more" cannot keep us forever
-_READ = 64 * 1024
+_WHO = "the sync server"
 # Pacing: a bucket like the server's for this device, slower and smaller, so a big sync
 # keeps under the server's limit rather than running into it.
 _PACE_PER_SECOND = 0.9 * protocol.DEVICE_REQUESTS_PER_SECOND
@@ -160,13 +159,11 @@ class _Connection:
         clock: Callable[[], float],
         sleep: Sleep = time.sleep,
     ) -> None:
-        parts = urlsplit(server)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SyncError(f"not a sync server URL: {server!r}", "bad-url")
-        connection = (
-            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        )
-        self._http = connection(parts.hostname, parts.port, timeout=30)
+        try:
+            parts = transport.split_url(server, schemes=("http", "https"), fail=SyncError)
+        except SyncError:
+            raise SyncError(f"not a sync server URL: {server!r}", "bad-url") from None
+        self._http = transport.connect(parts, timeout=30)
         self._host = parts.netloc
         self._counts = counts
         self._clock = clock
@@ -245,37 +242,12 @@ class _Connection:
         return response.status, data, response.getheader("Retry-After")
 
     def _read(self, response: http.client.HTTPResponse) -> bytes:
-        """The answer's body, inflated as it arrives when it is gzip'd, and refused once it
-        passes MAX_ANSWER_BYTES either way: memory stays bounded whatever the server sends."""
-        encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
-        if encoding not in ("identity", "gzip"):
-            raise SyncError(
-                f"the sync server sent an unknown encoding {encoding!r}", "bad-encoding"
-            )
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
-        body = bytearray()
-        while data := response.read(_READ):
-            self._counts.bytes_received += len(data)
-            while data:  # inflated a piece at a time, however far one chunk would inflate
-                if inflater is None:
-                    body += data
-                    break
-                try:
-                    body += inflater.decompress(data, _READ)
-                except zlib.error:
-                    raise SyncError(
-                        "the sync server sent a damaged compressed answer", "bad-encoding"
-                    ) from None
-                data = inflater.unconsumed_tail
-                if len(body) > MAX_ANSWER_BYTES:
-                    break
-            if len(body) > MAX_ANSWER_BYTES:
-                raise SyncError(
-                    f"the sync server sent an answer over {MAX_ANSWER_BYTES:,} bytes", "too-large"
-                )
-        if inflater is not None and not inflater.eof:
-            raise SyncError("the sync server sent a truncated compressed answer", "bad-encoding")
-        return bytes(body)
+        def count(received: int) -> None:
+            self._counts.bytes_received += received
+
+        return transport.read_body(
+            response, max_bytes=MAX_ANSWER_BYTES, who=_WHO, fail=SyncError, count=count
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.vc import envelopes, jose, sd_jwt_vc
+from wallet.vc import clr, envelopes, jose, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.data_integrity import KeyResolver
 from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import MalformedInput
 from wallet.vc.jose import KeySource, no_keys
@@ -17,18 +18,30 @@ from wallet.vc.json_document import read_json_file
 from wallet.vc.verification import Report, StatusLists, verify_credential
 
 
-def status_lists_from_files(paths: list[Path]) -> StatusLists:
-    """Status list credentials saved as files, keyed by their `id`; the file's modification
-    time stands for when it was fetched."""
+def status_lists_from_files(items: list[str | Path]) -> StatusLists:
+    """Status list credentials saved as files, each found by the URL it was fetched from
+    (`URL=FILE`) and by its own `id`: a list's `id` need not be the URL a credential names
+    (issue 14). The file's modification time stands for when it was fetched."""
     cache: dict[str, CachedStatusList] = {}
-    for path in paths:
+    for item in items:
+        url, path = _url_and_file(str(item))
         credential = read_json_file(path)
         list_id = credential.get("id")
-        if not isinstance(list_id, str):
-            raise MalformedInput(f"status list {path.name} has no id")
+        if not isinstance(list_id, str) and url is None:
+            raise MalformedInput(f"status list {path.name} has no id: give it as URL={path}")
         fetched = datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
-        cache[list_id] = CachedStatusList(credential, fetched)
+        cached = CachedStatusList(credential, fetched)
+        for key in (list_id, url):
+            if isinstance(key, str):
+                cache[key] = cached
     return cache.get
+
+
+def _url_and_file(item: str) -> tuple[str | None, Path]:
+    if item.startswith(("https://", "http://")) and "=" in item:
+        url, _, name = item.rpartition("=")  # a URL may hold "=" in its query; a file name rarely
+        return url, Path(name)
+    return None, Path(item)
 
 
 def read_credential_file(path: Path) -> dict[str, Any] | Enveloped:
@@ -45,14 +58,26 @@ def verify(
     *,
     now: datetime | None = None,
     status_lists: StatusLists | None = None,
+    resolver: KeyResolver | None = None,
     keys: KeySource = no_keys,
 ) -> Report:
-    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC).
-    `keys` gives the issuer keys a token's own `kid` does not carry (cached DID documents)."""
+    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC);
+    a CLR 2.0 record with each credential nested in it.
+    `resolver` and `keys` give the issuer keys beyond did:key (cached DID documents, never
+    fetched here): `resolver` for embedded proofs, `keys` for a token's `kid`."""
     moment = now or datetime.now(UTC)
-    if isinstance(document, Enveloped):
-        return envelopes.verify(document, now=moment, keys=keys, status_lists=status_lists)
-    return verify_credential(document, now=moment, status_lists=status_lists)
+
+    def one(held: dict[str, Any] | Enveloped) -> Report:
+        if isinstance(held, Enveloped):
+            return envelopes.verify(held, now=moment, keys=keys, status_lists=status_lists)
+        return verify_credential(held, now=moment, status_lists=status_lists, resolver=resolver)
+
+    report = one(document)
+    if isinstance(document, dict) and clr.is_clr(
+        document
+    ):  # a learner record: each credential in it verified as itself
+        return Report(report.checks + clr.nested_checks(document, one))
+    return report
 
 
 def verify_presented_sd_jwt(

@@ -139,7 +139,12 @@ class PresentationVerifier:
         untrusted: dict[str, str] = {}
         for number, credential in enumerate(held.credentials, start=1):
             prefix = f"credential{number}" if len(held.credentials) > 1 else "credential"
-            report = verify_credential(credential, now=now, status_lists=self._status_lists)
+            report = verify_credential(
+                credential,
+                now=now,
+                status_lists=self._status_lists,
+                resolver=trust_bundle.resolver(self._bundles),  # did:web keys the bundles pin
+            )
             for c in report.checks:
                 checks.append(replace(c, id=f"{prefix}.{c.id}"))
             checks.append(self._binding(prefix, credential, held.signers))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from wallet.store.verifier_store import VerifierStore
 from wallet.vc import json_document, trust_bundle
@@ -19,6 +20,9 @@ class Pinned:
     organisations: int
     authorizations: int
     context_mismatches: list[str]  # contexts whose bundled copy here differs from the bundle's
+    # did:web issuers' DID documents the bundle pins, by DID, and when the bundle was issued
+    did_documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issued: datetime | None = None
 
 
 def add_bundle(store: VerifierStore, data: bytes) -> Pinned:
@@ -40,6 +44,8 @@ def add_bundle(store: VerifierStore, data: bytes) -> Pinned:
         len(read.organisations),
         len(read.authorizations),
         sorted(url for url, digest in read.context_hashes().items() if ours.get(url) != digest),
+        dict(read.did_documents),
+        read.issued,
     )
 
 

@@ -5,6 +5,7 @@ bench` measures the time: `startup.cold-start.verify-ratio`)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, sample_badge
+from tests.support import PASSPHRASE
 from wallet.services.issuer import signing as issuer
+from wallet.store import kdf
+from wallet.store.vault import Vault
 from wallet.vc import ecdsa_sd_2023
 from wallet.vc.multikey import KeyPair, KeyType
 
@@ -30,7 +34,7 @@ _REPORT_MODULES = (
 )
 
 
-def modules_loaded(*args: str) -> tuple[int, set[str]]:
+def modules_loaded(*args: str, passphrase: str = "") -> tuple[int, set[str]]:
     """Run `wallet ARGS` in a fresh interpreter; its exit code and every module it loaded."""
     result = subprocess.run(
         [sys.executable, "-c", _REPORT_MODULES, *args],
@@ -39,6 +43,7 @@ def modules_loaded(*args: str) -> tuple[int, set[str]]:
         text=True,
         cwd=ROOT,
         timeout=120,
+        env={**os.environ, "WALLET_PASSPHRASE": passphrase},
     )
     return result.returncode, set(json.loads(result.stderr.splitlines()[-1]))
 
@@ -91,3 +96,14 @@ def test_cold_start_pyld_loads_without_its_network_loaders() -> None:
     assert "urllib.request" not in found["modules"]
     assert len(found["refused"]) == 4
     assert found["default"].startswith("dummy_document_loader")
+
+
+def test_cold_start_opening_a_wallet_loads_neither_sqlite_utils_nor_numpy(tmp_path: Path) -> None:
+    """sqlite-utils (and numpy, which it imports where installed) cost more than opening a
+    wallet: only a migration loads it, and the verifier's store declares its own tables."""
+    directory = tmp_path / "wallet"
+    Vault.create(directory, PASSPHRASE, kdf_params=kdf.KdfParams.minimum())[0].close()
+    for command in (["list"], ["trust", "add-issuer", "did:key:z6Mk", "--name", "Org"]):
+        code, loaded = modules_loaded("--wallet", str(directory), *command, passphrase=PASSPHRASE)
+        assert code == 0
+        assert {name.partition(".")[0] for name in loaded} & {"sqlite_utils", "numpy"} == set()

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -224,7 +223,7 @@ class Vault:
                 factory=_SharedConnection,
             )
             connection.lock = self._lock = threading.RLock()
-            self.db = sqlite_utils.Database(connection)
+            self.db = connection
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
             migrate(self.db)
@@ -341,7 +340,7 @@ class Vault:
 
     def close(self) -> None:
         self.lock()
-        self.db.conn.close()
+        self.db.close()
 
     @property
     def unlocked(self) -> bool:
@@ -363,7 +362,7 @@ class Vault:
         self._data_key = data_key
         try:
             key = self.key_for("state")
-            actual = rollback.digest_of(self.db.conn, key)
+            actual = rollback.digest_of(self.db, key)
             sealed = self._meta(rollback.STATE_KEY)
             if sealed is None:
                 if self.header()["format"] >= 2 and actual != 0:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import ROOT, sample_badge
 from tests.support import PASSPHRASE
+from wallet import cli
 from wallet.services.issuer import signing as issuer
 from wallet.store import kdf
 from wallet.store.vault import Vault
@@ -107,3 +108,24 @@ def test_cold_start_opening_a_wallet_loads_neither_sqlite_utils_nor_numpy(tmp_pa
         code, loaded = modules_loaded("--wallet", str(directory), *command, passphrase=PASSPHRASE)
         assert code == 0
         assert {name.partition(".")[0] for name in loaded} & {"sqlite_utils", "numpy"} == set()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["verify", "--json", "--now", "2026-06-01T00:00:00Z", "in.json"],
+        ["--wallet", "dir", "list", "--sort", "name"],
+        ["--wallet=dir", "trust", "add", "bundle.json"],
+        ["keys", "new", "--type", "p256", "--out", "key.json"],
+        ["org", "bundle", "--org", "org.json", "--out", "bundle.json"],
+    ],
+)
+def test_cold_start_one_commands_parser_parses_as_the_whole_one(argv: list[str]) -> None:
+    assert vars(cli.build_parser(argv).parse_args(argv)) == vars(
+        cli.build_parser().parse_args(argv)
+    )
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["no-such-command"], ["--wal", "dir", "list"]])
+def test_cold_start_anything_but_a_command_gets_the_whole_parser(argv: list[str]) -> None:
+    assert cli.build_parser(argv).format_help() == cli.build_parser().format_help()

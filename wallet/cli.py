@@ -8,10 +8,10 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from wallet.store.errors import VaultError
 from wallet.ui.i18n import Catalog
@@ -817,7 +817,41 @@ def _server_commands(commands: Commands) -> None:
     bench_parser.set_defaults(run=_cmd_bench)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _OneCommand:
+    """The commands as the groups add them, building the parser of `wanted` alone: argparse
+    takes longer to build all of them than `wallet verify` takes to load the CLI. The names
+    are kept, so `build_parser` can tell when `wanted` is no command at all."""
+
+    def __init__(self, commands: Commands, wanted: str) -> None:
+        self._commands, self._wanted = commands, wanted
+        self.names: set[str] = set()
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        self.names.add(name)
+        return self._commands.add_parser(name, **kwargs) if name == self._wanted else _Unbuilt()
+
+
+class _Unbuilt:
+    """A command not asked for: whatever builds it does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unbuilt]:
+        return lambda *args, **kwargs: self
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command `argv` names when only `--wallet DIR` comes before it, else None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--wallet":
+            next(words, None)
+        elif not word.startswith("--wallet="):
+            return None if word.startswith("-") else word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `argv` only what parsing it needs (the command it names)."""
+    wanted = _command_in(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="wallet", description="Offline-first learner wallet (Open Badges 3.0 / W3C VC)."
     )
@@ -829,6 +863,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the wallet's data directory (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    only = _OneCommand(commands, wanted) if wanted is not None else None
     for group in (
         _wallet_commands,
         _key_commands,
@@ -838,12 +873,15 @@ def build_parser() -> argparse.ArgumentParser:
         _trainer_commands,
         _server_commands,
     ):
-        group(commands)
+        group(cast(Commands, only) if only is not None else commands)
+    if only is not None and wanted not in only.names:
+        return build_parser()  # argparse says it is no command, listing them all
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

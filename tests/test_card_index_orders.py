@@ -64,7 +64,7 @@ class _Reads:
     def __init__(self, pack: Backpack) -> None:
         self.pages = 0
         self.every_id = False
-        pack.vault.db.conn.set_trace_callback(self._trace)
+        pack.vault.db.set_trace_callback(self._trace)
 
     def _trace(self, statement: str) -> None:
         if statement.startswith(

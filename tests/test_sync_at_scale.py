@@ -149,7 +149,7 @@ def _trace_page_writes(pack: Backpack) -> list[dict[tuple[int, int], None]]:
         elif found := _PAGE_WRITE.match(statement):
             transactions[-1][int(found[1]), int(found[2])] = None
 
-    pack.vault.db.conn.set_trace_callback(trace)
+    pack.vault.db.set_trace_callback(trace)
     return transactions
 
 

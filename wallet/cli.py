@@ -8,33 +8,24 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-from wallet.qr import frames, images
-from wallet.services.issuer import signing as issuer
-from wallet.services.issuer.organisation import LogRead, Organisation
-from wallet.services.learner import sources
-from wallet.services.sync import client as sync
-from wallet.services.verifier.credentials import (
-    read_credential_file,
-    status_lists_from_files,
-    verify,
-    verify_presented_sd_jwt,
-)
-from wallet.services.wallet import Wallet
 from wallet.store.errors import VaultError
 from wallet.ui.i18n import Catalog
-from wallet.vc import did_key, ecdsa_sd_2023, sd_jwt_vc
-from wallet.vc.data_integrity import parse_datetime
-from wallet.vc.envelopes import Enveloped
 from wallet.vc.errors import UnusableInput
-from wallet.vc.json_document import read_json_file
-from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.multikey import KeyType
 from wallet.vc.proofs import SIGNING_SUITES
-from wallet.vc.verification import Check
+
+# Each handler imports what its command uses, so a command pays only for its own modules
+# at start (`wallet verify` never loads the vault, sync, QR images, Flet or numpy:
+# tests/test_cold_start.py). The parser needs only the key types and signing suites.
+if TYPE_CHECKING:
+    from wallet.services.issuer.organisation import LogRead, Organisation
+    from wallet.services.wallet import Wallet
+    from wallet.vc.verification import Check
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
 ENGLISH = Catalog("en")  # checks and errors come as codes; the CLI says them in English
@@ -57,6 +48,8 @@ def _pointers(text: str) -> list[str]:
 
 
 def _timestamp(text: str) -> datetime:
+    from wallet.vc.data_integrity import parse_datetime
+
     parsed = parse_datetime(text)
     if parsed is None:
         raise argparse.ArgumentTypeError(f"not an ISO date-time with a timezone: {text!r}")
@@ -84,6 +77,10 @@ def _print_checks(checks: Iterable[Check], id_width: int, *, marked: bool = True
 
 
 def _cmd_keys_new(args: argparse.Namespace) -> int:
+    from wallet.services.issuer import signing as issuer
+    from wallet.vc import did_key
+    from wallet.vc.multikey import KeyPair
+
     key = KeyPair.generate(KeyType(args.type))
     issuer.write_key_file(args.out, key)
     print(did_key.did_for(key.public))
@@ -91,6 +88,9 @@ def _cmd_keys_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_issue(args: argparse.Namespace) -> int:
+    from wallet.services.issuer import signing as issuer
+    from wallet.vc.json_document import read_json_file
+
     key = issuer.read_key_file(args.key)
     signed = issuer.issue(
         read_json_file(args.input), key, args.suite, mandatory_pointers=args.mandatory
@@ -100,11 +100,23 @@ def _cmd_issue(args: argparse.Namespace) -> int:
 
 
 def _cmd_derive(args: argparse.Namespace) -> int:
+    from wallet.vc import ecdsa_sd_2023
+    from wallet.vc.json_document import read_json_file
+
     _write_json(ecdsa_sd_2023.derive(read_json_file(args.input), args.reveal), args.out)
     return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from wallet.services.verifier.credentials import (
+        read_credential_file,
+        status_lists_from_files,
+        verify,
+        verify_presented_sd_jwt,
+    )
+    from wallet.vc import sd_jwt_vc
+    from wallet.vc.envelopes import Enveloped
+
     status_lists = status_lists_from_files(args.status_list or [])
     held = read_credential_file(args.input)
     if args.challenge is not None or args.domain is not None:  # an SD-JWT VC presentation
@@ -126,6 +138,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _with_messages(found: dict[str, Any]) -> dict[str, Any]:
     """A report or verdict as JSON, each check also in English (`message`) and each claim
     with its English label, so scripts written against the sentences keep working."""
+    from wallet.vc.verification import Check
+
     checks = [
         {**check.to_full_json(), "message": ENGLISH.message(check.code, check.params)}
         for check in map(Check.from_json, found["checks"])
@@ -160,6 +174,8 @@ def _recovery_words(given: str) -> str:
 
 
 def _unlocked(args: argparse.Namespace) -> Wallet:
+    from wallet.services.wallet import Wallet
+
     wallet = Wallet(args.wallet)
     wallet.open()  # no wallet here says so before a passphrase is asked for
     wallet.unlock(_passphrase())
@@ -174,6 +190,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
+    from wallet.services.wallet import Wallet
+
     wallet = Wallet(args.wallet)
     if args.recover is not None and args.server:
         words = _recovery_words(args.recover)
@@ -203,6 +221,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from wallet.services.learner import sources
+
     wallet = _unlocked(args)
     pack = wallet.backpack
     if args.files == [Path("-")]:
@@ -281,6 +301,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from wallet.vc.verification import Check
+
     pack = _unlocked(args).backpack
     held = pack.show(pack.resolve_id(args.id))
     if args.json:
@@ -321,6 +343,8 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
+    from wallet.services.wallet import Wallet
+
     data = args.backup.read_bytes()
     if args.recover is not None:  # the words open it; the passphrase is the one given now
         words: str | None = _recovery_words(args.recover)
@@ -333,6 +357,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _write_qr(texts: list[str], png: Path | None, text_out: Path | None) -> None:
+    from wallet.qr import images
+
     if text_out is not None:
         text_out.write_text("\n".join(texts) + "\n", encoding="ascii")
     if png is None:
@@ -352,6 +378,8 @@ def _cmd_receive(args: argparse.Namespace) -> int:
 
 
 def _cmd_present(args: argparse.Namespace) -> int:
+    from wallet.qr import frames
+
     pack = _unlocked(args).backpack
     ids = [pack.resolve_id(i) for i in args.ids]
     if args.sd_jwt is not None:  # a token, not QR codes (QR transport for it: not yet)
@@ -375,6 +403,8 @@ def _cmd_present(args: argparse.Namespace) -> int:
 
 
 def _cmd_challenge(args: argparse.Namespace) -> int:
+    from wallet.services.wallet import Wallet
+
     challenge = Wallet.new_challenge(args.domain)
     print(challenge.value)
     _write_qr([challenge.text], args.png, None)
@@ -382,6 +412,10 @@ def _cmd_challenge(args: argparse.Namespace) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
+    from wallet.services.learner import sources
+    from wallet.services.verifier.credentials import status_lists_from_files
+    from wallet.services.wallet import Wallet
+
     wallet = Wallet(args.wallet)
     if wallet.exists:  # the verdict goes into its history, as the app's does
         wallet.unlock(_passphrase())
@@ -403,12 +437,16 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _cmd_trust_issuer(args: argparse.Namespace) -> int:
+    from wallet.services.wallet import Wallet
+
     Wallet(args.wallet).trust_issuer(args.did, args.name)
     print(f"trusting {args.name} ({args.did})")
     return EXIT_OK
 
 
 def _cmd_trust_add(args: argparse.Namespace) -> int:
+    from wallet.services.wallet import Wallet
+
     pinned = Wallet(args.wallet).add_trust_bundle(args.bundle.read_bytes())
     print(
         f"pinned the trust bundle of {pinned.name} (version {pinned.sequence}): "
@@ -420,10 +458,14 @@ def _cmd_trust_add(args: argparse.Namespace) -> int:
 
 
 def _organisation(args: argparse.Namespace) -> Organisation:
+    from wallet.services.issuer.organisation import Organisation
+
     return Organisation.open(args.org, _passphrase("Organisation passphrase: "))
 
 
 def _cmd_org_init(args: argparse.Namespace) -> int:
+    from wallet.services.issuer.organisation import Organisation
+
     organisation = Organisation.create(
         args.out,
         _passphrase("Organisation passphrase: ", confirm=True),
@@ -436,6 +478,8 @@ def _cmd_org_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_org_authorize(args: argparse.Namespace) -> int:
+    from wallet.qr import frames
+
     authorization = _organisation(args).authorize(
         args.trainer, args.achievement, args.until, datetime.now(UTC)
     )
@@ -445,6 +489,8 @@ def _cmd_org_authorize(args: argparse.Namespace) -> int:
 
 
 def _read_logs(organisation: Organisation, server: str | None) -> None:
+    from wallet.services.sync import client as sync
+
     read: dict[str, LogRead] = {}
     if server is not None:
         read = organisation.read_logs(lambda trainer, after: sync.fetch_log(server, trainer, after))
@@ -463,6 +509,8 @@ def _cmd_org_revoke(args: argparse.Namespace) -> int:
 
 
 def _cmd_org_bundle(args: argparse.Namespace) -> int:
+    from wallet.services.sync import client as sync
+
     organisation = _organisation(args)
     _read_logs(organisation, args.server)
     bundle = organisation.publish(datetime.now(UTC))
@@ -480,6 +528,8 @@ def _cmd_trainer_setup(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_accept(args: argparse.Namespace) -> int:
+    from wallet.vc.json_document import read_json_file
+
     granted = _unlocked(args).trainer.accept_authorization(read_json_file(args.authorization))
     print(
         f"authorised by {granted.organisation} until {granted.valid_until:%Y-%m-%d} for "
@@ -823,7 +873,41 @@ def _server_commands(commands: Commands) -> None:
     bench_parser.set_defaults(run=_cmd_bench)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _OneCommand:
+    """The commands as the groups add them, building the parser of `wanted` alone: argparse
+    takes longer to build all of them than `wallet verify` takes to load the CLI. The names
+    are kept, so `build_parser` can tell when `wanted` is no command at all."""
+
+    def __init__(self, commands: Commands, wanted: str) -> None:
+        self._commands, self._wanted = commands, wanted
+        self.names: set[str] = set()
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        self.names.add(name)
+        return self._commands.add_parser(name, **kwargs) if name == self._wanted else _Unbuilt()
+
+
+class _Unbuilt:
+    """A command not asked for: whatever builds it does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unbuilt]:
+        return lambda *args, **kwargs: self
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command `argv` names when only `--wallet DIR` comes before it, else None."""
+    words = iter(argv)
+    for word in words:
+        if word == "--wallet":
+            next(words, None)
+        elif not word.startswith("--wallet="):
+            return None if word.startswith("-") else word
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `argv` only what parsing it needs (the command it names)."""
+    wanted = _command_in(argv) if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="wallet", description="Offline-first learner wallet (Open Badges 3.0 / W3C VC)."
     )
@@ -835,6 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the wallet's data directory (default: %(default)s)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    only = _OneCommand(commands, wanted) if wanted is not None else None
     for group in (
         _wallet_commands,
         _key_commands,
@@ -845,12 +930,15 @@ def build_parser() -> argparse.ArgumentParser:
         _network_commands,
         _server_commands,
     ):
-        group(commands)
+        group(cast(Commands, only) if only is not None else commands)
+    if only is not None and wanted not in only.names:
+        return build_parser()  # argparse says it is no command, listing them all
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -31,6 +31,7 @@ from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
 from wallet.bench import lists as lists_bench
 from wallet.bench import qr as qr_bench
+from wallet.bench import startup as startup_bench
 from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
 from wallet.services.issuer import signing as issuer
@@ -112,6 +113,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _presentation_figures(sample, p256_key, runs)
     yield from qr_bench.figures()
     yield from _kdf_figures()
+    yield from startup_bench.run()
     yield from _sync_figures(sample, ed_key)
     yield from _four_process_figures()
     yield from _vault_figures(sample, ed_key)

@@ -2,6 +2,9 @@
 
 OWASP's floor is m=19 MiB, t=2, p=1; we calibrate upward to about half a second on the
 device that creates the vault, because that device is the one that will have to unlock it.
+A vault restored or joined is calibrated again on its new device; one whose unlock still
+takes over a second here (its parameters came from a faster phone) is re-wrapped under
+lighter ones (`retuned`), never below the floor.
 
 The parameters come from files an attacker can edit (a vault header, a backup header, an
 organisation file) and are used before any MAC can be checked, since the MAC key is what
@@ -34,6 +37,7 @@ MIN_SALT_BYTES = 16
 MAX_SALT_BYTES = 64
 KEY_BYTES = 32
 _TARGET_SECONDS = 0.5
+SLOW_UNLOCK_SECONDS = 1.0  # an unlock slower than this re-wraps the data key (`retuned`)
 _PREFERRED_MEMORY_KIB = 64 * 1024
 _CALIBRATED_MAX_ITERATIONS = 16
 
@@ -158,3 +162,19 @@ def calibrate() -> KdfParams:
         1,
         os.urandom(16),
     )
+
+
+def retuned(params: KdfParams, seconds: float) -> KdfParams | None:
+    """Lighter parameters, about `_TARGET_SECONDS` here, for a derivation by `params` that
+    took `seconds` on this device; None unless it took over `SLOW_UNLOCK_SECONDS` or when
+    `params` are at OWASP's floor already. Argon2id's time grows with memory times passes
+    (RFC 9106 section 3.2), so passes go first and memory, which costs an attacker's
+    hardware most, only once passes are at the floor."""
+    if seconds <= SLOW_UNLOCK_SECONDS:
+        return None
+    work = params.memory_kib * params.iterations * _TARGET_SECONDS / seconds
+    iterations = max(MIN_ITERATIONS, min(params.iterations, int(work // params.memory_kib)))
+    memory = max(MIN_MEMORY_KIB, min(params.memory_kib, int(work // iterations)))
+    if (memory, iterations) == (params.memory_kib, params.iterations):
+        return None
+    return KdfParams(memory, iterations, params.lanes, os.urandom(16))

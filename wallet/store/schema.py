@@ -1,10 +1,18 @@
-"""Schema migrations, tracked in `PRAGMA user_version`. Each runs once, in a transaction."""
+"""Schema migrations, tracked in `PRAGMA user_version`. Each runs once, in a transaction.
+
+sqlite-utils declares the tables; it is imported only when a migration has to run (a new
+or older wallet), since importing it costs more than opening a wallet (it brings numpy
+along where numpy is installed) and an up-to-date wallet needs none of it.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -82,8 +90,13 @@ def _v6(db: sqlite_utils.Database) -> None:
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    current = db.execute("PRAGMA user_version").fetchone()[0]
+def migrate(connection: sqlite3.Connection) -> None:
+    current = connection.execute("PRAGMA user_version").fetchone()[0]
+    if current >= len(MIGRATIONS):
+        return
+    import sqlite_utils
+
+    db = sqlite_utils.Database(connection)
     for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -58,6 +57,7 @@ _STORED_PAGE = 500  # records `Vault.stored` reads per statement
 _RESTORING = ".restoring-"  # `.NAME.restoring-XXXX` beside the wallet: a restore under way
 
 Clock = Callable[[], float]
+Timer = Callable[[], float]  # seconds, for how long an unlock's key derivation takes here
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,11 @@ def _sync_directory(directory: Path) -> None:
 class Vault:
     """Open with `Vault.open` (locked) or `Vault.create` (unlocked)."""
 
-    def __init__(self, directory: Path, clock: Clock) -> None:
+    def __init__(self, directory: Path, clock: Clock, timer: Timer = time.perf_counter) -> None:
         self.directory = directory
         self.path = directory / DATABASE_NAME
         self._clock = clock
+        self._timer = timer
         self._data_key: bytes | None = None
         self._subkeys: dict[str, bytes] = {}
         self._state: rollback.State | None = None
@@ -222,7 +223,7 @@ class Vault:
                 factory=_SharedConnection,
             )
             connection.lock = self._lock = threading.RLock()
-            self.db = sqlite_utils.Database(connection)
+            self.db = connection
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a reported import must survive power loss
             migrate(self.db)
@@ -328,16 +329,18 @@ class Vault:
         return restored
 
     @classmethod
-    def open(cls, directory: Path, *, clock: Clock = time.time) -> Vault:
+    def open(
+        cls, directory: Path, *, clock: Clock = time.time, timer: Timer = time.perf_counter
+    ) -> Vault:
         if not cls.exists(directory):
             raise NoVault(f"no wallet in {directory}: run `wallet init` first")
-        vault = cls(directory, clock)
+        vault = cls(directory, clock, timer)
         vault.header()  # fail now, not at unlock, if the header is unreadable
         return vault
 
     def close(self) -> None:
         self.lock()
-        self.db.conn.close()
+        self.db.close()
 
     @property
     def unlocked(self) -> bool:
@@ -359,7 +362,7 @@ class Vault:
         self._data_key = data_key
         try:
             key = self.key_for("state")
-            actual = rollback.digest_of(self.db.conn, key)
+            actual = rollback.digest_of(self.db, key)
             sealed = self._meta(rollback.STATE_KEY)
             if sealed is None:
                 if self.header()["format"] >= 2 and actual != 0:
@@ -401,7 +404,10 @@ class Vault:
         return attempts
 
     def unlock(self, passphrase: str) -> None:
-        """Wrong passphrases earn a growing wait, so guessing at the app is slow too."""
+        """Wrong passphrases earn a growing wait, so guessing at the app is slow too. An
+        unlock whose key derivation took over a second on this device (parameters made on
+        a faster one) re-wraps the data key under lighter parameters (`kdf.retuned`), so
+        the next unlock here takes about half a second."""
         attempts = self._attempts()
         wait = attempts["retry_after"] - self._clock()
         if wait > 0:
@@ -409,9 +415,10 @@ class Vault:
         header = self.header()
         params = kdf.KdfParams.from_json(header["kdf"])
         label = _WRAP_LABELS[header["format"]][0]
-        data_key = sealing.unwrap_key(
-            params.derive(passphrase), bytes.fromhex(header["by_passphrase"]), label
-        )
+        started = self._timer()
+        derived = params.derive(passphrase)
+        lighter = kdf.retuned(params, self._timer() - started)
+        data_key = sealing.unwrap_key(derived, bytes.fromhex(header["by_passphrase"]), label)
         if data_key is None:
             failures = attempts["failures"] + 1
             delay = 0.0 if failures <= _FREE_ATTEMPTS else 2.0 ** (failures - _FREE_ATTEMPTS)
@@ -421,6 +428,8 @@ class Vault:
         if attempts["failures"]:
             self._set_meta("attempts", _NO_FAILURES)
         self._opened_with(data_key)
+        if lighter is not None:
+            self._wrap_passphrase(passphrase, lighter)
 
     def unlock_with_recovery(self, words: str) -> None:
         header = self.header()
@@ -455,11 +464,15 @@ class Vault:
     ) -> None:
         """Re-wrap the data key; records stay as they are."""
         require_passphrase(new_passphrase)
+        self._wrap_passphrase(new_passphrase, kdf_params or kdf.calibrate())
+
+    def _wrap_passphrase(self, passphrase: str, params: kdf.KdfParams) -> None:
+        """The data key wrapped anew by `passphrase` under `params`; the failed attempts
+        are forgotten with the old wrap."""
         header = self.header()
-        params = kdf_params or kdf.calibrate()
         header["kdf"] = params.to_json()
         header["by_passphrase"] = sealing.wrap_key(
-            params.derive(new_passphrase), self._key(), _WRAP_LABELS[header["format"]][0]
+            params.derive(passphrase), self._key(), _WRAP_LABELS[header["format"]][0]
         ).hex()
         with self.transaction():
             self._set_meta("header", header)

@@ -9,31 +9,25 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from wallet.store.errors import VaultCorrupt
 
 DATABASE_NAME = "verifier.db"
 REPLAY_WINDOW_SECONDS = 24 * 3600
+_TABLES = {
+    "seen": '"digest" TEXT PRIMARY KEY, "seen_at" REAL, "expires" REAL',
+    "trusted_issuers": '"did" TEXT PRIMARY KEY, "name" TEXT',
+    "trust_bundles": '"publisher" TEXT PRIMARY KEY, "document" TEXT',
+}
 
 
 class VerifierStore:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite_utils.Database(
-                sqlite3.connect(directory / DATABASE_NAME, isolation_level=None)
-            )
+            self.db = sqlite3.connect(directory / DATABASE_NAME, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.table("seen").create(
-                {"digest": str, "seen_at": float, "expires": float}, pk="digest", if_not_exists=True
-            )
-            self.db.table("trusted_issuers").create(
-                {"did": str, "name": str}, pk="did", if_not_exists=True
-            )
-            self.db.table("trust_bundles").create(
-                {"publisher": str, "document": str}, pk="publisher", if_not_exists=True
-            )
+            for table, columns in _TABLES.items():  # as sqlite-utils first declared them
+                self.db.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({columns})')
         except sqlite3.DatabaseError as exc:
             raise VaultCorrupt(f"{DATABASE_NAME} is not a readable verifier database") from exc
 
@@ -45,7 +39,7 @@ class VerifierStore:
         row = self.db.execute(
             f"SELECT MIN(seen_at) FROM seen WHERE digest IN ({marks})", digests
         ).fetchone()
-        self.db.conn.executemany(
+        self.db.executemany(
             "INSERT OR IGNORE INTO seen (digest, seen_at, expires) VALUES (?, ?, ?)",
             [(digest, now, now + REPLAY_WINDOW_SECONDS) for digest in digests],
         )
@@ -80,4 +74,4 @@ class VerifierStore:
         )
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.db.close()

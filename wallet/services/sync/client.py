@@ -162,7 +162,7 @@ class _Connection:
     ) -> None:
         parts = urlsplit(server)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SyncError(f"not a sync server URL: {server!r}", "bad-url")
+            raise SyncError(f"not a sync server URL: {server!r}", "bad-url", url=server)
         connection = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
@@ -237,7 +237,7 @@ class _Connection:
         except (OSError, http.client.HTTPException) as error:
             self._http.close()
             raise SyncError(
-                f"the sync server could not be reached: {error}", "unreachable"
+                f"the sync server could not be reached: {error}", "unreachable", host=self._host
             ) from None
         except SyncError:
             self._http.close()  # the rest of the answer is still on the wire
@@ -271,7 +271,9 @@ class _Connection:
                     break
             if len(body) > MAX_ANSWER_BYTES:
                 raise SyncError(
-                    f"the sync server sent an answer over {MAX_ANSWER_BYTES:,} bytes", "too-large"
+                    f"the sync server sent an answer over {MAX_ANSWER_BYTES:,} bytes",
+                    "too-large",
+                    limit=MAX_ANSWER_BYTES,
                 )
         if inflater is not None and not inflater.eof:
             raise SyncError("the sync server sent a truncated compressed answer", "bad-encoding")
@@ -295,7 +297,10 @@ def _server_error(status: int, data: bytes) -> tuple[str, str]:
 
 def _refuse_unless(status: int, data: bytes, ok: tuple[int, ...]) -> None:
     if status not in ok:
-        raise SyncError(f"the sync server refused: {_server_error(status, data)[1]}", "refused")
+        code, message = _server_error(status, data)
+        raise SyncError(
+            f"the sync server refused: {message}", "refused", status=status, answer=code
+        )
 
 
 def _expect(status: int, data: bytes, *ok: int) -> Any:
@@ -442,10 +447,10 @@ class SyncClient:
         except Exception as error:  # any failure is kept, shown and retried after backoff
             now, failures = self._clock(), _failures(self.vault) + 1
             # only our own messages are kept: another's might quote a secret
-            code, detail = (
-                (error.code, str(error))
+            code, params, detail = (
+                (error.code, error.params, str(error))
                 if isinstance(error, SyncError)
-                else ("unexpected", f"unexpected {type(error).__name__}")
+                else ("unexpected", {}, f"unexpected {type(error).__name__}")
             )
             self.vault.set_sync_state(
                 "last",
@@ -454,6 +459,7 @@ class SyncClient:
                     "ok": False,
                     "error": detail,
                     "code": code,
+                    "params": params,
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },
@@ -511,7 +517,9 @@ class SyncClient:
                 trust.save_bundle(trust_bundle.apply(held, _json(status, data, 200), publisher))
             except trust_bundle.BundleError as error:
                 raise SyncError(
-                    f"the trust bundle from {publisher} was refused: {error}", "bundle-refused"
+                    f"the trust bundle from {publisher} was refused: {error}",
+                    "bundle-refused",
+                    publisher=publisher,
                 ) from None
 
     def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:

@@ -18,6 +18,7 @@ from tests.support import PASSPHRASE, new_backpack
 from wallet.bench.app import free_port
 from wallet.protocol.sync import SyncError
 from wallet.services.issuer.trainer import NotRevocable, Trainer
+from wallet.services.legacy_checks import upgrade_check
 from wallet.services.sync import client as sync
 from wallet.ui.i18n import LANGUAGES, Catalog
 from wallet.vc.errors import InputTooLarge
@@ -181,3 +182,73 @@ def test_revoking_an_own_name_badge_is_refused_not_marked(tmp_path: Path) -> Non
     assert shown.returncode == 2
     sentence = ENGLISH("error.not_revocable.own-name", name="Pump care")
     assert shown.stderr == f"wallet: error: {sentence}\n"
+
+
+# --- stored checks' old sentences, read by one table ------------------------------------
+
+OLD_SENTENCES = [
+    (
+        (
+            "Not suspended (list fetched 5 minutes ago). Out of date: trust bundle issued 4 days"
+            " ago, expired 1 day ago."
+        ),
+        "status.out-of-date",
+        {"purpose": "suspension", "age": 300, "expired": 86_400},
+    ),
+    (
+        "Not flagged for message (list fetched 1 hour ago).",
+        "status.clear",
+        {"purpose": "message", "age": 3_600},
+    ),
+    (
+        "Holder's ecdsa-sd-2023: The signing key did:key:z6Mk#z6Mk is not known on this device.",
+        "holder-signature.proof",
+        {
+            "suite": "ecdsa-sd-2023",
+            "reason": {"code": "proof.unknown-key", "params": {"key": "did:key:z6Mk#z6Mk"}},
+        },
+    ),
+    (
+        (
+            "Claims to be from Guild, but the key belongs to Other (trust bundle issued 2 days ago,"
+            " expired 1 day ago)."
+        ),
+        "trust.name-mismatch",
+        {
+            "claimed": "Guild",
+            "name": "Other",
+            "bundle": {
+                "code": "trust.bundle-expired",
+                "params": {"issued": 172_800, "expired": 86_400},
+            },
+        },
+    ),
+    (
+        "Well-formed Open Badge 3.0; the holder withheld achievement.name, achievement.criteria.",
+        "structure.withheld",
+        {"kind": "Open Badge 3.0", "fields": ["achievement.name", "achievement.criteria"]},
+    ),
+    (
+        "This exact presentation was already shown at 2026-12-01 14:05 UTC.",
+        "replay.seen",
+        {"at": "2026-12-01T14:05:00Z"},
+    ),
+    ("It expired 7 minutes ago: ask for a fresh one.", "expiry.expired", {"age": 420}),
+    (
+        "ecdsa-sd-2023: something new",
+        "signature.proof",
+        {
+            "suite": "ecdsa-sd-2023",
+            "reason": {"code": "legacy", "params": {"text": "something new"}},
+        },
+    ),
+    ("A sentence from a future wallet", "legacy", {"text": "A sentence from a future wallet"}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "code", "params"), OLD_SENTENCES)
+def test_old_sentences_read_back_into_codes(sentence: str, code: str, params: Any) -> None:
+    """The same codes and params as the per-pattern parsers gave (checked on all 61 forms
+    when the tables became one)."""
+    upgraded = upgrade_check({"id": "x", "ok": True, "message": sentence})
+    assert (upgraded["code"], upgraded["params"]) == (code, params)

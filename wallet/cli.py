@@ -210,7 +210,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for result in pack.import_sources(found):
         if result.status == "refused":
             refused += 1
-            print(f"refused {result.source}: {result.reason}")
+            said = ENGLISH.failure(result.kind, result.params) or ENGLISH("error.unexpected")
+            print(f"refused {result.source}: {said}")
         elif result.status == "duplicate":
             print(f"duplicate {result.id} {result.source}")
         else:

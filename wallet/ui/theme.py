@@ -170,8 +170,11 @@ _FIXED = {
 
 def _palette(dark: bool) -> Palette:
     """One builder for both themes: each role's tone in this theme, then the fixed ones."""
-    tone = 2 if dark else 1
-    return Palette(**{role: _TONES[t[0]][t[tone]] for role, t in _ROLES.items()}, **_FIXED)
+    roles = {
+        role: _TONES[hue][dark_tone if dark else light_tone]
+        for role, (hue, light_tone, dark_tone) in _ROLES.items()
+    }
+    return Palette(**roles, **_FIXED)
 
 
 LIGHT = _palette(dark=False)

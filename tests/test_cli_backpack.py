@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import distinctive_badge, run
+from tests.support import ENGLISH, distinctive_badge, run
 
 
 def test_backpack_commands_end_to_end(tmp_path: Path) -> None:
@@ -29,7 +29,7 @@ def test_backpack_commands_end_to_end(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert result.returncode == 2  # one file was refused
     assert [line.split()[0] for line in lines] == ["imported"] * 3 + ["duplicate", "refused"]
-    assert "not JSON" in lines[4]
+    assert lines[4].endswith(f": {ENGLISH('error.malformed')}")  # the sentence, not the detail
     ids = [line.split()[1] for line in lines[:3]]
 
     listed = json.loads(run(wallet_dir, "list", "--json").stdout)
@@ -58,7 +58,7 @@ def test_backpack_commands_end_to_end(tmp_path: Path) -> None:
     assert run(restored, "show", ids[0], check=False).returncode == 2  # not the old one
 
     wrong = run(wallet_dir, "list", passphrase="not it", check=False)
-    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr
+    assert wrong.returncode == 2 and ENGLISH("error.wrong_passphrase") in wrong.stderr
     run(wallet_dir, "init", "--recover", words, passphrase="a brand new one")
     assert (
         json.loads(run(wallet_dir, "list", "--json", passphrase="a brand new one").stdout)["total"]
@@ -70,7 +70,7 @@ def test_backpack_commands_end_to_end(tmp_path: Path) -> None:
 def test_missing_wallet_is_explained(tmp_path: Path) -> None:
     result = run(tmp_path / "nowhere", "list", check=False)
     assert result.returncode == 2
-    assert "run `wallet init` first" in result.stderr
+    assert result.stderr == f"wallet: error: {ENGLISH('error.no_wallet')}\n"
 
 
 def test_import_pasted_text(tmp_path: Path) -> None:

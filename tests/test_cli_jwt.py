@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import sample_badge
-from tests.support import run, wallet
+from tests.support import ENGLISH, run, wallet
 from wallet.vc import did_key, jose, sd_jwt_vc, vc_jwt
 from wallet.vc.jwk import Jwk
 from wallet.vc.multibase import b64url_encode
@@ -37,7 +37,7 @@ def test_wallet_verify_reads_a_vc_jwt_and_refuses_an_unsigned_one(tmp_path: Path
     none = b64url_encode(json.dumps({"alg": "none"}).encode())
     unsigned.write_text(f"{none}.{body}.c2ln")
     refused = wallet("verify", unsigned, check=False)
-    assert refused.returncode == 2 and "unsigned" in refused.stderr
+    assert refused.returncode == 2 and ENGLISH("error.token_unsigned") in refused.stderr
 
 
 def test_an_sd_jwt_vc_is_imported_and_presented_from_the_command_line(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import sample_badge, shared_path
-from tests.support import english, run
+from tests.support import ENGLISH, english, run
 from tests.support import wallet as run_plain
 from wallet.qr import compact, frames, images
 from wallet.services.wallet import Wallet
@@ -100,7 +100,7 @@ def test_scan_refuses_unusable_images(tmp_path: Path) -> None:
 
     Image.new("RGB", (64, 64), "white").save(blank)
     result = run(tmp_path / "v", "scan", blank, check=False)
-    assert result.returncode == 2 and "no QR code" in result.stderr
+    assert result.returncode == 2 and ENGLISH("error.no_qr") in result.stderr
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     assert run(tmp_path / "v", "scan", junk, check=False).returncode == 2

@@ -81,7 +81,7 @@ def test_dates_need_a_timezone() -> None:
         (
             datetime(2026, 1, 15, 8, 59, tzinfo=UTC),
             False,
-            "Not valid until 15 Jan 2026, 9:00 am UTC.",
+            "Not valid until 15 Jan 2026, 9:00 am.",
         ),
         (datetime(2026, 1, 15, 9, 0, tzinfo=UTC), True, "Valid until 1 Jan 2027."),
         (datetime(2027, 1, 1, 0, 0, 1, tzinfo=UTC), False, "Expired on 1 Jan 2027."),

@@ -236,7 +236,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             result = wallet.import_at_url(result.params["url"], network=True)  # fetched once
         if result.status == "refused":
             refused += 1
-            print(f"refused {result.source}: {result.reason}")
+            said = ENGLISH.failure(result.kind, result.params) or ENGLISH("error.unexpected")
+            print(f"refused {result.source}: {said}")
         elif result.status == "duplicate":
             print(f"duplicate {result.id} {result.source}")
         else:
@@ -567,7 +568,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as missing:
         if (missing.name or "").partition(".")[0] not in ("starlette", "uvicorn"):
             raise
-        return _unusable(args, "the server needs `pip install 'learner-wallet[server]'`")
+        return _unusable(args, f"no module {missing.name}", "server_missing")
     from wallet.server.storage import ServerStore, StorageError
 
     try:
@@ -946,33 +947,47 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (UnusableInput, VaultError) as exc:
-        return _unusable(args, str(exc), exc)
+        return _unusable(args, str(exc), exc.kind, exc.params, getattr(exc, "code", None))
     except BrokenPipeError:  # the reader went away (`wallet bench | head`): nothing to say
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        return _unusable(args, f"{exc.strerror or exc}{where}")
+        detail = f"{exc.strerror or exc}{where}"
+        if exc.filename is None:
+            return _unusable(args, detail, "unreadable")
+        code = _FILE_ERRORS.get(type(exc))
+        return _unusable(args, detail, "file", {"path": str(exc.filename)}, code)
+
+
+_FILE_ERRORS = {
+    FileNotFoundError: "missing",
+    PermissionError: "denied",
+    IsADirectoryError: "directory",
+    FileExistsError: "exists",
+}
 
 
 def _unusable(
-    args: argparse.Namespace, reason: str, error: UnusableInput | VaultError | None = None
+    args: argparse.Namespace,
+    detail: str,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    code: object = None,
 ) -> int:
-    """The error's catalog sentence in English (what happened, what to do), then the
-    library's detail; `--json` carries both, with the error's code and params."""
-    sentence = ENGLISH.error(error) if error is not None else None
+    """The failure's catalog sentence in English (what happened, what to do), rendered
+    from its kind, code and params. `--json` carries those and the sentence (`message`),
+    with the library's own detail (`error`) for a developer's logs; the terminal shows
+    the sentence alone."""
+    sentence = ENGLISH.failure(kind, params, code) or ENGLISH("error.unexpected")
     if getattr(args, "json", False):
         verdict = {"verified": False, "checks": []} if args.command in ("verify", "scan") else {}
-        coded = (
-            {
-                "code": error.kind,
-                "params": error.params,
-                "message": sentence,
-            }
-            if error is not None and sentence is not None
-            else {}
-        )
-        print(json.dumps({**verdict, "error": reason, **coded}, indent=2))
-    shown = f"{sentence} ({reason})" if sentence and reason else sentence or reason
-    print(f"wallet: error: {shown}", file=sys.stderr)
+        specific = f"{kind}.{code}"  # the sentence's key, less "error."
+        coded = {
+            "code": specific if ENGLISH.get(f"error.{specific}", "") else kind,
+            "params": params or {},
+            "message": sentence,
+        }
+        print(json.dumps({**verdict, "error": detail, **coded}, indent=2, default=str))
+    print(f"wallet: error: {sentence}", file=sys.stderr)
     return EXIT_UNUSABLE

@@ -208,6 +208,49 @@ def test_revoke_asks_first_and_an_own_name_badge_says_it_cannot_be_revoked(
     assert wallet.page.get_by_text("Marked as revoked").count() == 0
 
 
+def test_share_and_issue_come_before_the_admin_controls_at_360(wallet: Wallet) -> None:
+    """The everyday action on the first screenful, above tags, delete and the trainer's
+    authorisation and rename buttons: no scrolling past admin controls to reach it."""
+    wallet.create_wallet()
+    wallet.page.set_viewport_size(PHONE)
+    wallet.click("Try with sample badges")
+    wallet.see("Showing 3 of 3")
+    wallet.click("Teamwork (sample)", exact=False)
+    wallet.see("What was checked")
+    share = _inside(wallet, wallet.button("Share").first)
+    _below(wallet, share, "Delete")
+
+    wallet.tab("Issue")
+    wallet.type("Issuer name", "Kampala Field School")
+    wallet.click("Save issuer")
+    wallet.click("New achievement")
+    wallet.type("Achievement name", "Solar installer")
+    wallet.type("Description", "Installs and maintains small solar kits.")
+    wallet.type("What the learner did to earn it", "Installed three home kits.")
+    wallet.click("Save achievement")
+    wallet.see("Signing as Kampala Field School")
+    issue = _inside(wallet, wallet.button("Issue Solar installer").first)
+    measured = [
+        _below(wallet, issue, admin)
+        for admin in (
+            "Scan my organisation's authorisation",
+            "Add my organisation's authorisation",
+            "Rename issuer",
+        )
+    ]
+    assert any(measured), "no admin control laid out: the test would measure nothing"
+    wallet.screenshot("issue-first-360")
+
+
+def _below(wallet: Wallet, above: dict[str, float], name: str) -> bool:
+    """The button `name` comes after `above`: lower on the page, or not laid out at all
+    (Flutter leaves what is past the fold out of the semantics tree). Whether it was."""
+    buttons = wallet.page.get_by_role("button", name=name, exact=True)
+    box = buttons.first.bounding_box() if buttons.count() else None
+    assert box is None or above["y"] + above["height"] <= box["y"], (name, above, box)
+    return box is not None
+
+
 def test_change_passphrase_asks_twice_and_backup_names_the_words(wallet: Wallet) -> None:
     wallet.create_wallet()
     wallet.tab("Settings")

@@ -43,15 +43,28 @@ class ProtocolError(Exception):
 
 class SyncError(UnusableInput):
     """The server could not be reached, refused, or answered what a device cannot accept;
-    local data is untouched. `code` names which, for callers and tests (the message is
-    the detail shown after the catalog's sentence)."""
+    local data is untouched. `code` names which (the catalog's `error.sync.<code>`) and
+    `params` fill its sentence; the message is a developer's detail, for logs."""
 
     kind = "sync"
+    CODES = (
+        "bad-encoding",
+        "bad-url",
+        "bundle-refused",
+        "busy",
+        "cursor-backwards",
+        "no-wallet",
+        "refused",
+        "too-large",
+        "unreachable",
+        "unreadable",
+        "wrong-account",
+    )
 
-    def __init__(self, message: str, code: str = "refused") -> None:
+    def __init__(self, message: str, code: str = "refused", /, **params: Any) -> None:
         super().__init__(message)
         self.code = code
-        self.params = {"detail": message}  # not translated yet: the server's own words
+        self.params = params
 
 
 def string_to_sign(method: str, target: str, body: bytes, timestamp: int, nonce: str) -> bytes:

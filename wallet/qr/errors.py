@@ -23,6 +23,12 @@ class IncompleteSequence(PayloadError):
         self.params = {"count": len(missing), "total": total}
 
 
+class UnreadableImage(PayloadError):
+    """A picture that is not a PNG or JPEG, is damaged, or is larger than is read."""
+
+    kind = "image"
+
+
 class NoQrCode(PayloadError):
     """An image in which no QR code could be found."""
 

@@ -16,7 +16,7 @@ import qrcode
 import qrcode.constants
 from qrcode.util import MODE_ALPHA_NUM, QRData
 
-from wallet.qr.errors import NoQrCode, PayloadError
+from wallet.qr.errors import NoQrCode, PayloadError, UnreadableImage
 
 if TYPE_CHECKING:
     from PIL.Image import Image as Picture
@@ -59,20 +59,20 @@ def _open(data: bytes) -> Picture:
     from PIL import Image
 
     if len(data) > _MAX_IMAGE_BYTES:
-        raise PayloadError("the image is too large to scan")
+        raise UnreadableImage("the image is too large to scan")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image: Picture = Image.open(io.BytesIO(data), formats=["PNG", "JPEG"])  # header only
     except Image.DecompressionBombError:
-        raise PayloadError(
+        raise UnreadableImage(
             f"the image has over {2 * MAX_PIXELS:,} pixels; at most {MAX_PIXELS:,} pixels are read"
         ) from None
     except _UNREADABLE:
-        raise PayloadError("not a readable PNG or JPEG image") from None
+        raise UnreadableImage("not a readable PNG or JPEG image") from None
     if image.width * image.height > MAX_PIXELS:
-        raise PayloadError(
+        raise UnreadableImage(
             f"the image is {image.width} x {image.height} pixels; "
             f"at most {MAX_PIXELS:,} pixels are read"
         )
@@ -81,7 +81,7 @@ def _open(data: bytes) -> Picture:
             image.draft("L", _shrunk(image.size))  # JPEG decodes at 1/2, 1/4 or 1/8 size
         image.load()
     except _UNREADABLE:
-        raise PayloadError("not a readable PNG or JPEG image") from None
+        raise UnreadableImage("not a readable PNG or JPEG image") from None
     if image.width * image.height > _DECODE_PIXELS:
         image = image.convert("L").resize(_shrunk(image.size), Image.Resampling.BOX)
     return image

@@ -12,12 +12,17 @@ import ssl
 import time
 import zlib
 from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import SplitResult, urlsplit
 
 READ_CHUNK = 64 * 1024
-# (message, code) -> the caller's own error type: SyncError for the sync client, FetchError
-# for the fetcher, so each keeps the codes its callers already know
-ErrorFactory = Callable[[str, str], Exception]
+
+
+class ErrorFactory(Protocol):
+    """(message, code, params) -> the caller's own error type: SyncError for the sync
+    client, FetchError for the fetcher, so each keeps the codes its callers already know."""
+
+    def __call__(self, message: str, code: str, /, **params: Any) -> Exception: ...
 
 
 def split_url(url: str, *, schemes: tuple[str, ...], fail: ErrorFactory) -> SplitResult:
@@ -26,9 +31,9 @@ def split_url(url: str, *, schemes: tuple[str, ...], fail: ErrorFactory) -> Spli
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        raise fail(f"not a usable URL: {url!r:.200}", "bad-url") from None
+        raise fail(f"not a usable URL: {url!r:.200}", "bad-url", url=url[:200]) from None
     if parts.scheme not in schemes or not parts.hostname:
-        raise fail(f"not a usable URL: {url!r:.200}", "bad-url")
+        raise fail(f"not a usable URL: {url!r:.200}", "bad-url", url=url[:200])
     return parts
 
 
@@ -82,7 +87,9 @@ def read_body(
             if len(body) > max_bytes:
                 break
         if len(body) > max_bytes:
-            raise fail(f"{who} sent an answer over {max_bytes:,} bytes", "too-large")
+            raise fail(
+                f"{who} sent an answer over {max_bytes:,} bytes", "too-large", limit=max_bytes
+            )
     if inflater is not None and not inflater.eof:
         raise fail(f"{who} sent a truncated compressed answer", "bad-encoding")
     return bytes(body)

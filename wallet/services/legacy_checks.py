@@ -34,251 +34,188 @@ def _iso(date: str) -> str:
     return date.replace(" ", "T") + ("T00:00:00Z" if len(date) == 10 else ":00Z")
 
 
-def _bundle(text: str) -> Params:
-    found = re.fullmatch(r"trust bundle issued (.+?)(?:, expired (.+))?", text)
-    if found is None:
-        return {"code": "legacy", "params": {"text": text}}
-    if found[2] is None:
-        return {"code": "trust.bundle-age", "params": {"issued": _seconds(found[1])}}
-    issued, expired = _seconds(found[1]), _seconds(found[2])
-    return {"code": "trust.bundle-expired", "params": {"issued": issued, "expired": expired}}
-
-
 _CLEARED = {"revoked": "revocation", "suspended": "suspension"}
 
-
-def _purpose(word: str) -> str:
-    return _CLEARED.get(word, word.removeprefix("flagged for "))
-
-
-_PROOF: list[tuple[str, str, Callable[[re.Match[str]], Params]]] = [
-    (r"The signature is valid\.", "proof.valid", lambda m: {}),
-    (r"The signature does not match the content\.", "proof.mismatch", lambda m: {}),
+# Each table: (the old sentence, with a named group per param, its code), in the order to
+# try them. A group `name__kind` is read by `_READ[kind]` (the catalog's format spec that
+# writes it again, where there is one); a bare `name` is kept as text.
+Table = list[tuple[str, str]]
+_STATUS = r"Not (?P<purpose__cleared>revoked|suspended|flagged for \S+)"
+_BUNDLE: Table = [
     (
-        r"The signing key (\S+) is not known on this device\.",
-        "proof.unknown-key",
-        lambda m: {"key": m[1]},
+        r"trust bundle issued (?P<issued__ago>.+?), expired (?P<expired__ago>.+)",
+        "trust.bundle-expired",
     ),
-    (
-        r"The key type (\S+) cannot make this kind of proof\.",
-        "proof.key-type",
-        lambda m: {"key_type": m[1]},
-    ),
-    (
-        r"The proof is for '(.*)', not '(.*)'\.",
-        "proof.purpose",
-        lambda m: {"purpose": m[1], "expected": m[2]},
-    ),
-    (
-        r"The number of signatures does not match the statements\.",
-        "proof.count-mismatch",
-        lambda m: {},
-    ),
-    (r"The issuer's signature does not match the content\.", "proof.base-mismatch", lambda m: {}),
-    (r"A disclosed statement has been altered\.", "proof.altered", lambda m: {}),
-    (r"The selectively disclosed signature is valid\.", "proof.disclosed-valid", lambda m: {}),
-    (r"The issuer's selective-disclosure signature is valid\.", "proof.base-valid", lambda m: {}),
+    (r"trust bundle issued (?P<issued__ago>.+)", "trust.bundle-age"),
 ]
-
-_STATUS = r"Not (revoked|suspended|flagged for \S+)"
-
-# (pattern of the old sentence, code, params from the match), in the order to try them
-_CHECKS: list[tuple[str, str, Callable[[re.Match[str]], Params]]] = [
+_PROOF: Table = [
+    (r"The signature is valid\.", "proof.valid"),
+    (r"The signature does not match the content\.", "proof.mismatch"),
+    (r"The signing key (?P<key>\S+) is not known on this device\.", "proof.unknown-key"),
+    (r"The key type (?P<key_type>\S+) cannot make this kind of proof\.", "proof.key-type"),
+    (r"The proof is for '(?P<purpose>.*)', not '(?P<expected>.*)'\.", "proof.purpose"),
+    (r"The number of signatures does not match the statements\.", "proof.count-mismatch"),
+    (r"The issuer's signature does not match the content\.", "proof.base-mismatch"),
+    (r"A disclosed statement has been altered\.", "proof.altered"),
+    (r"The selectively disclosed signature is valid\.", "proof.disclosed-valid"),
+    (r"The issuer's selective-disclosure signature is valid\.", "proof.base-valid"),
+]
+_CHECKS: Table = [
     (
-        r"Well-formed (.+?); the holder withheld (.+)\.",
+        r"Well-formed (?P<kind>.+?); the holder withheld (?P<fields__list>.+)\.",
         "structure.withheld",
-        lambda m: {"kind": m[1], "fields": m[2].split(", ")},
     ),
-    (r"Well-formed (.+)\.", "structure.ok", lambda m: {"kind": m[1]}),
+    (r"Well-formed (?P<kind>.+)\.", "structure.ok"),
     (
-        r"Not a valid (Verifiable Credential|Open Badge 3\.0): (.+)\.",
+        r"Not a valid (?P<kind>Verifiable Credential|Open Badge 3\.0): (?P<problems__items>.+)\.",
         "structure.invalid",
-        lambda m: {"kind": m[1], "problems": m[2].split("; ")},
     ),
-    (r"The credential carries no proof\.", "signature.none", lambda m: {}),
+    (r"The credential carries no proof\.", "signature.none"),
+    (r"Holder's (?P<suite>\S+): (?P<reason__proof>.+)", "holder-signature.proof"),
+    (r"Signed by the issuer (?P<issuer>\S+)\.", "issuer.signed"),
     (
-        r"Holder's (\S+): (.+)",
-        "holder-signature.proof",
-        lambda m: {"suite": m[1], "reason": _proof(m[2])},
-    ),
-    (r"Signed by the issuer (\S+)\.", "issuer.signed", lambda m: {"issuer": m[1]}),
-    (
-        r"Signed by (.+), not by the named issuer (\S+)\.",
+        r"Signed by (?P<signers__list>.+), not by the named issuer (?P<issuer>\S+)\.",
         "issuer.other-signer",
-        lambda m: {"signers": m[1].split(", "), "issuer": m[2]},
     ),
-    (r"No valid signature from the issuer (\S+)\.", "issuer.unsigned", lambda m: {"issuer": m[1]}),
+    (r"No valid signature from the issuer (?P<issuer>\S+)\.", "issuer.unsigned"),
+    (rf"Not valid until (?P<start__date>{_DATE} \d\d:\d\d) UTC\.", "validity.not-yet"),
+    (rf"Expired on (?P<end__date>{_DATE})\.", "validity.expired"),
+    (rf"Valid until (?P<end__date>{_DATE})\.", "validity.until"),
+    (r"Valid, with no expiry date\.", "validity.no-expiry"),
+    (r"The issuer publishes no status: it cannot be revoked\.", "status.none"),
     (
-        rf"Not valid until ({_DATE} \d\d:\d\d) UTC\.",
-        "validity.not-yet",
-        lambda m: {"start": _iso(m[1])},
-    ),
-    (rf"Expired on ({_DATE})\.", "validity.expired", lambda m: {"end": _iso(m[1])}),
-    (rf"Valid until ({_DATE})\.", "validity.until", lambda m: {"end": _iso(m[1])}),
-    (r"Valid, with no expiry date\.", "validity.no-expiry", lambda m: {}),
-    (r"The issuer publishes no status: it cannot be revoked\.", "status.none", lambda m: {}),
-    (
-        r"Status unknown: no (\S+) list for this issuer is cached\.",
+        r"Status unknown: no (?P<purpose>\S+) list for this issuer is cached\.",
         "status.unknown",
-        lambda m: {"purpose": m[1]},
     ),
-    (r"The cached status list's signature is not valid\.", "status.list-signature", lambda m: {}),
+    (r"The cached status list's signature is not valid\.", "status.list-signature"),
     (
-        r"Status unknown: the cached list is signed by (\S+), not the issuer\.",
+        r"Status unknown: the cached list is signed by (?P<list_issuer>\S+), not the issuer\.",
         "status.list-other-issuer",
-        lambda m: {"list_issuer": m[1]},
     ),
+    (r"Revoked by the issuer \(list fetched (?P<age__ago>.+)\)\.", "status.revoked"),
+    (r"Suspended by the issuer \(list fetched (?P<age__ago>.+)\)\.", "status.suspended"),
     (
-        r"Revoked by the issuer \(list fetched (.+)\)\.",
-        "status.revoked",
-        lambda m: {"age": _seconds(m[1])},
-    ),
-    (
-        r"Suspended by the issuer \(list fetched (.+)\)\.",
-        "status.suspended",
-        lambda m: {"age": _seconds(m[1])},
-    ),
-    (
-        rf"{_STATUS}, but the list has expired \(fetched (.+)\)\.",
+        rf"{_STATUS}, but the list has expired \(fetched (?P<age__ago>.+)\)\.",
         "status.clear-list-expired",
-        lambda m: {"purpose": _purpose(m[1]), "age": _seconds(m[2])},
     ),
     (
-        rf"{_STATUS} \(list fetched (.+)\)\. Out of date: trust bundle issued .+?, expired (.+)\.",
+        (
+            rf"{_STATUS} \(list fetched (?P<age__ago>.+)\)\. Out of date: trust bundle issued .+?,"
+            r" expired (?P<expired__ago>.+)\."
+        ),
         "status.out-of-date",
-        lambda m: {"purpose": _purpose(m[1]), "age": _seconds(m[2]), "expired": _seconds(m[3])},
     ),
+    (rf"{_STATUS} \(list fetched (?P<age__ago>.+)\)\.", "status.clear"),
+    (r"The presentation is not signed by its holder\.", "holder-signature.none"),
+    (r"Signed by the holder just now for this presentation\.", "holder-signature.valid"),
+    (r"It was not made for your challenge and domain\.", "challenge.mismatch"),
+    (r"It answers the challenge you showed\.", "challenge.answered"),
+    (r"It answers a different challenge than the one you showed\.", "challenge.other"),
+    (r"It answers a verifier's challenge, but none was given\.", "challenge.unexpected"),
+    (r"A one-way presentation must say when it was made and expires\.", "expiry.undated"),
+    (r"It claims to stay valid for too long to be trusted\.", "expiry.too-long"),
+    (r"It was made in the future: check this device's clock\.", "expiry.future"),
+    (r"It expired (?P<age__ago>\d+ minutes ago): ask for a fresh one\.", "expiry.expired"),
+    (r"Made moments ago and still within its short lifetime\.", "expiry.fresh"),
+    (r"Not checked: the holder's signature does not hold\.", "replay.not-checked"),
     (
-        rf"{_STATUS} \(list fetched (.+)\)\.",
-        "status.clear",
-        lambda m: {"purpose": _purpose(m[1]), "age": _seconds(m[2])},
-    ),
-    (r"The presentation is not signed by its holder\.", "holder-signature.none", lambda m: {}),
-    (
-        r"Signed by the holder just now for this presentation\.",
-        "holder-signature.valid",
-        lambda m: {},
-    ),
-    (r"It was not made for your challenge and domain\.", "challenge.mismatch", lambda m: {}),
-    (r"It answers the challenge you showed\.", "challenge.answered", lambda m: {}),
-    (
-        r"It answers a different challenge than the one you showed\.",
-        "challenge.other",
-        lambda m: {},
-    ),
-    (
-        r"It answers a verifier's challenge, but none was given\.",
-        "challenge.unexpected",
-        lambda m: {},
-    ),
-    (
-        r"A one-way presentation must say when it was made and expires\.",
-        "expiry.undated",
-        lambda m: {},
-    ),
-    (r"It claims to stay valid for too long to be trusted\.", "expiry.too-long", lambda m: {}),
-    (r"It was made in the future: check this device's clock\.", "expiry.future", lambda m: {}),
-    (
-        r"It expired (\d+) minutes ago: ask for a fresh one\.",
-        "expiry.expired",
-        lambda m: {"age": int(m[1]) * 60},
-    ),
-    (r"Made moments ago and still within its short lifetime\.", "expiry.fresh", lambda m: {}),
-    (r"Not checked: the holder's signature does not hold\.", "replay.not-checked", lambda m: {}),
-    (
-        rf"This exact presentation was already shown at ({_DATE} \d\d:\d\d) UTC\.",
+        rf"This exact presentation was already shown at (?P<at__date>{_DATE} \d\d:\d\d) UTC\.",
         "replay.seen",
-        lambda m: {"at": _iso(m[1])},
     ),
-    (r"Not seen before\.", "replay.new", lambda m: {}),
-    (r"Not bound to anyone: whoever holds it can show it\.", "holder.unbound", lambda m: {}),
-    (r"Shown by the person it was issued to\.", "holder.bound", lambda m: {}),
+    (r"Not seen before\.", "replay.new"),
+    (r"Not bound to anyone: whoever holds it can show it\.", "holder.unbound"),
+    (r"Shown by the person it was issued to\.", "holder.bound"),
+    (r"Shown by someone other than the person it was issued to\.", "holder.someone-else"),
     (
-        r"Shown by someone other than the person it was issued to\.",
-        "holder.someone-else",
-        lambda m: {},
-    ),
-    (
-        rf"Issued by a trainer (.+) authorised until ({_DATE}), in your (.+)\.",
+        (
+            rf"Issued by a trainer (?P<name>.+) authorised until (?P<until__date>{_DATE}),"
+            r" in your (?P<bundle__bundle>.+)\."
+        ),
         "trust.trusted-trainer",
-        lambda m: {"name": m[1], "until": _iso(m[2]), "bundle": _bundle(m[3])},
     ),
     (
-        r"Issued by a trainer (.+) authorised, but without a revocation status: .+\.",
+        r"Issued by a trainer (?P<name>.+) authorised, but without a revocation status: .+\.",
         "trust.not-revocable",
-        lambda m: {"name": m[1]},
     ),
     (
-        r"Its revocation status is outside the indexes (.+) reserved for this trainer: .+\.",
+        (
+            r"Its revocation status is outside the indexes (?P<name>.+) reserved for this trainer:"
+            r" .+\."
+        ),
         "trust.status-outside-block",
-        lambda m: {"name": m[1]},
     ),
-    (r"Issued by (.+), which you trust\.", "trust.trusted-by-hand", lambda m: {"name": m[1]}),
+    (r"Issued by (?P<name>.+), which you trust\.", "trust.trusted-by-hand"),
     (
-        r"Issued by (.+), in your (trust bundle .+)\.",
+        r"Issued by (?P<name>.+), in your (?P<bundle__bundle>trust bundle .+)\.",
         "trust.trusted",
-        lambda m: {"name": m[1], "bundle": _bundle(m[2])},
     ),
+    (r"The issuer (?P<issuer>.*) is not on your trusted list\.", "trust.not-trusted"),
     (
-        r"The issuer (.*) is not on your trusted list\.",
-        "trust.not-trusted",
-        lambda m: {"issuer": m[1]},
-    ),
-    (
-        r"Claims to be from (.+), but (.+) never authorised the key (\S+) \((.+)\)\.",
+        (
+            r"Claims to be from (?P<claimed>.+), but (?P<name>.+) never authorised the key"
+            r" (?P<issuer>\S+) \((?P<bundle__bundle>.+)\)\."
+        ),
         "trust.impostor",
-        lambda m: {"claimed": m[1], "name": m[2], "issuer": m[3], "bundle": _bundle(m[4])},
     ),
     (
-        r"Claims to be from (.+), but the key belongs to (.+) \((.+)\)\.",
+        (
+            r"Claims to be from (?P<claimed>.+), but the key belongs to (?P<name>.+)"
+            r" \((?P<bundle__bundle>.+)\)\."
+        ),
         "trust.name-mismatch",
-        lambda m: {"claimed": m[1], "name": m[2], "bundle": _bundle(m[3])},
     ),
     (
-        r"The trainer is not authorised to issue the achievement (.+)\.",
+        r"The trainer is not authorised to issue the achievement (?P<achievement>.+)\.",
         "trust.out-of-scope",
-        lambda m: {"achievement": m[1]},
     ),
     (
-        rf"Issued ({_DATE}), after the trainer's authorisation ended \(({_DATE})\)\.",
+        (
+            rf"Issued (?P<issued__date>{_DATE}), after the trainer's authorisation ended"
+            rf" \((?P<ended__date>{_DATE})\)\."
+        ),
         "trust.after-authorisation",
-        lambda m: {"issued": _iso(m[1]), "ended": _iso(m[2])},
     ),
-    (
-        r"Issued outside the dates of the trainer's authorisation\.",
-        "trust.outside-authorisation",
-        lambda m: {},
-    ),
-    (r"(\S+): (.+)", "signature.proof", lambda m: {"suite": m[1], "reason": _proof(m[2])}),
+    (r"Issued outside the dates of the trainer's authorisation\.", "trust.outside-authorisation"),
+    (r"(?P<suite>\S+): (?P<reason__proof>.+)", "signature.proof"),
 ]
 
 
-def _match(
-    table: list[tuple[str, str, Callable[[re.Match[str]], Params]]], text: str
-) -> tuple[str, Params]:
-    for pattern, code, params in table:
+def _coded(table: Table, text: str) -> Params:
+    """The first pattern in `table` that the whole of `text` matches, as a nested message;
+    a sentence none knows is kept as written."""
+    for pattern, code in table:
         found = re.fullmatch(pattern, text)
         if found is not None:
-            return code, params(found)
-    return "legacy", {"text": text}
+            params = {}
+            for group, value in found.groupdict().items():
+                name, _, kind = group.partition("__")
+                params[name] = _READ[kind](value) if kind else value
+            return {"code": code, "params": params}
+    return {"code": "legacy", "params": {"text": text}}
 
 
-def _proof(text: str) -> Params:
-    code, params = _match(_PROOF, text)
-    return {"code": code, "params": params}
+_READ: dict[str, Callable[[str], Any]] = {
+    "ago": _seconds,
+    "date": _iso,
+    "list": lambda text: text.split(", "),
+    "items": lambda text: text.split("; "),
+    "cleared": lambda word: _CLEARED.get(word, word.removeprefix("flagged for ")),
+    "proof": lambda text: _coded(_PROOF, text),
+    "bundle": lambda text: _coded(_BUNDLE, text),
+}
 
 
 def upgrade_check(check: dict[str, Any]) -> dict[str, Any]:
     """A stored check in today's form; one already in it is returned as it is."""
     if "code" in check:
         return check
-    code, params = _match(_CHECKS, str(check.get("message", "")))
+    coded = _coded(_CHECKS, str(check.get("message", "")))
     ok, warning = bool(check.get("ok")), bool(check.get("warning"))
     severity = "failure" if not ok else "warning" if warning else "ok"
     return {
         "id": check["id"],
-        "code": code,
-        "params": params,
+        "code": coded["code"],
+        "params": coded["params"],
         "severity": severity,
         "ok": ok,
         "warning": warning and ok,

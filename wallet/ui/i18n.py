@@ -18,7 +18,7 @@ import json
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Any, Protocol
 
@@ -123,15 +123,13 @@ class Coded(Protocol):
     def params(self) -> dict[str, Any]: ...
 
 
-def _moment(value: str | datetime) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC)
-
-
 class Catalog:
-    def __init__(self, language: str | None = DEFAULT) -> None:
+    def __init__(self, language: str | None = DEFAULT, zone: tzinfo | None = None) -> None:
+        """`zone` is where dates and times are shown; None is this device's own zone (the
+        process's, which `TZ` sets), read at each call so a change of zone shows at once."""
         self.language = language if language in LANGUAGES else DEFAULT
         self.locale = LOCALES[self.language]
+        self.zone = zone
         self._formatter = _Formatter(self)
 
     def __call__(self, key: str, /, **values: object) -> str:
@@ -165,14 +163,26 @@ class Catalog:
         return self.message(check.code, check.params)
 
     def error(self, error: BaseException) -> str | None:
-        """A typed error's sentence (`error.<kind>`, filled by its params); None for an
-        error no layer typed, which the shell reports as unexpected."""
+        """A typed error's sentence, filled by its params; None for an error no layer
+        typed, which the shell reports as unexpected."""
         kind = getattr(error, "kind", None)
-        english = _messages(DEFAULT)
-        key = f"error.{kind}"
-        if not isinstance(kind, str) or (key not in english and f"{key}.other" not in english):
+        if not isinstance(kind, str):
             return None
-        return self(key, **getattr(error, "params", {}))
+        return self.failure(kind, getattr(error, "params", {}), getattr(error, "code", None))
+
+    def failure(
+        self, kind: str, params: Mapping[str, Any] | None = None, code: object = None
+    ) -> str | None:
+        """A failure kept as data (an error, or the last sync's in the vault): a kind with
+        several codes says each as `error.<kind>.<code>`, else `error.<kind>`."""
+        english, params = _messages(DEFAULT), dict(params or {})
+        for key in (f"error.{kind}.{code}", f"error.{kind}"):
+            if key in english or f"{key}.other" in english:
+                try:  # formatted even without params, so a missing one shows as KeyError
+                    return self(key, **params) if params else self._formatter.format(self(key))
+                except KeyError:  # a param the sentence needs is missing: say the kind's
+                    continue
+        return None
 
     # --- numbers, dates and times -------------------------------------------------------
 
@@ -181,13 +191,20 @@ class Catalog:
         whole = whole.replace(",", self.locale.group)
         return f"{whole}{self.locale.decimal}{fraction}" if fraction else whole
 
+    def _moment(self, value: str | datetime) -> datetime:
+        """The instant in the zone shown; one without a zone is UTC, as the layers write."""
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        if isinstance(value, str) and len(value) == len("2026-12-01"):
+            return moment  # a calendar date, the same day in every zone
+        return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(self.zone)
+
     def date(self, value: str | datetime) -> str:
         """CLDR's medium date, "d MMM y": 1 Dec 2026, 1 déc. 2026, 1 dic 2026, 1 Des 2026."""
-        moment = _moment(value)
+        moment = self._moment(value)
         return f"{moment.day} {self.locale.months[moment.month - 1]} {moment.year}"
 
     def datetime(self, value: str | datetime) -> str:
-        moment = _moment(value)
+        moment = self._moment(value)
         hour12 = moment.hour % 12 or 12
         ampm = self.locale.ampm[moment.hour >= 12]
         time = self.locale.time.format(

@@ -18,8 +18,9 @@ def _revoke(app: App, entry: LogEntry) -> None:
         tell_only(app, t("log.cannot_revoke_title"), t("log.cannot_revoke_help"))
         return
 
-    def revoked() -> None:
-        app.session.trainer.revoke(entry.id)
+    async def revoked() -> None:  # on the worker; a refusal (NotRevocable) is said as its sentence
+        if await app.work(t("busy.saving"), app.session.trainer.revoke, entry.id) is None:
+            return
         app.tell(t("log.revoked_done"))
         app.go("/issuer/log")
 

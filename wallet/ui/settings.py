@@ -294,7 +294,8 @@ def _last_sync(app: App) -> str:
     when = ago(app.t, datetime.fromtimestamp(last["at"], UTC), app.session.now())
     if last["ok"]:
         return app.t("settings.synced", when=when)
-    return app.t("settings.sync_failed", when=when, reason=last.get("error", ""))
+    reason = app.t.failure("sync", last.get("params"), last.get("code"))  # codes, not words
+    return app.t("settings.sync_failed", when=when, reason=reason)
 
 
 def _change(app: App, current: str, new: str) -> bool:

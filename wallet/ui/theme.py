@@ -103,67 +103,82 @@ class Palette:
         )
 
 
-LIGHT = Palette(
-    surface="#FBF8FF",
-    surface_container="#F0EDF4",
-    on_surface="#1B1B21",
-    on_surface_variant="#46464F",
-    outline="#6E6E78",
-    primary="#3949AB",
-    on_primary="#FFFFFF",
-    secondary_container="#DFE0FF",
-    on_secondary_container="#161B3F",
-    error="#BA1A1A",
-    on_error="#FFFFFF",
-    error_container="#FFDAD6",
-    on_error_container="#410002",
-    inverse_surface="#303036",
-    on_inverse_surface="#F2EFF7",
-    success="#1E6B2C",
-    success_container="#C8EFCB",
-    on_success_container="#00391A",
-    warning="#845400",
-    warning_container="#FFDDB3",
-    on_warning_container="#2A1700",
-    on_verdict="#FFFFFF",
-    verdict_valid="#1E6B2C",
-    verdict_warnings="#7A4A00",
-    verdict_invalid="#B3261E",
-    qr_dark="#000000",
-    qr_light="#FFFFFF",
-    backdrop="#000000",
-)
+# Material 3's tonal palettes: each hue's colour at a tone (0 black .. 100 white).
+_TONES: dict[str, dict[int, str]] = {
+    "primary": {100: "#FFFFFF", 80: "#BAC3FF", 40: "#3949AB", 20: "#08218A"},
+    "secondary": {90: "#DFE0FF", 30: "#3E4461", 10: "#161B3F"},
+    "neutral": {
+        98: "#FBF8FF",
+        95: "#F2EFF7",
+        94: "#F0EDF4",
+        90: "#E4E1E9",
+        20: "#303036",
+        12: "#1F1F25",
+        10: "#1B1B21",
+        6: "#131318",
+    },
+    "neutral_variant": {80: "#C7C5D0", 60: "#90909A", 50: "#6E6E78", 30: "#46464F"},
+    "error": {
+        100: "#FFFFFF",
+        90: "#FFDAD6",
+        80: "#FFB4AB",
+        40: "#BA1A1A",
+        30: "#93000A",
+        20: "#690005",
+        10: "#410002",
+    },
+    "success": {90: "#C8EFCB", 80: "#8BD88F", 40: "#1E6B2C", 30: "#005322", 10: "#00391A"},
+    "warning": {90: "#FFDDB3", 80: "#FFB95C", 40: "#845400", 30: "#633F00", 10: "#2A1700"},
+}
+# Each role as (hue, tone in the light theme, tone in the dark): Material 3's scheme
+# (an accent at 40/80, text on it at 100/20, its container at 90/30, text on that 10/90).
+_ROLES: dict[str, tuple[str, int, int]] = {
+    "surface": ("neutral", 98, 6),
+    "surface_container": ("neutral", 94, 12),
+    "on_surface": ("neutral", 10, 90),
+    "on_surface_variant": ("neutral_variant", 30, 80),
+    "outline": ("neutral_variant", 50, 60),
+    "inverse_surface": ("neutral", 20, 90),
+    "on_inverse_surface": ("neutral", 95, 20),
+    "primary": ("primary", 40, 80),
+    "on_primary": ("primary", 100, 20),
+    "secondary_container": ("secondary", 90, 30),
+    "on_secondary_container": ("secondary", 10, 90),
+    "error": ("error", 40, 80),
+    "on_error": ("error", 100, 20),
+    "error_container": ("error", 90, 30),
+    "on_error_container": ("error", 10, 90),
+    "success": ("success", 40, 80),
+    "success_container": ("success", 90, 30),
+    "on_success_container": ("success", 10, 90),
+    "warning": ("warning", 40, 80),
+    "warning_container": ("warning", 90, 30),
+    "on_warning_container": ("warning", 10, 90),
+}
+# The same in both themes: the verdict banners keep their meaning, QR codes stay dark on
+# white because cameras expect it, the camera's preview sits on black.
+_FIXED = {
+    "on_verdict": "#FFFFFF",
+    "verdict_valid": "#1E6B2C",
+    "verdict_warnings": "#7A4A00",
+    "verdict_invalid": "#B3261E",
+    "qr_dark": "#000000",
+    "qr_light": "#FFFFFF",
+    "backdrop": "#000000",
+}
 
-DARK = Palette(
-    surface="#131318",
-    surface_container="#1F1F25",
-    on_surface="#E4E1E9",
-    on_surface_variant="#C7C5D0",
-    outline="#90909A",
-    primary="#BAC3FF",
-    on_primary="#08218A",
-    secondary_container="#3E4461",
-    on_secondary_container="#DFE0FF",
-    error="#FFB4AB",
-    on_error="#690005",
-    error_container="#93000A",
-    on_error_container="#FFDAD6",
-    inverse_surface="#E4E1E9",
-    on_inverse_surface="#303036",
-    success="#8BD88F",
-    success_container="#005322",
-    on_success_container="#C8EFCB",
-    warning="#FFB95C",
-    warning_container="#633F00",
-    on_warning_container="#FFDDB3",
-    on_verdict="#FFFFFF",
-    verdict_valid="#1E6B2C",
-    verdict_warnings="#7A4A00",
-    verdict_invalid="#B3261E",
-    qr_dark="#000000",
-    qr_light="#FFFFFF",
-    backdrop="#000000",
-)
+
+def _palette(dark: bool) -> Palette:
+    """One builder for both themes: each role's tone in this theme, then the fixed ones."""
+    roles = {
+        role: _TONES[hue][dark_tone if dark else light_tone]
+        for role, (hue, light_tone, dark_tone) in _ROLES.items()
+    }
+    return Palette(**roles, **_FIXED)
+
+
+LIGHT = _palette(dark=False)
+DARK = _palette(dark=True)
 
 PALETTES = {"light": LIGHT, "dark": DARK}
 

@@ -26,9 +26,15 @@ class MalformedInput(UnusableInput):
 
 
 class InputTooLarge(UnusableInput):
-    """The document exceeds the configured size limit."""
+    """The document exceeds a size limit: `code` says of what ("bytes", "values" in one
+    list, "digits" in one number) and `limit` how many are allowed."""
 
     kind = "too_large"
+
+    def __init__(self, message: str, code: str, limit: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = {"limit": limit}
 
 
 class ContextNotAllowed(UnusableInput):
@@ -65,6 +71,10 @@ class UnknownCryptosuite(UnusableInput):
     """A proof type or cryptosuite this wallet does not implement."""
 
     kind = "unknown_cryptosuite"
+
+    def __init__(self, message: str, suite: str) -> None:
+        super().__init__(message)
+        self.params = {"suite": suite}
 
 
 class MalformedProof(UnusableInput):

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from wallet.vc.errors import InputTooLarge, MalformedInput
+from wallet.vc.errors import InputTooLarge, MalformedInput, UnusableInput
 from wallet.vc.jwk import Alg, Jwk, JwkError, b64url_decode_strict
 from wallet.vc.multibase import b64url_encode
 from wallet.vc.multikey import KeyPair, KeyType
@@ -54,7 +54,8 @@ class JoseError(MalformedInput):
     catalogs translate, and the message is the developer's detail."""
 
     def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(_MESSAGES[code].format(**params))
+        # past InputTooLarge's own __init__ (JoseTooLarge is one): our code and params stand
+        UnusableInput.__init__(self, _MESSAGES[code].format(**params))
         self.code = code
         self.kind = _KINDS.get(code, MalformedInput.kind)
         self.params = params

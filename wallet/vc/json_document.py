@@ -9,6 +9,7 @@ when the text is hashed or stored). Each is refused here, by name.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,11 @@ def _refuse_constant(name: str) -> Any:
 def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     size = len(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
     if size > limits.max_bytes:
-        raise InputTooLarge(f"the document is {size:,} bytes; the limit is {limits.max_bytes:,}")
+        raise InputTooLarge(
+            f"the document is {size:,} bytes; the limit is {limits.max_bytes:,}",
+            "bytes",
+            limits.max_bytes,
+        )
     try:
         document = json.loads(data, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
@@ -33,7 +38,11 @@ def parse(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     except RecursionError:
         raise MalformedInput("the JSON is nested too deeply") from None
     except ValueError:  # int() refuses numbers over sys.get_int_max_str_digits() digits
-        raise InputTooLarge("the document holds a number with more than 4,300 digits") from None
+        raise InputTooLarge(
+            "the document holds a number with too many digits",
+            "digits",
+            sys.get_int_max_str_digits(),
+        ) from None
     if not isinstance(document, dict):
         raise MalformedInput("expected a JSON object")
     try:
@@ -50,6 +59,8 @@ def read_json_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any
         data = handle.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         raise InputTooLarge(
-            f"{path.name} is larger than the {limits.max_bytes:,}-byte limit for a document"
+            f"{path.name} is larger than the {limits.max_bytes:,}-byte limit for a document",
+            "bytes",
+            limits.max_bytes,
         )
     return parse(data, limits)

@@ -276,13 +276,17 @@ def check_shape(document: Any) -> None:
             for key, item in value.items():
                 if isinstance(item, list) and len(item) > MAX_VALUES_PER_PROPERTY:
                     raise InputTooLarge(
-                        f"{key!r} has {len(item):,} values (limit {MAX_VALUES_PER_PROPERTY:,})"
+                        f"{key!r} has {len(item):,} values (limit {MAX_VALUES_PER_PROPERTY:,})",
+                        "values",
+                        MAX_VALUES_PER_PROPERTY,
                     )
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             if len(value) > MAX_VALUES_PER_PROPERTY:
                 raise InputTooLarge(
-                    f"a list has {len(value):,} values (limit {MAX_VALUES_PER_PROPERTY:,})"
+                    f"a list has {len(value):,} values (limit {MAX_VALUES_PER_PROPERTY:,})",
+                    "values",
+                    MAX_VALUES_PER_PROPERTY,
                 )
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, float) and not math.isfinite(value):

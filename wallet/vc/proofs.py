@@ -69,7 +69,8 @@ def verify_proof(
     if suite is None:
         raise UnknownCryptosuite(
             f"unknown proof suite {cryptosuite or proof_type!r}: this wallet verifies "
-            + ", ".join(sorted(known.name for known in SUITES))
+            + ", ".join(sorted(known.name for known in SUITES)),
+            str(cryptosuite or proof_type),
         )
     if proof.get("proofPurpose") != purpose:
         params = {"purpose": str(proof.get("proofPurpose")), "expected": purpose}
@@ -120,7 +121,9 @@ def sign(
 def _signer(suite: str, key: KeyPair) -> Signer:
     """How the suite signs, refused by name when we cannot sign with it or not this key."""
     if suite not in _SIGNERS:
-        raise UnknownCryptosuite(f"cannot sign with {suite!r}; choose one of {SIGNING_SUITES}")
+        raise UnknownCryptosuite(
+            f"cannot sign with {suite!r}; choose one of {SIGNING_SUITES}", suite
+        )
     key_types, signer = _SIGNERS[suite]
     if key.public.key_type not in key_types:
         raise MalformedProof(f"{suite} cannot sign with a {key.public.key_type} key")

@@ -24,7 +24,7 @@ from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
 from wallet.vc import bitstring_status_list, did_key, ecdsa_sd_2023, open_badges, vc_data_model
 from wallet.vc.data_integrity import format_datetime
-from wallet.vc.errors import MalformedInput
+from wallet.vc.errors import MalformedInput, UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.trust_bundle import Authorization
 from wallet.vc.verification import verify_credential
@@ -37,6 +37,19 @@ ISSUER_KEY = "issuer_key"  # sealed in the vault like the learner's holder keys
 CHAIN = "issuance_chain"  # the signed, hash-chained log the organisation receives
 _PROFILE_ID = "issuer-profile"
 _CHAIN_HEAD = "issuance-chain-head"
+
+
+class NotRevocable(UnusableInput):
+    """A revocation that could never take effect, refused rather than marked: `code` is
+    "own-name" (issued without an organisation's status entry, so no list can say it) or
+    "no-authorisation" (the authorisation it was issued under is gone from this device)."""
+
+    kind = "not_revocable"
+
+    def __init__(self, code: str, achievement: str) -> None:
+        super().__init__(f"{achievement}: not revocable ({code})")
+        self.code = code
+        self.params = {"name": achievement}
 
 
 @dataclass(frozen=True)
@@ -330,11 +343,14 @@ class Trainer:
         return self.revoke(entry.id)
 
     def revoke(self, entry_id: str) -> LogEntry:
-        """Marked in the log; under an authorisation, also a signed revocation request in
-        the chain the organisation receives. Publishing it is the organisation's job."""
+        """Marked in the log, with a signed revocation request in the chain the
+        organisation receives; publishing it is the organisation's job. A badge no list
+        can ever revoke is refused (`NotRevocable`), never marked as revoked."""
         entry = LogEntry(**self.vault.get(entry_id, ISSUANCE).payload)
         if entry.revoked:
             return entry
+        if entry.status_list is None:
+            raise NotRevocable("own-name", entry.achievement)
         now = self._now()
         revoked = LogEntry(**{**asdict(entry), "revoked": now.isoformat(timespec="seconds")})
         authorization = next(
@@ -346,12 +362,13 @@ class Trainer:
             ),
             None,
         )
+        if authorization is None:
+            raise NotRevocable("no-authorisation", entry.achievement)
         with self.vault.transaction():
             self.vault.put(entry_id, ISSUANCE, asdict(revoked))
-            if authorization and entry.status_list:
-                profile = self.profile() or {}
-                key = load_key(self.vault, ISSUER_KEY, profile["did"])
-                self._chain(key, authorization, issuance_log.EntryKind.REVOKED, revoked, now)
+            profile = self.profile() or {}
+            key = load_key(self.vault, ISSUER_KEY, profile["did"])
+            self._chain(key, authorization, issuance_log.EntryKind.REVOKED, revoked, now)
         return revoked
 
 

@@ -273,7 +273,7 @@ class Backpack:
         )
         return intake.state_of(
             document,
-            payload["report"]["checks"],
+            legacy_checks.upgrade_checks(payload["report"])["checks"],  # maybe an old report
             missing=self._missing(document, payload.get("online")),
             other_holder=other_holder,
             enveloped=bool(payload.get("token")),

@@ -54,10 +54,10 @@ class FetchError(UnusableInput):
 
     kind = "fetch"
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, /, **params: Any) -> None:
         super().__init__(message)
         self.code = code
-        self.params = {"why": nested(f"fetch.{code}")}
+        self.params = {"why": nested(f"fetch.{code}", **params)}
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def file_loader(path: Path) -> Source:
         with path.open("rb") as handle:
             data = handle.read(_MAX_FILE_BYTES + 1)
         if len(data) > _MAX_FILE_BYTES:
-            raise InputTooLarge(f"{path.name} is larger than {_MAX_FILE_BYTES:,} bytes")
+            raise InputTooLarge(
+                f"{path.name} is larger than {_MAX_FILE_BYTES:,} bytes", "bytes", _MAX_FILE_BYTES
+            )
         return data
 
     return load

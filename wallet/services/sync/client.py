@@ -162,7 +162,7 @@ class _Connection:
         try:
             parts = transport.split_url(server, schemes=("http", "https"), fail=SyncError)
         except SyncError:
-            raise SyncError(f"not a sync server URL: {server!r}", "bad-url") from None
+            raise SyncError(f"not a sync server URL: {server!r}", "bad-url", url=server) from None
         self._http = transport.connect(parts, timeout=30)
         self._host = parts.netloc
         self._counts = counts
@@ -234,7 +234,7 @@ class _Connection:
         except (OSError, http.client.HTTPException) as error:
             self._http.close()
             raise SyncError(
-                f"the sync server could not be reached: {error}", "unreachable"
+                f"the sync server could not be reached: {error}", "unreachable", host=self._host
             ) from None
         except SyncError:
             self._http.close()  # the rest of the answer is still on the wire
@@ -267,7 +267,10 @@ def _server_error(status: int, data: bytes) -> tuple[str, str]:
 
 def _refuse_unless(status: int, data: bytes, ok: tuple[int, ...]) -> None:
     if status not in ok:
-        raise SyncError(f"the sync server refused: {_server_error(status, data)[1]}", "refused")
+        code, message = _server_error(status, data)
+        raise SyncError(
+            f"the sync server refused: {message}", "refused", status=status, answer=code
+        )
 
 
 def _expect(status: int, data: bytes, *ok: int) -> Any:
@@ -414,10 +417,10 @@ class SyncClient:
         except Exception as error:  # any failure is kept, shown and retried after backoff
             now, failures = self._clock(), _failures(self.vault) + 1
             # only our own messages are kept: another's might quote a secret
-            code, detail = (
-                (error.code, str(error))
+            code, params, detail = (
+                (error.code, error.params, str(error))
                 if isinstance(error, SyncError)
-                else ("unexpected", f"unexpected {type(error).__name__}")
+                else ("unexpected", {}, f"unexpected {type(error).__name__}")
             )
             self.vault.set_sync_state(
                 "last",
@@ -426,6 +429,7 @@ class SyncClient:
                     "ok": False,
                     "error": detail,
                     "code": code,
+                    "params": params,
                     "failures": failures,
                     "retry_at": now + backoff_seconds(failures),
                 },
@@ -483,7 +487,9 @@ class SyncClient:
                 trust.save_bundle(trust_bundle.apply(held, _json(status, data, 200), publisher))
             except trust_bundle.BundleError as error:
                 raise SyncError(
-                    f"the trust bundle from {publisher} was refused: {error}", "bundle-refused"
+                    f"the trust bundle from {publisher} was refused: {error}",
+                    "bundle-refused",
+                    publisher=publisher,
                 ) from None
 
     def _pull(self, connection: _Connection, device: KeyPair, result: SyncResult) -> None:

@@ -6,12 +6,6 @@ disclosures, the manifest the W3C suites read, and the limits every endpoint sha
 from __future__ import annotations
 
 import json
-import os
-import ssl
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -20,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import free_port, in_thread, send, wallet
+from tests.support import VcApiProcess, in_thread, send, wallet
 from wallet.server.app import create_app
 from wallet.server.limits import DEFAULT, Rate
 from wallet.server.storage import ServerStore
@@ -264,99 +258,8 @@ def test_one_key_of_each_type(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--tls-key" in result.stderr
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, as PEM files."""
-    import ipaddress
-    from datetime import timedelta
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=7))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert, secret = folder / "cert.pem", folder / "tls-key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    secret.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, secret
-
-
-class Served:
-    """A real `wallet serve` process with issuer keys, TLS and a token."""
-
-    def __init__(self, folder: Path, key_types: list[str], token: str) -> None:
-        self.port = free_port()
-        self.cert, tls_key = self_signed(folder)
-        keys = []
-        for key_type in key_types:
-            path = folder / f"{key_type}.json"
-            wallet("keys", "new", "--type", key_type, "--out", path)
-            keys += ["--issuer-key", str(path)]
-        command = [sys.executable, "-m", "wallet", "--wallet", str(folder), "serve"]
-        command += ["--port", str(self.port), *keys, "--tls-cert", str(self.cert)]
-        command += ["--tls-key", str(tls_key)]
-        self.process = subprocess.Popen(
-            command,
-            env={**os.environ, "WALLET_VC_API_TOKEN": token},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.base = f"https://127.0.0.1:{self.port}"
-        self.context = ssl.create_default_context(cafile=str(self.cert))
-        for _ in range(600):
-            try:
-                self.get("/vc-api/manifest.json")
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise AssertionError("wallet serve did not start")
-
-    def get(self, target: str) -> Any:
-        with urllib.request.urlopen(self.base + target, timeout=10, context=self.context) as r:
-            return json.loads(r.read())
-
-    def post(self, target: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
-        request = urllib.request.Request(
-            self.base + target,
-            json.dumps(body).encode(),
-            {"Content-Type": "application/json", **headers},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 def test_wallet_serve_over_https_issues_with_the_token_only(tmp_path: Path) -> None:
-    served = Served(tmp_path, ["ed25519"], TOKEN)
+    served = VcApiProcess(tmp_path, ["ed25519"], TOKEN)
     try:
         manifest = served.get("/vc-api/manifest.json")
         issuer = manifest["issuers"][0]

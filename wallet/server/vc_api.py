@@ -36,7 +36,15 @@ from wallet.server import inputs
 from wallet.server.inputs import Refused
 from wallet.server.limits import Limits
 from wallet.server.storage import RateLimited, ServerStore
-from wallet.vc import did_key, ecdsa_sd_2023, json_document, presentation, proofs
+from wallet.vc import (
+    did_key,
+    ecdsa_sd_2023,
+    json_document,
+    presentation,
+    proofs,
+    vc_data_model,
+)
+from wallet.vc.data_integrity import resolve_offline, split_proofs
 from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import Check, Code, Severity, verify_credential
@@ -109,6 +117,14 @@ def manifest(base: str, issuers: Sequence[Issuer], issuing: bool) -> dict[str, A
                 "endpoint": f"{base}/credentials/verify",
                 "supports": {"vc": VC_VERSIONS},
                 "supportedEcdsaKeyTypes": ["P-256", "P-384"],
+                "tags": [*verified, DATA_MODEL_TAG],
+            }
+        ],
+        "vpVerifiers": [
+            {
+                "id": f"{base}/verifiers",
+                "endpoint": f"{base}/presentations/verify",
+                "supports": {"vc": VC_VERSIONS},
                 "tags": [*verified, DATA_MODEL_TAG],
             }
         ],
@@ -190,6 +206,56 @@ def verification_result(checks: list[Check]) -> Response:
     )
 
 
+def presentation_problems(shown: dict[str, Any]) -> list[str]:
+    """VCDM 2.0 section 4.13 (and 4.3, 4.4): what a presentation must be. It may hold no
+    credentials; the wallet's own QR presentations always do (vc/presentation.py)."""
+    problems = []
+    contexts = vc_data_model.as_list(shown.get("@context"))
+    if not contexts or contexts[0] not in (vc_data_model.VC_V2, vc_data_model.VC_V1):
+        problems.append(f"the first @context must be {vc_data_model.VC_V2}")
+    if not all(isinstance(c, str | dict) for c in contexts):
+        problems.append("each @context must be a URL or an object")
+    if presentation.PRESENTATION_TYPE not in vc_data_model.as_list(shown.get("type")):
+        problems.append("type must include VerifiablePresentation")
+    if "id" in shown and not vc_data_model.is_url(shown["id"]):
+        problems.append("id must be a URL")
+    holder = shown.get("holder")
+    if holder is not None and not vc_data_model.is_url(
+        holder.get("id") if isinstance(holder, dict) else holder
+    ):
+        problems.append("holder must be a URL or an object with an id URL")
+    held = vc_data_model.as_list(shown.get("verifiableCredential"))
+    if not all(isinstance(c, dict) for c in held):
+        problems.append("each verifiableCredential must be an object")
+    return problems
+
+
+def presentation_checks(
+    shown: dict[str, Any], challenge: str | None, domain: str | None, now: datetime
+) -> list[Check]:
+    """Structure, the holder's proofs with the caller's challenge and domain (VC-DI 2.1),
+    then every credential inside as /credentials/verify judges it."""
+    problems = presentation_problems(shown)
+    if problems:
+        params = {"kind": "Verifiable Presentation", "problems": problems}
+        return [Check("structure", Code.STRUCTURE_INVALID, Severity.FAILURE, params)]
+    unsecured, vp_proofs = split_proofs(shown)
+    signature, _ = presentation.holder_signature(unsecured, vp_proofs, resolve_offline())
+    checks = [
+        Check("structure", Code.STRUCTURE_OK, params={"kind": "Verifiable Presentation"}),
+        signature,
+        presentation.freshness(vp_proofs, challenge, domain, now),
+    ]
+    held = vc_data_model.as_list(unsecured.get("verifiableCredential"))
+    for number, credential in enumerate(held, start=1):
+        report = verify_credential(credential, now=now)
+        checks += [
+            Check(f"credential:{number}:{c.id}", c.code, c.severity, c.params)
+            for c in api_checks(report.checks)
+        ]
+    return checks
+
+
 def routes(
     config: VcApi, store: ServerStore, limits: Limits, clock: Callable[[], float] = time.time
 ) -> list[Route]:
@@ -237,20 +303,9 @@ def routes(
         options = _object(body, "options", required=False)
         challenge = _optional_string(options, "challenge")
         domain = _optional_string(options, "domain")
-
-        def run() -> list[Check]:
-            moment = now()
-            found = presentation.verify(shown, now=moment, challenge=challenge, domain=domain)
-            checks = [found.signature, found.freshness]
-            for number, credential in enumerate(found.credentials, start=1):
-                report = verify_credential(credential, now=moment)
-                checks += [
-                    Check(f"credential:{number}:{c.id}", c.code, c.severity, c.params)
-                    for c in api_checks(report.checks)
-                ]
-            return checks
-
-        return verification_result(await run_in_threadpool(run))
+        return verification_result(
+            await run_in_threadpool(presentation_checks, shown, challenge, domain, now())
+        )
 
     @_answering
     async def derive(request: Request) -> Response:

@@ -568,6 +568,7 @@ class VcApiProcess:
 
     def __init__(self, folder: Path, key_types: list[str], token: str) -> None:
         self.port = free_port()
+        folder.mkdir(parents=True, exist_ok=True)
         self.cert, tls_key = self_signed(folder)
         keys = []
         for key_type in key_types:

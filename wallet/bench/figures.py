@@ -27,6 +27,7 @@ from wallet.assets import assets_dir
 from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
 from wallet.bench import trust as trust_bench
+from wallet.bench import vc_api as vc_api_bench
 from wallet.qr import compact, frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
@@ -106,6 +107,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _presentation_figures(sample, p256_key, runs)
     yield from _kdf_figures()
     yield from _sync_figures(sample, ed_key)
+    yield from vc_api_bench.run(eddsa)
     yield from _four_process_figures()
     yield from _vault_figures(sample, ed_key)
     yield from trust_bench.run()

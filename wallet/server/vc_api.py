@@ -334,12 +334,7 @@ def routes(
         credential = _object(body, "credential")
         options = _object(body, "options", required=False)
         mandatory = _strings(options.get("mandatoryPointers"), "mandatoryPointers")
-        if credential.get("issuer") is None:
-            credential["issuer"] = issuer.did
-        elif not isinstance(credential.get("issuer"), dict | str):
-            raise Refused(400, "bad-issuer", "issuer must be a URL or an object with an id")
-        named = credential["issuer"]
-        if (named.get("id") if isinstance(named, dict) else named) != issuer.did:
+        if vc_data_model.issuer_id(credential) != issuer.did:
             raise Refused(400, "other-issuer", f"this issuer signs as {issuer.did}")
         signed = await run_in_threadpool(
             lambda: proofs.sign(credential, issuer.key, issuer.suite, mandatory_pointers=mandatory)

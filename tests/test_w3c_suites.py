@@ -17,6 +17,7 @@ from tests.conftest import require, shared_path
 from tests.support import VcApiProcess
 
 TOKEN = "w3c-suites-token-not-a-secret-elsewhere"
+MIN_NODE = 20  # ../shared/w3c/README.md
 RUNS = ("eddsa", "ecdsa", "vcdm", "ecdsa-self-interop")
 # Tests that need another implementation over the network, by run and title: none so far
 # (the interop tests of eddsa and ecdsa are off, DISABLE_INTEROP=true; the self-interop
@@ -28,6 +29,10 @@ def test_the_w3c_suites_pass_against_wallet_serve(tmp_path: Path) -> None:
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             require(f"the W3C suites need {tool} (apt-get install nodejs npm)")
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    major = version.stdout.strip().lstrip("v").partition(".")[0]
+    if not major.isdigit() or int(major) < MIN_NODE:
+        require(f"the W3C suites need node >= {MIN_NODE}, not {version.stdout.strip()!r}")
     script = shared_path("w3c", "run-suites.sh")
     served = VcApiProcess(tmp_path / "server", ["ed25519", "p256", "p384"], TOKEN)
     try:

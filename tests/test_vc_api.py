@@ -19,7 +19,7 @@ from wallet.server.app import create_app
 from wallet.server.limits import DEFAULT, Rate
 from wallet.server.storage import ServerStore
 from wallet.server.vc_api import VcApi
-from wallet.vc import did_key, presentation, proofs
+from wallet.vc import did_key, eddsa_rdfc_2022, presentation, proofs
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import verify_credential
 
@@ -282,3 +282,52 @@ def test_wallet_serve_over_https_issues_with_the_token_only(tmp_path: Path) -> N
         assert status == 200
     finally:
         served.stop()
+
+
+def signed_presentation() -> dict[str, Any]:
+    """A presentation of no credentials (VCDM 2.0 allows it), signed for c-1 at example.org."""
+    shown = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+    }
+    options = proofs.proof_options(HOLDER, "eddsa-rdfc-2022", purpose="authentication")
+    del options["created"]
+    options |= {"challenge": "c-1", "domain": "example.org"}
+    return eddsa_rdfc_2022.sign(shown, options, HOLDER)
+
+
+OTHER_FIRST = [
+    "https://www.w3.org/ns/credentials/examples/v2",
+    "https://www.w3.org/ns/credentials/v2",
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"@context": None}, "the first @context"),
+        ({"@context": OTHER_FIRST}, "the first @context"),
+        ({"@context": ["https://www.w3.org/ns/credentials/v2", 7]}, "each @context"),
+        ({"type": ["Presentation"]}, "VerifiablePresentation"),
+        ({"id": "not a url"}, "id must be a URL"),
+        ({"holder": {"name": "no id"}}, "holder must be"),
+        ({"verifiableCredential": ["a string"]}, "verifiableCredential"),
+    ],
+)
+def test_presentation_structure_rules(api: Api, change: dict[str, Any], problem: str) -> None:
+    """VCDM 2.0 4.13: each rule refuses by name, before any proof is weighed."""
+    options = {"challenge": "c-1", "domain": "example.org"}
+    shown = signed_presentation()
+    status, answer = api.call(
+        "/presentations/verify", {"verifiablePresentation": shown, "options": options}
+    )
+    assert status == 200, answer
+    shown |= change
+    shown = {k: v for k, v in shown.items() if v is not None}
+    status, answer = api.call(
+        "/presentations/verify", {"verifiablePresentation": shown, "options": options}
+    )
+    assert status == 400
+    (failed,) = answer["errors"]
+    assert failed["code"] == "structure.invalid"
+    assert any(problem in found for found in failed["params"]["problems"]), failed

@@ -51,6 +51,22 @@ SIGNED = proofs.sign(credential(ED25519), ED25519, "eddsa-rdfc-2022")
 SD_SIGNED = proofs.sign(credential(P256), P256, "ecdsa-sd-2023", mandatory_pointers=["/issuer"])
 
 
+def vc_1_1(key: KeyPair) -> dict[str, Any]:
+    """As the ECDSA suite's interop test sends it: VC 1.1 with a context object after the base
+    context (the Data Integrity context is injected when signed)."""
+    return {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            {"name": "https://schema.org/name", "description": "https://schema.org/description"},
+        ],
+        "id": "urn:uuid:36245ee9-9074-4b05-a777-febff2e69757",
+        "type": ["VerifiableCredential"],
+        "issuer": did_key.did_for(key.public),
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "urn:uuid:1a0e4ef5", "name": "Alice", "description": "A"},
+    }
+
+
 @dataclass
 class Served:
     port: int
@@ -136,6 +152,9 @@ def bodies_for(target: str) -> st.SearchStrategy[bytes]:
         },
     )
     document = changed(base) | st.just(base)
+    if target.startswith("/issuers/"):
+        older = vc_1_1(P256 if "p-256" in target else ED25519)
+        document = document | changed(older) | st.just(older)
     if target == "/presentations/verify":
         document = document.map(
             lambda vc: {

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -773,3 +774,95 @@ def clr_record(nested: list[Any], *, signed: bool = True) -> dict[str, Any]:
         },
     }
     return issuer.issue(record, CLR_REGISTRAR, "eddsa-rdfc-2022") if signed else record
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import ipaddress
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=7))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert, secret = folder / "cert.pem", folder / "tls-key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    secret.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, secret
+
+
+class VcApiProcess:
+    """A real `wallet serve` process with issuer keys, TLS and a token."""
+
+    def __init__(self, folder: Path, key_types: list[str], token: str) -> None:
+        self.port = free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.cert, tls_key = self_signed(folder)
+        keys = []
+        for key_type in key_types:
+            path = folder / f"{key_type}.json"
+            wallet("keys", "new", "--type", key_type, "--out", path)
+            keys += ["--issuer-key", str(path)]
+        command = [sys.executable, "-m", "wallet", "--wallet", str(folder), "serve"]
+        command += ["--port", str(self.port), *keys, "--tls-cert", str(self.cert)]
+        command += ["--tls-key", str(tls_key)]
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, "WALLET_VC_API_TOKEN": token},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"https://127.0.0.1:{self.port}"
+        self.context = ssl.create_default_context(cafile=str(self.cert))
+        for _ in range(600):
+            try:
+                self.get("/vc-api/manifest.json")
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise AssertionError("wallet serve did not start")
+
+    def get(self, target: str) -> Any:
+        with urllib.request.urlopen(self.base + target, timeout=10, context=self.context) as r:
+            return json.loads(r.read())
+
+    def post(self, target: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.base + target,
+            json.dumps(body).encode(),
+            {"Content-Type": "application/json", **headers},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30, context=self.context) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)

@@ -337,6 +337,18 @@ def test_a_vc_1_1_credential_is_signed_with_the_data_integrity_context(suite: st
     assert verify_credential(signed, now=NOW).verified
 
 
+def test_a_vc_1_1_credential_with_an_embedded_context_is_signed_too() -> None:
+    """An object among the contexts (the suites' VC 1.1 mock) once crashed the check for
+    the proof terms: a dict is no context URL."""
+    document = vc_1_1()
+    document["@context"] = [VC_V1, {"name": "https://schema.org/name"}]
+    document["credentialSubject"]["name"] = "Alice"
+    document["issuer"] = did_key.did_for(KEY.public)
+    signed = proofs.sign(document, KEY, "eddsa-rdfc-2022", created=NOW)
+    assert signed["@context"] == [*document["@context"], DATA_INTEGRITY_V2]
+    assert verify_credential(signed, now=NOW).verified
+
+
 def test_a_vc_2_0_credential_keeps_its_contexts() -> None:
     signed = proofs.sign(credential(), KEY, "eddsa-rdfc-2022", created=NOW)
     assert signed["@context"] == [VC_V2, EXAMPLES]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -570,12 +571,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             raise
         return _unusable(args, f"no module {missing.name}", "server_missing")
     from wallet.server.storage import ServerStore, StorageError
+    from wallet.server.vc_api import VcApi
+    from wallet.services.issuer import signing as issuer
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        return _unusable(args, "--tls-cert and --tls-key go together", "tls_pair")
+    for path in (args.tls_cert, args.tls_key):
+        if path is not None and not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+    keys = tuple(issuer.read_key_file(path) for path in args.issuer_key or [])
+    vc = VcApi(keys, os.environ.get("WALLET_VC_API_TOKEN") or None)
+    vc.issuers()  # one key of each type, refused before the server starts
     try:
         store = ServerStore(args.db or f"sqlite:///{args.wallet / 'server.db'}")
     except StorageError as error:
         raise VaultError(str(error)) from None
-    serve.run(store, args.host, args.port)
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
+    serve.run(store, args.host, args.port, vc=vc, tls=tls)
     return EXIT_OK
 
 
@@ -860,6 +872,16 @@ def _server_commands(commands: Commands) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--issuer-key",
+        type=Path,
+        action="append",
+        metavar="KEY.json",
+        help="a key from `wallet keys new` for the VC-API's issuers (repeatable, one per type); "
+        "issuing needs WALLET_VC_API_TOKEN",
+    )
+    serve.add_argument("--tls-cert", type=Path, metavar="CERT.pem", help="serve https")
+    serve.add_argument("--tls-key", type=Path, metavar="KEY.pem", help="with --tls-cert")
     serve.set_defaults(run=_cmd_serve)
 
     syncer = commands.add_parser("sync", help="sync this wallet with a server")

@@ -33,6 +33,7 @@ from wallet.bench import lists as lists_bench
 from wallet.bench import qr as qr_bench
 from wallet.bench import startup as startup_bench
 from wallet.bench import trust as trust_bench
+from wallet.bench import vc_api as vc_api_bench
 from wallet.qr import compact, frames, images
 from wallet.services.issuer import signing as issuer
 from wallet.services.learner import presenter
@@ -115,6 +116,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield from _kdf_figures()
     yield from startup_bench.run()
     yield from _sync_figures(sample, ed_key)
+    yield from vc_api_bench.run(eddsa)
     yield from _four_process_figures()
     yield from _vault_figures(sample, ed_key)
     yield from trust_bench.run()

@@ -11,6 +11,7 @@ JSON, and signed by their own content rather than by a device:
   GET  /v1/logs/{trainer}?after=N
   PUT  /v1/bundles/{publisher}    a newer trust bundle, signed by the publisher
   GET  /v1/bundles/{publisher}?since=N   an update from version N, whole, or 304
+The W3C VC-API (verify, derive, issue; JSON): wallet/server/vc_api.py.
 Errors are JSON: {"error": code, "message": text}; a broken log adds "position".
 What a client may send, how fast and how much: wallet/server/limits.py; every refusal is a
 4xx with a reason (inputs.Refused), never a 500.
@@ -34,7 +35,7 @@ from starlette.routing import Route
 from wallet.protocol import issuance_log
 from wallet.protocol import sync as protocol
 from wallet.protocol.sync import ProtocolError, SignedBy
-from wallet.server import inputs
+from wallet.server import inputs, vc_api
 from wallet.server.inputs import Refused
 from wallet.server.limits import DEFAULT, Limits, Rate
 from wallet.server.storage import (
@@ -81,7 +82,11 @@ def _refusals(endpoint: Endpoint) -> Endpoint:
 
 
 def create_app(
-    store: ServerStore, *, clock: Callable[[], float] = time.time, limits: Limits = DEFAULT
+    store: ServerStore,
+    *,
+    clock: Callable[[], float] = time.time,
+    limits: Limits = DEFAULT,
+    vc: vc_api.VcApi | None = None,
 ) -> Starlette:
     last_sweep = [-math.inf]  # this process's; every process sweeps everyone's rows
 
@@ -310,5 +315,6 @@ def create_app(
             Route("/v1/header", header, methods=["GET", "PUT"]),
             Route("/v1/push", push, methods=["POST"]),
             Route("/v1/pull", pull, methods=["GET"]),
+            *vc_api.routes(vc or vc_api.VcApi(), store, limits, clock),
         ],
     )

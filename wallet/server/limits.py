@@ -49,6 +49,8 @@ class Limits:
     )
     registration_rate: Rate = field(default_factory=lambda: Rate(5.0, 500.0))
     address_rate: Rate = field(default_factory=lambda: Rate(20.0, 200.0))
+    # the VC-API, per client address: one verification costs a core 5-50 ms
+    vc_api_rate: Rate = field(default_factory=lambda: Rate(50.0, 1_000.0))
     sweep_every_seconds: float = 60.0  # expired nonces and full buckets, everyone's
     # quotas
     max_devices_per_account: int = 32

@@ -9,6 +9,7 @@ previous answer; the body then has its own pace (inputs.Body).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -17,6 +18,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from wallet.server.app import create_app
 from wallet.server.limits import DEFAULT, Limits
 from wallet.server.storage import ServerStore
+from wallet.server.vc_api import VcApi
 
 MAX_CONNECTIONS = 1_000  # past this uvicorn answers 503: memory stays bounded
 
@@ -54,13 +56,24 @@ def headers_in_time(protocol: type[asyncio.Protocol], seconds: float) -> type[as
     return HeadersInTime
 
 
-def run(store: ServerStore, host: str, port: int, limits: Limits = DEFAULT) -> None:
+def run(
+    store: ServerStore,
+    host: str,
+    port: int,
+    limits: Limits = DEFAULT,
+    *,
+    vc: VcApi | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> None:
+    """`tls` is (certificate, key), PEM files: then https only."""
     protocol = headers_in_time(AutoHTTPProtocol, limits.header_seconds)
     uvicorn.run(
-        create_app(store, limits=limits),
+        create_app(store, limits=limits, vc=vc),
         host=host,
         port=port,
         http=protocol,
         limit_concurrency=MAX_CONNECTIONS,
         log_level="warning",
+        ssl_certfile=tls[0] if tls else None,
+        ssl_keyfile=tls[1] if tls else None,
     )

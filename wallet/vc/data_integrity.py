@@ -118,7 +118,7 @@ def with_proof_context(document: dict[str, Any]) -> dict[str, Any]:
     context appended, so the proof it carries means what its signer meant."""
     contexts = document.get("@context")
     listed = contexts if isinstance(contexts, list) else [contexts]
-    if contexts is None or any(c in _PROOF_TERM_CONTEXTS for c in listed):
+    if contexts is None or any(isinstance(c, str) and c in _PROOF_TERM_CONTEXTS for c in listed):
         return document
     return {**document, "@context": [*listed, DATA_INTEGRITY_V2]}
 

@@ -334,6 +334,21 @@ def _cmd_present(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from wallet.services.learner import paper, paper_layout  # fpdf2 loads only to print
+
+    pack = _unlocked(args).backpack
+    held = pack.show(pack.resolve_id(args.id))
+    size = paper.PageSize(args.size)
+    copy = paper.for_held(held, args.reveal or [], size)
+    args.out.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
+    codes = len(copy.texts)
+    print(f"wrote {args.out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)")
+    if not copy.whole:
+        print("note: only the mandatory claims and those given with --reveal are printed")
+    return EXIT_OK
+
+
 def _cmd_challenge(args: argparse.Namespace) -> int:
     challenge = Wallet.new_challenge(args.domain)
     print(challenge.value)
@@ -657,6 +672,18 @@ def _presentation_commands(commands: Commands) -> None:
         help="largest QR version before splitting into frames (default 15)",
     )
     present.set_defaults(run=_cmd_present)
+
+    paper = commands.add_parser("paper", help="print a credential to a PDF that verifies")
+    paper.add_argument("id", metavar="ID")
+    paper.add_argument("--out", type=Path, required=True, metavar="OUT.pdf")
+    paper.add_argument("--size", choices=["a4", "a6"], default="a4", help="page (default a4)")
+    paper.add_argument(
+        "--reveal", type=_pointers, metavar="/p1,/p2", help="ecdsa-sd-2023: claims to print"
+    )
+    paper.add_argument(
+        "--language", choices=["en", "es", "fr", "id"], default="en", help="the page's language"
+    )
+    paper.set_defaults(run=_cmd_paper)
 
     challenge = commands.add_parser("challenge", help="a verifier's challenge QR (two-way)")
     challenge.add_argument("--domain", required=True, metavar="D")

@@ -1,0 +1,119 @@
+"""A paper copy of a credential: what goes on the printed page, and the codes that prove it.
+
+The page's words are for people; only the codes are evidence. They carry the whole signed
+credential (for ecdsa-sd-2023 a derived one with the claims the learner chose) in LW1 with
+the paper flag, split into frames a phone reads from a printout. There is no holder proof:
+paper cannot answer a challenge, so a verifier says it is not bound to whoever shows it.
+The layout (`paper_layout`) draws this onto a PDF; nothing here knows about PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from wallet.qr import compact, frames
+from wallet.services.learner import presenter
+from wallet.services.learner.backpack import HeldCredential, TokenNotPresentable
+from wallet.vc.verification import Check, Outcome
+
+
+class PageSize(StrEnum):
+    A4 = "a4"
+    A6 = "a6"
+
+
+# The largest QR version printed: a phone reads these at arm's length from a cheap print,
+# and a 100 dpi photo of an A4 page still resolves their modules (tests/test_paper.py).
+MAX_VERSION = {PageSize.A4: 15, PageSize.A6: 12}
+_MAX_IMAGE_BYTES = 512 * 1024
+_IMAGE_MEDIA = ("data:image/png;base64,", "data:image/jpeg;base64,")
+
+
+@dataclass(frozen=True)
+class PaperCopy:
+    """What the page shows. Text fields are the signed values of the printed credential."""
+
+    texts: list[str]  # the codes, printed "1 of N" in this order
+    payload_bytes: int
+    achievement: str
+    description: str
+    criteria: str
+    issuer: str
+    learner: str  # the name as issued ("" for a credential issued to a DID only)
+    valid_from: str
+    valid_until: str
+    verdict: Outcome  # the wallet's own check, when it was last made
+    checked: str
+    image: bytes | None  # the badge image, when the credential embeds one (data: URI)
+    whole: bool  # False: a derived credential, only the chosen claims
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _image(achievement: dict[str, Any]) -> bytes | None:
+    """Only an embedded PNG or JPEG: printing never fetches anything."""
+    image = achievement.get("image")
+    source = image.get("id") if isinstance(image, dict) else image
+    if not isinstance(source, str) or not source.startswith(_IMAGE_MEDIA):
+        return None
+    try:
+        data = base64.b64decode(source.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if len(data) <= _MAX_IMAGE_BYTES else None
+
+
+def encode(credential: dict[str, Any], size: PageSize) -> tuple[list[str], int]:
+    """The codes for a printed credential, and its payload's size in bytes."""
+    payload = compact.encode(credential, paper=True)
+    return frames.split(payload, MAX_VERSION[size]), len(payload)
+
+
+def paper_copy(
+    credential: dict[str, Any],
+    report: dict[str, Any],
+    checked: str,
+    reveal: list[str],
+    size: PageSize = PageSize.A4,
+) -> PaperCopy:
+    """The page for a held credential, revealing its mandatory claims plus `reveal` when it
+    has a selective-disclosure proof (as when sharing), else the whole credential."""
+    printed, whole = presenter.disclose(credential, reveal)
+    texts, payload_bytes = encode(printed, size)
+    subject = printed.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
+    criteria = achievement.get("criteria")
+    issuer = printed.get("issuer")
+    checks = [Check.from_json(c) for c in report.get("checks", [])]
+    return PaperCopy(
+        texts=texts,
+        payload_bytes=payload_bytes,
+        achievement=_text(achievement.get("name")) or _text(printed.get("name")),
+        description=_text(achievement.get("description")),
+        criteria=_text(criteria.get("narrative")) if isinstance(criteria, dict) else "",
+        issuer=_text(issuer.get("name")) if isinstance(issuer, dict) else "",
+        learner=_text(subject.get("name")),
+        valid_from=_text(printed.get("validFrom") or printed.get("issuanceDate")),
+        valid_until=_text(printed.get("validUntil") or printed.get("expirationDate")),
+        verdict=Outcome.of(checks) if checks else Outcome.INVALID,
+        checked=checked,
+        image=_image(achievement),
+        whole=whole,
+    )
+
+
+def for_held(held: HeldCredential, reveal: list[str], size: PageSize = PageSize.A4) -> PaperCopy:
+    """A held credential's page. A VC-JWT or SD-JWT VC cannot go into LW1 codes (not yet)."""
+    if held.token:
+        raise TokenNotPresentable(
+            f"{held.id[:12]} is a {held.format} credential: it cannot be printed as codes yet"
+        )
+    return paper_copy(held.credential, held.report, held.checked, reveal, size)

@@ -343,7 +343,9 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     copy = paper.for_held(held, args.reveal or [], size)
     args.out.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
     codes = len(copy.texts)
-    print(f"wrote {args.out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)")
+    print(
+        f"wrote {args.out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)"
+    )
     if not copy.whole:
         print("note: only the mandatory claims and those given with --reveal are printed")
     return EXIT_OK

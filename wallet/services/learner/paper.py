@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -30,6 +31,7 @@ class PageSize(StrEnum):
 # and a 100 dpi photo of an A4 page still resolves their modules (tests/test_paper.py).
 MAX_VERSION = {PageSize.A4: 15, PageSize.A6: 12}
 _MAX_IMAGE_BYTES = 512 * 1024
+_MAX_IMAGE_PIXELS = 4_000_000
 _IMAGE_MEDIA = ("data:image/png;base64,", "data:image/jpeg;base64,")
 
 
@@ -57,16 +59,33 @@ def _text(value: Any) -> str:
 
 
 def _image(achievement: dict[str, Any]) -> bytes | None:
-    """Only an embedded PNG or JPEG: printing never fetches anything."""
+    """An embedded PNG or JPEG, read within limits and written again as a plain PNG, or
+    none: printing never fetches anything, and a damaged image leaves the page without it."""
+    from PIL import Image
+
     image = achievement.get("image")
     source = image.get("id") if isinstance(image, dict) else image
     if not isinstance(source, str) or not source.startswith(_IMAGE_MEDIA):
         return None
     try:
         data = base64.b64decode(source.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return data if len(data) <= _MAX_IMAGE_BYTES else None
+        if len(data) > _MAX_IMAGE_BYTES:
+            return None
+        with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as picture:
+            if picture.width * picture.height > _MAX_IMAGE_PIXELS:
+                return None
+            out = io.BytesIO()
+            picture.convert("RGBA").save(out, "PNG")
+    except (
+        binascii.Error,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombError,
+    ):
+        return None  # what Pillow raises on a damaged file (as wallet/qr/images.py reads it)
+    return out.getvalue()
 
 
 def encode(credential: dict[str, Any], size: PageSize) -> tuple[list[str], int]:

@@ -22,9 +22,12 @@ from wallet.services.learner.paper import PageSize, PaperCopy
 from wallet.vc.verification import Outcome
 
 _FONT = "DejaVu"
-# (width, height, margin, module) in mm: at least 0.4 mm a module, larger where it fits,
-# so a phone reads a cheap print and a 100 dpi photo of an A4 page still resolves them.
-_GEOMETRY = {PageSize.A4: (210.0, 297.0, 15.0, 25.4 / 30), PageSize.A6: (105.0, 148.0, 6.0, 25.4 / 60)}
+# (width, height, margin) in mm, and the module widths to try, largest first: the largest
+# that keeps every code on the page. Each is a whole number of pixels at 150 and 300 dpi
+# (5 and 4 px at 150 on A4), and none is under 0.4 mm, so a phone reads a cheap print and a
+# 100 dpi photo of an A4 page still resolves them.
+_GEOMETRY = {PageSize.A4: (210.0, 297.0, 12.0), PageSize.A6: (105.0, 148.0, 6.0)}
+_MODULES = {PageSize.A4: (25.4 / 30, 25.4 / 37.5), PageSize.A6: (25.4 / 60,)}
 _TYPE = {PageSize.A4: (18, 10, 8), PageSize.A6: (11, 6.5, 5.5)}  # title, body, small (pt)
 _VERDICT_KEYS = {
     Outcome.VALID: "verdict.valid",
@@ -41,8 +44,12 @@ class Words(Protocol):
     def date(self, value: str) -> str: ...
 
 
+def smallest_module_mm(size: PageSize) -> float:
+    return min(_MODULES[size])
+
+
 def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
-    width, height, margin, module = _GEOMETRY[size]
+    width, height, margin = _GEOMETRY[size]
     title, body, small = _TYPE[size]
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
     pdf.set_auto_page_break(False)
@@ -60,11 +67,8 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     text_x = margin
     if copy.image is not None:
         side = 32.0 if size is PageSize.A4 else 16.0
-        try:
-            pdf.image(io.BytesIO(copy.image), x=margin, y=top, w=side, h=side, keep_aspect_ratio=True)
-            text_x = margin + side + 4
-        except Exception:  # fpdf2 raises bare errors for images it cannot read; print none
-            text_x = margin
+        pdf.image(io.BytesIO(copy.image), x=margin, y=top, w=side, h=side, keep_aspect_ratio=True)
+        text_x = margin + side + 4
     pdf.set_xy(text_x, top)
     pdf.set_font(_FONT, "B", title)
     _para(pdf, width - margin - text_x, title * 0.5, copy.achievement or "—")
@@ -108,7 +112,7 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     pdf.set_font(_FONT, "B", body)
     _para(pdf, inner, line, words("paper.instruction"), align="C")
     pdf.ln(line * 0.3)
-    _codes(pdf, copy.texts, words, margin, inner, height, module, small)
+    _codes(pdf, copy.texts, words, margin, inner, height, _MODULES[size], small)
     return bytes(pdf.output())
 
 
@@ -119,17 +123,21 @@ def _codes(
     margin: float,
     inner: float,
     height: float,
-    module: float,
+    modules: tuple[float, ...],
     small: float,
 ) -> None:
-    """The codes in rows, each labelled "1 of N"; a row that does not fit goes on a new page.
-    Each is a 1-pixel-a-module image scaled to `module` mm (viewers draw it unsmoothed)."""
+    """The codes in rows, each labelled "1 of N", with the largest module that keeps them on
+    this page; a row that still does not fit goes on a new page."""
     pictures = [images.render_png(text, box_size=1) for text in texts]
-    side = max(_modules(version) for _, version in pictures) * module
     label = small * 0.5
     gap = 4.0
-    across = max(1, int((inner + gap) // (side + gap)))
-    rows = math.ceil(len(pictures) / across)
+    widest = max(_modules(version) for _, version in pictures)
+    for module in modules:
+        side = widest * module
+        across = max(1, int((inner + gap) // (side + gap)))
+        rows = math.ceil(len(pictures) / across)
+        if pdf.get_y() + rows * (side + label + gap) - gap <= height - margin:
+            break
     left = margin + (inner - (min(across, len(pictures)) * (side + gap) - gap)) / 2
     y = pdf.get_y()
     pdf.set_font(_FONT, "", small)
@@ -144,14 +152,38 @@ def _codes(
             picture, version = pictures[number]
             x = left + column * (side + gap)
             own = _modules(version) * module
-            pdf.image(io.BytesIO(picture), x=x + (side - own) / 2, y=y, w=own, h=own)
+            _draw_code(pdf, picture, x + (side - own) / 2, y, module)
             if len(texts) > 1:
                 pdf.set_xy(x, y + side)
                 pdf.cell(
-                    side, label, words("paper.code_of", number=number + 1, total=len(texts)),
+                    side,
+                    label,
+                    words("paper.code_of", number=number + 1, total=len(texts)),
                     align="C",
                 )
         y += side + label + gap
+
+
+def _draw_code(pdf: FPDF, picture: bytes, x: float, y: float, module: float) -> None:
+    """A code as filled rectangles, one per run of dark modules in a row: sharp at any
+    print or raster resolution, where a scaled bitmap is smoothed by viewers (poppler)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(picture)) as image:
+        grid = image.convert("1")
+        width, height = grid.size
+        dark = [[not grid.getpixel((i, j)) for i in range(width)] for j in range(height)]
+    pdf.set_fill_color(0, 0, 0)
+    for j, row in enumerate(dark):
+        i = 0
+        while i < width:
+            if not row[i]:
+                i += 1
+                continue
+            start = i
+            while i < width and row[i]:
+                i += 1
+            pdf.rect(x + start * module, y + j * module, (i - start) * module, module, style="F")
 
 
 def _para(pdf: FPDF, width: float, height: float, text: str, align: str = "L") -> None:

@@ -9,7 +9,6 @@ import dataclasses
 import io
 import json
 import random
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,6 @@ from wallet.services.verifier.presentations import Code
 from wallet.ui.i18n import Catalog
 from wallet.vc.multikey import KeyPair
 from wallet.vc.verification import Outcome
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 
 # a fixed key, so the printed codes (and what the damaged photo must still resolve) are the
 # same on every run

@@ -10,6 +10,7 @@ import io
 import json
 import random
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,27 @@ from PIL import Image, ImageFilter
 from tests.conftest import sample_badge
 from tests.support import (
     ENGLISH,
+    ORG_NAME,
+    ORGANISATION_NOW,
+    PUMP,
+    Clock,
     as_source,
     english,
     holder_with,
     new_backpack,
     run,
+    trainer_in,
     verifier_for,
 )
+from wallet.protocol import issuance_log
 from wallet.qr import compact, frames, images
 from wallet.qr.errors import PayloadError
 from wallet.services.issuer import signing as issuer
+from wallet.services.issuer.organisation import Organisation
 from wallet.services.learner import paper, paper_layout
 from wallet.services.learner.backpack import HeldCredential
 from wallet.services.verifier.presentations import Code
+from wallet.store import kdf
 from wallet.ui.i18n import Catalog
 from wallet.vc.multikey import KeyPair
 from wallet.vc.verification import Outcome
@@ -270,3 +279,65 @@ def test_the_badge_image_prints_when_embedded_and_a_damaged_one_leaves_it_out(
         )
         assert (copy.image is not None) is expected
         assert (b"/Subtype /Image" in printed(copy)) is expected
+
+
+def test_a_trainer_prints_a_badge_for_a_learner_with_no_phone_and_the_log_says_paper(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    clock.now = ORGANISATION_NOW.timestamp()
+    organisation = Organisation.create(
+        tmp_path / "org.json", "org pass", name=ORG_NAME, kdf_params=kdf.KdfParams.minimum()
+    )
+    trainer = trainer_in(tmp_path / "trainer", clock, "Amina")
+    granted = organisation.authorize(
+        trainer.profile()["did"], [PUMP], ORGANISATION_NOW + timedelta(days=30), ORGANISATION_NOW
+    )
+    trainer.accept_authorization(granted)
+    trainer.save_template(
+        "Borehole pump care", "Services a hand pump.", "Observed.", template_id=PUMP
+    )
+
+    issued = trainer.issue(PUMP, "Ana Lima", paper=True)
+    assert "id" not in issued.credential["credentialSubject"]  # her name, no DID
+    [entry] = trainer.log()
+    assert (entry.delivery, entry.recipient) == ("paper", "Ana Lima")
+    [link] = trainer.chain_after(0)
+    sealed = issuance_log.unseal(organisation._secrets.log_key, link["sealed"])
+    assert sealed is not None and sealed["delivery"] == "paper"
+    assert "delivery" not in json.dumps(link).replace(link["sealed"], "")  # the server: no
+
+    now = ORGANISATION_NOW + timedelta(minutes=1)
+    copy = paper.for_issued(issued.credential, now)
+    assert copy.learner == "Ana Lima" and copy.verdict is not Outcome.INVALID
+    [page] = rasterise(printed(copy), tmp_path, 150)
+    verifier = verifier_for(tmp_path, clock)
+    verdict = verifier.scan_images([page])
+    assert verdict.verified, verdict.checks
+    assert Code.PAPER in [c.code for c in verdict.checks]
+    shown = {c.pointer: c.value for c in verdict.claims}
+    assert shown["/credentialSubject/name"] == "Ana Lima"
+
+
+def test_trainer_issue_paper_on_the_command_line(tmp_path: Path) -> None:
+    trainer = tmp_path / "trainer"
+    run(trainer, "init")
+    run(trainer, "trainer", "setup", "--name", "Amina")
+    template = "urn:example:achievement:pump-care"
+    run(
+        trainer,
+        "trainer",
+        "template",
+        "--achievement",
+        template,
+        "--name",
+        "Pump care",
+        "--description",
+        "Services a pump.",
+        "--criteria",
+        "Observed.",
+    )
+    pdf = tmp_path / "ana.pdf"
+    run(trainer, "trainer", "issue", "--achievement", template, "--to", "Ana Lima", "--paper", pdf)
+    text = page_text(pdf.read_bytes(), tmp_path)
+    assert ENGLISH("paper.learner", name="Ana Lima") in text and "Pump care" in text

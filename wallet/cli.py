@@ -474,11 +474,18 @@ def _cmd_trainer_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_issue(args: argparse.Namespace) -> int:
-    issued = _unlocked(args).trainer.issue(args.achievement, args.to)
+    issued = _unlocked(args).trainer.issue(args.achievement, args.to, paper=bool(args.paper))
     print(issued.credential["id"])
     if args.out:
         _write_json(issued.credential, args.out)
     _write_qr(issued.qr_texts, args.png, None)
+    if args.paper:
+        from wallet.services.learner import paper, paper_layout  # fpdf2 loads only to print
+
+        size = paper.PageSize(args.size)
+        copy = paper.for_issued(issued.credential, datetime.now(UTC), size)
+        args.paper.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
+        print(f"wrote {args.paper} ({len(copy.texts)} QR codes, {copy.payload_bytes} bytes)")
     return EXIT_OK
 
 
@@ -770,6 +777,11 @@ def _trainer_commands(commands: Commands) -> None:
     trainer_issue.add_argument("--to", required=True, metavar="DID|NAME")
     trainer_issue.add_argument("--png", type=Path, metavar="OUT.png")
     trainer_issue.add_argument("--out", type=Path, metavar="CREDENTIAL.json")
+    trainer_issue.add_argument(
+        "--paper", type=Path, metavar="OUT.pdf", help="print it, for a learner with no phone"
+    )
+    trainer_issue.add_argument("--size", choices=["a4", "a6"], default="a4")
+    trainer_issue.add_argument("--language", choices=["en", "es", "fr", "id"], default="en")
     trainer_issue.set_defaults(run=_cmd_trainer_issue)
     trainer_revoke = trainer_commands.add_parser("revoke", help="ask the organisation to revoke")
     trainer_revoke.add_argument("credential", metavar="ID")

@@ -13,13 +13,16 @@ import base64
 import binascii
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from wallet.qr import compact, frames
 from wallet.services.learner import presenter
 from wallet.services.learner.backpack import HeldCredential, TokenNotPresentable
-from wallet.vc.verification import Check, Outcome
+from wallet.vc import open_badges
+from wallet.vc.data_integrity import format_datetime
+from wallet.vc.verification import Check, Outcome, verify_credential
 
 
 class PageSize(StrEnum):
@@ -136,3 +139,14 @@ def for_held(held: HeldCredential, reveal: list[str], size: PageSize = PageSize.
             f"{held.id[:12]} is a {held.format} credential: it cannot be printed as codes yet"
         )
     return paper_copy(held.credential, held.report, held.checked, reveal, size)
+
+
+def for_issued(
+    credential: dict[str, Any], now: datetime, size: PageSize = PageSize.A4
+) -> PaperCopy:
+    """A trainer's print of a badge just issued, for a learner with no phone: every claim
+    (an ecdsa-sd-2023 base proof is derived with all of them), checked as it is printed."""
+    every = [pointer for pointer, _ in open_badges.claim_values(credential)]
+    printed, _ = presenter.disclose(credential, every)
+    report = verify_credential(printed, now=now).to_json()
+    return paper_copy(printed, report, format_datetime(now), [], size)

@@ -26,6 +26,7 @@ from typing import Any
 from wallet.assets import assets_dir
 from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
+from wallet.bench import paper as paper_bench
 from wallet.bench import trust as trust_bench
 from wallet.qr import compact, frames, images
 from wallet.services.issuer import signing as issuer
@@ -104,6 +105,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     compact = json.dumps(derived, separators=(",", ":"))
     yield "size.ob3.ecdsa-sd-2023-derived-1-claim.json", len(compact.encode()), "bytes"
     yield from _presentation_figures(sample, p256_key, runs)
+    yield from paper_bench.run(sample, ed_key, _NOW, max(3, runs // 20))
     yield from _kdf_figures()
     yield from _sync_figures(sample, ed_key)
     yield from _four_process_figures()

@@ -84,7 +84,7 @@ def rasterise(pdf: bytes, tmp_path: Path, dpi: int) -> list[bytes]:
     return [p.read_bytes() for p in sorted(tmp_path.glob(f"page-{dpi}-*.png"))]
 
 
-def printed(copy: paper.PaperCopy, size: paper.PageSize = paper.PageSize.A4) -> bytes:
+def printed(copy: paper.PaperCopy, size: paper_layout.PageSize = paper_layout.PageSize.A4) -> bytes:
     return paper_layout.render_pdf(copy, size, Catalog("en"))
 
 
@@ -218,14 +218,14 @@ def test_edited_text_on_the_page_changes_nothing_the_codes_say(tmp_path: Path) -
 
 
 def test_a_code_from_another_badge_pasted_on_the_page_is_refused(tmp_path: Path) -> None:
-    first = paper.encode(long_badge(number=1), paper.PageSize.A4)[0]
-    other = paper.encode(long_badge(number=2), paper.PageSize.A4)[0]
+    first = paper.encode(long_badge(number=1))[0]
+    other = paper.encode(long_badge(number=2))[0]
     assert len(first) == len(other) == 3
     with pytest.raises(PayloadError, match="different sequence"):
         frames.reassemble([first[0], other[1], first[2]])
-    single = paper.encode(long_badge(words=20), paper.PageSize.A4)[0]
+    single = paper.encode(long_badge(words=20))[0]
     with pytest.raises(PayloadError, match="separate"):
-        frames.reassemble([*single, *paper.encode(long_badge(words=21), paper.PageSize.A4)[0]])
+        frames.reassemble([*single, *paper.encode(long_badge(words=21))[0]])
 
 
 def test_an_ecdsa_sd_badge_prints_only_the_claims_the_learner_chose(tmp_path: Path) -> None:
@@ -244,15 +244,15 @@ def test_an_ecdsa_sd_badge_prints_only_the_claims_the_learner_chose(tmp_path: Pa
 
 def test_an_a6_card_keeps_modules_of_at_least_0_4_mm_and_decodes(tmp_path: Path) -> None:
     credential = held(tmp_path, long_badge(words=40))
-    copy = paper.for_held(credential, [], paper.PageSize.A6)
-    pdf = printed(copy, paper.PageSize.A6)
+    copy = paper.for_held(credential, [])
+    pdf = printed(copy, paper_layout.PageSize.A6)
     pages = rasterise(pdf, tmp_path, 300)
     found = [text for page in pages for text in images.decode_image(page)]
     assert compact.decode(frames.reassemble(found)).document == credential.credential
     width_mm = Image.open(io.BytesIO(pages[0])).width / 300 * 25.4
     assert round(width_mm) == 105
-    assert paper_layout.smallest_module_mm(paper.PageSize.A6) >= 0.4
-    assert paper_layout.smallest_module_mm(paper.PageSize.A4) >= 0.4
+    assert paper_layout.smallest_module_mm(paper_layout.PageSize.A6) >= 0.4
+    assert paper_layout.smallest_module_mm(paper_layout.PageSize.A4) >= 0.4
 
 
 def test_the_page_prints_in_every_language(tmp_path: Path) -> None:
@@ -260,7 +260,7 @@ def test_the_page_prints_in_every_language(tmp_path: Path) -> None:
     copy = paper.for_held(credential, [])
     for language in ("es", "fr", "id"):
         words = Catalog(language)
-        text = page_text(paper_layout.render_pdf(copy, paper.PageSize.A4, words), tmp_path)
+        text = page_text(paper_layout.render_pdf(copy, paper_layout.PageSize.A4, words), tmp_path)
         assert words("paper.instruction") in " ".join(text.split())
         assert words("paper.learner", name="Siti Rahayu") in text
 

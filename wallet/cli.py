@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from wallet.qr import frames, images
 from wallet.services.issuer import signing as issuer
@@ -35,6 +35,9 @@ from wallet.vc.json_document import read_json_file
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.proofs import SIGNING_SUITES
 from wallet.vc.verification import Check
+
+if TYPE_CHECKING:
+    from wallet.services.learner.paper import PaperCopy
 
 EXIT_OK, EXIT_NOT_VERIFIED, EXIT_UNUSABLE = 0, 1, 2
 ENGLISH = Catalog("en")  # checks and errors come as codes; the CLI says them in English
@@ -334,18 +337,21 @@ def _cmd_present(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_paper(copy: PaperCopy, args: argparse.Namespace, out: Path) -> None:
+    from wallet.services.learner import paper_layout  # fpdf2 loads only to print
+
+    size = paper_layout.PageSize(args.size)
+    out.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
+    codes = len(copy.texts)
+    print(f"wrote {out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)")
+
+
 def _cmd_paper(args: argparse.Namespace) -> int:
-    from wallet.services.learner import paper, paper_layout  # fpdf2 loads only to print
+    from wallet.services.learner import paper
 
     pack = _unlocked(args).backpack
-    held = pack.show(pack.resolve_id(args.id))
-    size = paper.PageSize(args.size)
-    copy = paper.for_held(held, args.reveal or [], size)
-    args.out.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
-    codes = len(copy.texts)
-    print(
-        f"wrote {args.out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)"
-    )
+    copy = paper.for_held(pack.show(pack.resolve_id(args.id)), args.reveal or [])
+    _write_paper(copy, args, args.out)
     if not copy.whole:
         print("note: only the mandatory claims and those given with --reveal are printed")
     return EXIT_OK
@@ -480,12 +486,9 @@ def _cmd_trainer_issue(args: argparse.Namespace) -> int:
         _write_json(issued.credential, args.out)
     _write_qr(issued.qr_texts, args.png, None)
     if args.paper:
-        from wallet.services.learner import paper, paper_layout  # fpdf2 loads only to print
+        from wallet.services.learner import paper
 
-        size = paper.PageSize(args.size)
-        copy = paper.for_issued(issued.credential, datetime.now(UTC), size)
-        args.paper.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
-        print(f"wrote {args.paper} ({len(copy.texts)} QR codes, {copy.payload_bytes} bytes)")
+        _write_paper(paper.for_issued(issued.credential, datetime.now(UTC)), args, args.paper)
     return EXIT_OK
 
 

@@ -48,7 +48,7 @@ def run(
 
         def render(document: dict[str, Any] = credential, checks: dict[str, Any] = report) -> bytes:
             page = paper.paper_copy(document, checks, format_datetime(now), [])
-            return paper_layout.render_pdf(page, paper.PageSize.A4, words)
+            return paper_layout.render_pdf(page, paper_layout.PageSize.A4, words)
 
         pdf = render()
         samples = []
@@ -56,7 +56,7 @@ def run(
             start = time.perf_counter()
             render()
             samples.append(time.perf_counter() - start)
-        codes = len(paper.encode(credential, paper.PageSize.A4)[0])
+        codes = len(paper.encode(credential)[0])
         yield f"paper.{name}.a4.pdf", len(pdf), "bytes"
         yield f"paper.{name}.a4.codes", codes, "codes"
         yield f"paper.{name}.a4.render", statistics.median(samples) * 1000, "ms"

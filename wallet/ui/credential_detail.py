@@ -101,7 +101,7 @@ def _paper_pdf(app: App, record_id: str) -> bytes:
     held = app.session.backpack.show(record_id)
     every = [pointer for pointer, _ in open_badges.claim_values(held.credential)]
     copy = paper.for_held(held, every)
-    return paper_layout.render_pdf(copy, paper.PageSize.A4, app.t)
+    return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 
 
 def _set_tags(app: App, record_id: str, tags: list[str]) -> bool:

@@ -14,7 +14,6 @@ import binascii
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from wallet.qr import compact, frames
@@ -24,15 +23,6 @@ from wallet.vc import open_badges
 from wallet.vc.data_integrity import format_datetime
 from wallet.vc.verification import Check, Outcome, verify_credential
 
-
-class PageSize(StrEnum):
-    A4 = "a4"
-    A6 = "a6"
-
-
-# The largest QR version printed: a phone reads these at arm's length from a cheap print,
-# and a 100 dpi photo of an A4 page still resolves their modules (tests/test_paper.py).
-MAX_VERSION = {PageSize.A4: 15, PageSize.A6: 12}
 _MAX_IMAGE_BYTES = 512 * 1024
 _MAX_IMAGE_PIXELS = 4_000_000
 _IMAGE_MEDIA = ("data:image/png;base64,", "data:image/jpeg;base64,")
@@ -91,10 +81,11 @@ def _image(achievement: dict[str, Any]) -> bytes | None:
     return out.getvalue()
 
 
-def encode(credential: dict[str, Any], size: PageSize) -> tuple[list[str], int]:
-    """The codes for a printed credential, and its payload's size in bytes."""
+def encode(credential: dict[str, Any]) -> tuple[list[str], int]:
+    """The codes for a printed credential, and its payload's size in bytes: frames of at
+    most the version a cheap phone reads at arm's length, as on a screen."""
     payload = compact.encode(credential, paper=True)
-    return frames.split(payload, MAX_VERSION[size]), len(payload)
+    return frames.split(payload, frames.MAX_VERSION), len(payload)
 
 
 def paper_copy(
@@ -102,12 +93,11 @@ def paper_copy(
     report: dict[str, Any],
     checked: str,
     reveal: list[str],
-    size: PageSize = PageSize.A4,
 ) -> PaperCopy:
     """The page for a held credential, revealing its mandatory claims plus `reveal` when it
     has a selective-disclosure proof (as when sharing), else the whole credential."""
     printed, whole = presenter.disclose(credential, reveal)
-    texts, payload_bytes = encode(printed, size)
+    texts, payload_bytes = encode(printed)
     subject = printed.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     achievement = subject.get("achievement")
@@ -132,21 +122,19 @@ def paper_copy(
     )
 
 
-def for_held(held: HeldCredential, reveal: list[str], size: PageSize = PageSize.A4) -> PaperCopy:
+def for_held(held: HeldCredential, reveal: list[str]) -> PaperCopy:
     """A held credential's page. A VC-JWT or SD-JWT VC cannot go into LW1 codes (not yet)."""
     if held.token:
         raise TokenNotPresentable(
             f"{held.id[:12]} is a {held.format} credential: it cannot be printed as codes yet"
         )
-    return paper_copy(held.credential, held.report, held.checked, reveal, size)
+    return paper_copy(held.credential, held.report, held.checked, reveal)
 
 
-def for_issued(
-    credential: dict[str, Any], now: datetime, size: PageSize = PageSize.A4
-) -> PaperCopy:
+def for_issued(credential: dict[str, Any], now: datetime) -> PaperCopy:
     """A trainer's print of a badge just issued, for a learner with no phone: every claim
     (an ecdsa-sd-2023 base proof is derived with all of them), checked as it is printed."""
     every = [pointer for pointer, _ in open_badges.claim_values(credential)]
     printed, _ = presenter.disclose(credential, every)
     report = verify_credential(printed, now=now).to_json()
-    return paper_copy(printed, report, format_datetime(now), [], size)
+    return paper_copy(printed, report, format_datetime(now), [])

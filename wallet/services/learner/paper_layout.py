@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from enum import StrEnum
 from typing import Protocol
 
 from fpdf import FPDF
@@ -18,8 +19,14 @@ from fpdf.enums import XPos, YPos
 
 from wallet.assets import assets_dir
 from wallet.qr import images
-from wallet.services.learner.paper import PageSize, PaperCopy
+from wallet.services.learner.paper import PaperCopy
 from wallet.vc.verification import Outcome
+
+
+class PageSize(StrEnum):
+    A4 = "a4"
+    A6 = "a6"
+
 
 _FONT = "DejaVu"
 # (width, height, margin) in mm, and the module widths to try, largest first: the largest

@@ -22,6 +22,7 @@ from PIL import Image, ImageFilter
 from tests.conftest import sample_badge
 from tests.support import (
     ENGLISH,
+    LIST_URL,
     ORG_NAME,
     ORGANISATION_NOW,
     PUMP,
@@ -31,9 +32,11 @@ from tests.support import (
     holder_with,
     new_backpack,
     run,
+    status_list,
     trainer_in,
     verifier_for,
 )
+from tests.support import badge as status_badge
 from wallet.protocol import issuance_log
 from wallet.qr import compact, frames, images
 from wallet.qr.errors import PayloadError
@@ -41,9 +44,12 @@ from wallet.services.issuer import signing as issuer
 from wallet.services.issuer.organisation import Organisation
 from wallet.services.learner import paper, paper_layout
 from wallet.services.learner.backpack import HeldCredential
-from wallet.services.verifier.presentations import Code
+from wallet.services.verifier.presentations import Code, PresentationVerifier
 from wallet.store import kdf
+from wallet.store.verifier_store import VerifierStore
 from wallet.ui.i18n import Catalog
+from wallet.vc.bitstring_status_list import CachedStatusList
+from wallet.vc.errors import UnusableInput
 from wallet.vc.multikey import KeyPair
 from wallet.vc.verification import Outcome
 
@@ -290,8 +296,10 @@ def test_a_trainer_prints_a_badge_for_a_learner_with_no_phone_and_the_log_says_p
         tmp_path / "org.json", "org pass", name=ORG_NAME, kdf_params=kdf.KdfParams.minimum()
     )
     trainer = trainer_in(tmp_path / "trainer", clock, "Amina")
+    profile = trainer.profile()
+    assert profile is not None
     granted = organisation.authorize(
-        trainer.profile()["did"], [PUMP], ORGANISATION_NOW + timedelta(days=30), ORGANISATION_NOW
+        profile["did"], [PUMP], ORGANISATION_NOW + timedelta(days=30), ORGANISATION_NOW
     )
     trainer.accept_authorization(granted)
     trainer.save_template(
@@ -341,3 +349,24 @@ def test_trainer_issue_paper_on_the_command_line(tmp_path: Path) -> None:
     run(trainer, "trainer", "issue", "--achievement", template, "--to", "Ana Lima", "--paper", pdf)
     text = page_text(pdf.read_bytes(), tmp_path)
     assert ENGLISH("paper.learner", name="Ana Lima") in text and "Pump care" in text
+
+
+def test_revocation_applies_to_paper(tmp_path: Path) -> None:
+    revoked = paper.encode(status_badge(5))[0]
+    lists = {LIST_URL: CachedStatusList(status_list({5}), ORGANISATION_NOW)}
+    store = VerifierStore(tmp_path / "employer")
+    clock = Clock()
+    clock.now = (ORGANISATION_NOW + timedelta(days=1)).timestamp()
+    verdict = PresentationVerifier(store, clock=clock, status_lists=lists.get).verify_texts(revoked)
+    assert verdict.verdict is Outcome.INVALID
+    assert "status.revoked" in [c.code for c in verdict.checks if not c.ok]
+    assert Code.PAPER in [c.code for c in verdict.checks]
+
+
+@pytest.mark.parametrize("document", [{"a": "b"}, {"type": ["VerifiablePresentation"]}])
+def test_a_paper_code_that_holds_no_credential_is_unusable_input(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    texts = frames.split(compact.encode(document, paper=True), frames.MAX_VERSION)
+    with pytest.raises(UnusableInput):
+        verifier_for(tmp_path).verify_texts(texts)

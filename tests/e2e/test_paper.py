@@ -1,17 +1,31 @@
 """A learner saves a badge as a PDF from its detail screen (on the web, a download); the
-printed page, rasterised, scans to the paper verdict."""
+printed page, rasterised, scans to the paper verdict; an employer's camera filming a
+printed page shows the paper note."""
 
 from __future__ import annotations
 
+import io
 import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.e2e.conftest import Wallet
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import sample_badge
+from tests.e2e.conftest import Wallet, write_mjpeg
 from tests.support import ENGLISH
+from wallet.bench.app import camera_picture
 from wallet.qr import compact, frames, images
+from wallet.services.issuer import signing as issuer
+from wallet.services.learner import paper, paper_layout
 from wallet.services.verifier.presentations import Code, PresentationVerifier
 from wallet.store.verifier_store import VerifierStore
-from wallet.vc.verification import Outcome
+from wallet.ui.i18n import Catalog
+from wallet.vc import did_key
+from wallet.vc.multikey import KeyPair, KeyType
+from wallet.vc.verification import Outcome, verify_credential
 
 
 def test_print_or_save_as_pdf_downloads_a_page_that_verifies(
@@ -39,3 +53,45 @@ def test_print_or_save_as_pdf_downloads_a_page_that_verifies(
     assert Code.PAPER in [c.code for c in verdict.checks]
     shown = {c.pointer: c.value for c in verdict.claims}
     assert shown["/credentialSubject/achievement/name"] == "Teamwork (sample)"
+
+
+def test_camera_employer_scans_a_printed_page_and_sees_the_paper_note(
+    camera_wallet: Callable[..., Wallet], tmp_path: Path
+) -> None:
+    """The fake camera films the code on a printed page (rasterised at 300 dpi, the code
+    cropped as a phone held over it frames it)."""
+    key = KeyPair.generate(KeyType.ED25519)
+    badge = sample_badge()
+    badge["credentialSubject"]["name"] = "Siti Rahayu"
+    credential = issuer.issue(badge, key, "eddsa-rdfc-2022")
+    report = verify_credential(credential, now=datetime.now(UTC)).to_json()
+    copy = paper.paper_copy(credential, report, "2026-06-01T00:00:00Z", [])
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(paper_layout.render_pdf(copy, paper_layout.PageSize.A4, Catalog("en")))
+    subprocess.run(["pdftoppm", "-r", "300", "-png", pdf, tmp_path / "raster"], check=True)
+    [raster] = sorted(tmp_path.glob("raster*.png"))
+    page = Image.open(raster)
+    [code] = zxingcpp.read_barcodes(page)
+    corners = [code.position.top_left, code.position.bottom_right]
+    box = (
+        min(p.x for p in corners) - 40,
+        min(p.y for p in corners) - 40,
+        max(p.x for p in corners) + 40,
+        max(p.y for p in corners) + 40,
+    )
+    framed = io.BytesIO()
+    page.crop(box).save(framed, "PNG")
+    video = tmp_path / "paper.mjpeg"
+    write_mjpeg(video, [camera_picture(None), camera_picture(framed.getvalue())])
+
+    wallet = camera_wallet(video)
+    wallet.create_wallet()
+    store = VerifierStore(wallet.directory)
+    store.trust(did_key.did_for(key.public), "Community Skills Collective")
+    store.close()
+    wallet.tab("Verify")
+    wallet.click("Scan with the camera")
+    wallet.see(ENGLISH("verdict.warnings"), exact=True)  # never plainly "Valid"
+    wallet.see(ENGLISH("reason.holder.paper"))
+    wallet.see("Siti Rahayu")
+    wallet.screenshot("verdict-paper")

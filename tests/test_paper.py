@@ -370,3 +370,14 @@ def test_a_paper_code_that_holds_no_credential_is_unusable_input(
     texts = frames.split(compact.encode(document, paper=True), frames.MAX_VERSION)
     with pytest.raises(UnusableInput):
         verifier_for(tmp_path).verify_texts(texts)
+
+
+def test_a_description_longer_than_a_page_runs_on_and_the_codes_follow(tmp_path: Path) -> None:
+    credential = held(tmp_path, long_badge(words=1500))
+    copy = paper.for_held(credential, [])
+    pdf = printed(copy)
+    pages = rasterise(pdf, tmp_path, 100)
+    assert len(pages) >= 2
+    assert copy.description.split()[-1] in page_text(pdf, tmp_path)  # none of it lost
+    found = images.decode_image(pages[-1])  # the codes together, at their largest
+    assert compact.decode(frames.reassemble(found)).document == credential.credential

@@ -59,7 +59,7 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     width, height, margin = _GEOMETRY[size]
     title, body, small = _TYPE[size]
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
-    pdf.set_auto_page_break(False)
+    pdf.set_auto_page_break(True, margin)  # a very long description runs onto more pages
     pdf.set_margins(margin, margin, margin)
     fonts = assets_dir() / "fonts"
     pdf.add_font(_FONT, "", str(fonts / "DejaVuSans.ttf"))
@@ -119,6 +119,7 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     pdf.set_font(_FONT, "B", body)
     _para(pdf, inner, line, words("paper.instruction"), align="C")
     pdf.ln(line * 0.3)
+    pdf.set_auto_page_break(False)  # the codes place themselves, a whole row at a time
     _codes(pdf, copy.texts, words, margin, inner, height, _MODULES[size], small)
     return bytes(pdf.output())
 
@@ -133,18 +134,31 @@ def _codes(
     modules: tuple[float, ...],
     small: float,
 ) -> None:
-    """The codes in rows, each labelled "1 of N", with the largest module that keeps them on
-    this page; a row that still does not fit goes on a new page."""
+    """The codes in rows, each labelled "1 of N", with the largest module that keeps them all
+    on this page, else all on a new one; a row that still does not fit goes on the next."""
     pictures = [images.render_png(text, box_size=1) for text in texts]
     label = small * 0.5
     gap = 4.0
     widest = max(_modules(version) for _, version in pictures)
-    for module in modules:
-        side = widest * module
-        across = max(1, int((inner + gap) // (side + gap)))
-        rows = math.ceil(len(pictures) / across)
-        if pdf.get_y() + rows * (side + label + gap) - gap <= height - margin:
-            break
+
+    def fitting(top: float) -> tuple[float, int] | None:
+        for module in modules:
+            across = max(1, int((inner + gap) // (widest * module + gap)))
+            rows = math.ceil(len(pictures) / across)
+            if top + rows * (widest * module + label + gap) - gap <= height - margin:
+                return module, across
+        return None
+
+    chosen = fitting(pdf.get_y())
+    if chosen is None and fitting(margin) is not None:
+        pdf.add_page()
+        chosen = fitting(margin)
+    module, across = chosen or (
+        modules[-1],
+        max(1, int((inner + gap) // (widest * modules[-1] + gap))),
+    )
+    side = widest * module
+    rows = math.ceil(len(pictures) / across)
     left = margin + (inner - (min(across, len(pictures)) * (side + gap) - gap)) / 2
     y = pdf.get_y()
     pdf.set_font(_FONT, "", small)

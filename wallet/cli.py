@@ -25,6 +25,7 @@ from wallet.vc.proofs import SIGNING_SUITES
 # tests/test_cold_start.py). The parser needs only the key types and signing suites.
 if TYPE_CHECKING:
     from wallet.services.issuer.organisation import LogRead, Organisation
+    from wallet.services.learner.paper import PaperCopy
     from wallet.services.wallet import Wallet
     from wallet.vc.verification import Check
 
@@ -404,6 +405,26 @@ def _cmd_present(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_paper(copy: PaperCopy, args: argparse.Namespace, out: Path) -> None:
+    from wallet.services.learner import paper_layout  # fpdf2 loads only to print
+
+    size = paper_layout.PageSize(args.size)
+    out.write_bytes(paper_layout.render_pdf(copy, size, Catalog(args.language)))
+    codes = len(copy.texts)
+    print(f"wrote {out} ({codes} QR code{'s' if codes > 1 else ''}, {copy.payload_bytes} bytes)")
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    from wallet.services.learner import paper
+
+    pack = _unlocked(args).backpack
+    copy = paper.for_held(pack.show(pack.resolve_id(args.id)), args.reveal or [])
+    _write_paper(copy, args, args.out)
+    if not copy.whole:
+        print("note: only the mandatory claims and those given with --reveal are printed")
+    return EXIT_OK
+
+
 def _cmd_challenge(args: argparse.Namespace) -> int:
     from wallet.services.wallet import Wallet
 
@@ -549,11 +570,15 @@ def _cmd_trainer_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_trainer_issue(args: argparse.Namespace) -> int:
-    issued = _unlocked(args).trainer.issue(args.achievement, args.to)
+    issued = _unlocked(args).trainer.issue(args.achievement, args.to, paper=bool(args.paper))
     print(issued.credential["id"])
     if args.out:
         _write_json(issued.credential, args.out)
     _write_qr(issued.qr_texts, args.png, None)
+    if args.paper:
+        from wallet.services.learner import paper
+
+        _write_paper(paper.for_issued(issued.credential, datetime.now(UTC)), args, args.paper)
     return EXIT_OK
 
 
@@ -762,6 +787,18 @@ def _presentation_commands(commands: Commands) -> None:
     )
     present.set_defaults(run=_cmd_present)
 
+    paper = commands.add_parser("paper", help="print a credential to a PDF that verifies")
+    paper.add_argument("id", metavar="ID")
+    paper.add_argument("--out", type=Path, required=True, metavar="OUT.pdf")
+    paper.add_argument("--size", choices=["a4", "a6"], default="a4", help="page (default a4)")
+    paper.add_argument(
+        "--reveal", type=_pointers, metavar="/p1,/p2", help="ecdsa-sd-2023: claims to print"
+    )
+    paper.add_argument(
+        "--language", choices=["en", "es", "fr", "id"], default="en", help="the page's language"
+    )
+    paper.set_defaults(run=_cmd_paper)
+
     challenge = commands.add_parser("challenge", help="a verifier's challenge QR (two-way)")
     challenge.add_argument("--domain", required=True, metavar="D")
     challenge.add_argument("--png", type=Path, metavar="OUT.png")
@@ -845,6 +882,11 @@ def _trainer_commands(commands: Commands) -> None:
     trainer_issue.add_argument("--to", required=True, metavar="DID|NAME")
     trainer_issue.add_argument("--png", type=Path, metavar="OUT.png")
     trainer_issue.add_argument("--out", type=Path, metavar="CREDENTIAL.json")
+    trainer_issue.add_argument(
+        "--paper", type=Path, metavar="OUT.pdf", help="print it, for a learner with no phone"
+    )
+    trainer_issue.add_argument("--size", choices=["a4", "a6"], default="a4")
+    trainer_issue.add_argument("--language", choices=["en", "es", "fr", "id"], default="en")
     trainer_issue.set_defaults(run=_cmd_trainer_issue)
     trainer_revoke = trainer_commands.add_parser("revoke", help="ask the organisation to revoke")
     trainer_revoke.add_argument("credential", metavar="ID")

@@ -30,6 +30,7 @@ from wallet.assets import assets_dir
 from wallet.bench import app as app_bench
 from wallet.bench import hostile as hostile_bench
 from wallet.bench import lists as lists_bench
+from wallet.bench import paper as paper_bench
 from wallet.bench import qr as qr_bench
 from wallet.bench import startup as startup_bench
 from wallet.bench import trust as trust_bench
@@ -113,6 +114,7 @@ def run(runs: int = 200) -> Iterator[tuple[str, float, str]]:
     yield "size.ob3.ecdsa-sd-2023-derived-1-claim.json", len(compact.encode()), "bytes"
     yield from _presentation_figures(sample, p256_key, runs)
     yield from qr_bench.figures()
+    yield from paper_bench.run(sample, ed_key, _NOW, max(3, runs // 20))
     yield from _kdf_figures()
     yield from startup_bench.run()
     yield from _sync_figures(sample, ed_key)

@@ -30,11 +30,12 @@ PREFIX = "LW1"
 MAX_EXPANDED_BYTES = 1_000_000
 VERSION = 2  # the header's high nibble: what `encode` writes
 _READS = (1, 2)  # version 1 is version 2 without the kinds from _FIRST_V2_KIND on
-# Header flags, the low nibble. 0x04 and 0x08 are free: a new flag takes one, lists itself
+# Header flags, the low nibble. 0x08 is free: a new flag takes it, lists itself
 # in _KNOWN_FLAGS and keeps the version (docs/qr-format.md, "LW1 payload").
 _DEFLATED = 0x01
 _ANSWERS_CHALLENGE = 0x02
-_KNOWN_FLAGS = _DEFLATED | _ANSWERS_CHALLENGE
+_PAPER = 0x04  # a credential printed on paper: no holder proof, never bound to who shows it
+_KNOWN_FLAGS = _DEFLATED | _ANSWERS_CHALLENGE | _PAPER
 
 # Kinds of byte-string values. JSON has no bytes, so a CBOR byte string is always one of
 # these; a CBOR negative integer is always a dictionary value (-1 - code).
@@ -416,16 +417,16 @@ def challenge_hint(challenge: str, domain: str | None) -> bytes:
     return hashlib.sha256(f"{challenge}\0{domain or ''}".encode()).digest()[:2]
 
 
-def encode(document: dict[str, Any]) -> bytes:
+def encode(document: dict[str, Any], *, paper: bool = False) -> bytes:
     """Header byte (version, flags), then CBOR, deflated when that is smaller.
 
     A presentation that answers a verifier's challenge QR travels without its `challenge`
     and `domain`: the verifier made them and puts them back (`decode`), and a 2-byte hint
     still says when it answers another challenge. The signature covers them either way.
     """
-    flags, hint = 0, b""
+    flags, hint = _PAPER if paper else 0, b""
     proof = document.get("proof")
-    if isinstance(proof, dict) and isinstance(proof.get("challenge"), str):
+    if not paper and isinstance(proof, dict) and isinstance(proof.get("challenge"), str):
         hint = challenge_hint(proof["challenge"], proof.get("domain"))
         proof = {k: v for k, v in proof.items() if k not in ("challenge", "domain")}
         document = {**document, "proof": proof}
@@ -446,6 +447,7 @@ class Decoded:
     document: dict[str, Any]
     answers_challenge: bool = False
     hint_matches: bool = True  # False: it answers a different challenge than the one given
+    paper: bool = False  # a paper copy: a bare credential, no holder signature
 
 
 def decode(data: bytes, challenge: str | None = None, domain: str | None = None) -> Decoded:
@@ -475,6 +477,10 @@ def decode(data: bytes, challenge: str | None = None, domain: str | None = None)
         raise PayloadError("the payload holds an impossible value") from None
     if not isinstance(document, dict):
         raise PayloadError("the payload is not a JSON object")
+    if flags & _PAPER:
+        if hint:
+            raise PayloadError("a paper copy cannot answer a challenge")
+        return Decoded(document, paper=True)
     if not hint:
         return Decoded(document)
     if challenge is None:

@@ -1,10 +1,11 @@
 """One credential: every claim in words, what its verification found, its tags, and the
-way to share or delete it."""
+way to share, print (a PDF whose codes verify) or delete it."""
 
 from __future__ import annotations
 
 import flet as ft
 
+from wallet.services.learner import paper, paper_layout
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     all_checks,
@@ -72,10 +73,17 @@ def view(app: App, record_id: str) -> ft.Control:
         icon=ft.Icons.SHARE,
     )
 
+    async def save_pdf(_: ft.ControlEvent) -> None:
+        data = await app.work(t("busy.printing"), _paper_pdf, app, record_id)
+        if data is not None:  # web: a download; Android: the system's save/share sheet
+            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
+
+    print_button = button(t("detail.print"), save_pdf, primary=False, icon=ft.Icons.PRINT)
+
     return ft.Column(
         [
             header(app, held.card["name"], lambda: app.back("/backpack")),
-            ft.Row([verification_chip(app, held.card), share], wrap=True),
+            ft.Row([verification_chip(app, held.card), share, print_button], wrap=True),
             *[value_text(label, value) for label, value in lines],
             *record,
             ft.Text(t("detail.checks"), size=18, weight=ft.FontWeight.BOLD),
@@ -93,6 +101,14 @@ def view(app: App, record_id: str) -> ft.Control:
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
+
+
+def _paper_pdf(app: App, record_id: str) -> bytes:
+    """Every claim goes on paper from here; `wallet paper --reveal` prints fewer."""
+    held = app.session.backpack.show(record_id)
+    every = [pointer for pointer, _ in open_badges.claim_values(held.credential)]
+    copy = paper.for_held(held, every)
+    return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 
 
 def _set_tags(app: App, record_id: str, tags: list[str]) -> bool:

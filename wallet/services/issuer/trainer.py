@@ -71,6 +71,7 @@ class LogEntry:
     revoked: str | None = None
     status_list: str | None = None  # set when issued under an organisation's authorisation
     status_index: int | None = None
+    delivery: str = "qr"  # or "paper": printed for a learner with no phone (`wallet paper`)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,9 @@ class Trainer:
 
     # --- issuing ----------------------------------------------------------------------------
 
-    def issue(self, template_id: str, recipient: str) -> Issued:
+    def issue(self, template_id: str, recipient: str, *, paper: bool = False) -> Issued:
+        """Sign a badge for `recipient`, and log it; `paper` when it goes to a printed copy
+        (for a learner with no phone: issued to their name), which the log records."""
         profile = self.profile()
         if profile is None:
             raise MalformedInput("set up the issuer (name and key) before issuing")
@@ -270,6 +273,7 @@ class Trainer:
             now.isoformat(timespec="seconds"),
             status_list=status_list,
             status_index=index,
+            delivery="paper" if paper else "qr",
         )
         with self.vault.transaction():
             self.vault.put(entry.id, ISSUANCE, asdict(entry))
@@ -298,14 +302,14 @@ class Trainer:
         now: datetime,
     ) -> None:
         subject = authorization["credentialSubject"]
-        sealed = issuance_log.seal(
-            subject["issuanceLogKey"],
-            {
-                "credential": entry.credential_id,
-                "achievement": entry.achievement,
-                "recipient": entry.recipient,
-            },
-        )
+        what = {
+            "credential": entry.credential_id,
+            "achievement": entry.achievement,
+            "recipient": entry.recipient,
+        }
+        if entry.delivery != "qr":  # the organisation learns it went to paper, the server not
+            what["delivery"] = entry.delivery
+        sealed = issuance_log.seal(subject["issuanceLogKey"], what)
         head = self.chain_head()
         link = issuance_log.append(
             head,

@@ -4,7 +4,9 @@ Verdict: valid, valid with warnings or invalid, with every check as data (a code
 params) for the shells to put into words. Checks: the holder's signature and the
 challenge or the expiry (the standard's, from `vc.presentation`), then what this verifier
 adds: replay, and for each credential its own checks, holder binding and issuer trust
-(decided once, by `trust_bundle.decide`).
+(decided once, by `trust_bundle.decide`). A paper copy (`wallet paper`) has no holder
+proof: its credential's own checks and trust, and a `holder.paper` warning in place of
+holder binding, so it is never plainly valid.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Code(StrEnum):
     UNBOUND = "holder.unbound"
     BOUND = "holder.bound"
     SOMEONE_ELSE = "holder.someone-else"
+    PAPER = "holder.paper"  # a paper copy: whoever shows it, check their name against an ID
     OTHER_CHALLENGE = "challenge.other"
     UNEXPECTED_CHALLENGE = "challenge.unexpected"
 
@@ -128,17 +131,24 @@ class PresentationVerifier:
         self, decoded: compact.Decoded, challenge: str | None, domain: str | None
     ) -> Verdict:
         now = datetime.fromtimestamp(self._clock(), UTC)
-        held = presentation.verify(decoded.document, now=now, challenge=challenge, domain=domain)
-        checks = [held.signature, _challenge_hint(decoded, challenge) or held.freshness]
-        checks.append(
-            self._replay(held.unsecured, held.proofs)
-            if held.signers
-            else Check("replay", Code.REPLAY_NOT_CHECKED)
-        )
+        checks: list[Check] = []
+        if decoded.paper:  # a printed credential: its own checks, never bound to a holder
+            credentials, signers = [decoded.document], None
+        else:
+            held = presentation.verify(
+                decoded.document, now=now, challenge=challenge, domain=domain
+            )
+            checks = [held.signature, _challenge_hint(decoded, challenge) or held.freshness]
+            checks.append(
+                self._replay(held.unsecured, held.proofs)
+                if held.signers
+                else Check("replay", Code.REPLAY_NOT_CHECKED)
+            )
+            credentials, signers = held.credentials, held.signers
         claims: list[ShownClaim] = []
         untrusted: dict[str, str] = {}
-        for number, credential in enumerate(held.credentials, start=1):
-            prefix = f"credential{number}" if len(held.credentials) > 1 else "credential"
+        for number, credential in enumerate(credentials, start=1):
+            prefix = f"credential{number}" if len(credentials) > 1 else "credential"
             report = verify_credential(
                 credential,
                 now=now,
@@ -147,7 +157,11 @@ class PresentationVerifier:
             )
             for c in report.checks:
                 checks.append(replace(c, id=f"{prefix}.{c.id}"))
-            checks.append(self._binding(prefix, credential, held.signers))
+            checks.append(
+                Check(f"{prefix}.holder", Code.PAPER, Severity.WARNING)
+                if signers is None
+                else self._binding(prefix, credential, signers)
+            )
             trust = trust_bundle.decide(credential, now, self._bundles, self.store.trusted_name)
             checks.append(_trust_check(prefix, trust))
             if trust.code is TrustCode.NOT_TRUSTED and trust.params["issuer"]:

@@ -28,14 +28,15 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wallet.protocol import issuance_log
 from wallet.protocol import sync as protocol
 from wallet.protocol.sync import ProtocolError, SignedBy
-from wallet.server import inputs, vc_api
+from wallet.server import answers, inputs, vc_api
+from wallet.server.answers import Endpoint
 from wallet.server.inputs import Refused
 from wallet.server.limits import DEFAULT, Limits, Rate
 from wallet.server.storage import (
@@ -52,33 +53,10 @@ MAX_PULL = protocol.MAX_PULL_RECORDS
 
 
 Handler = Callable[..., Awaitable[Response]]
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def _cbor(value: object) -> Response:
     return Response(protocol.encode(value), media_type=protocol.CONTENT_TYPE)
-
-
-def _refusals(endpoint: Endpoint) -> Endpoint:
-    """Every refusal as its 4xx answer; a client that left gets nothing more."""
-
-    async def answer(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except Refused as refused:
-            return _error(refused.status, refused.code, refused.message, refused.headers)
-        except QuotaExceeded as full:
-            return _error(403, full.code, str(full))
-        except ClientDisconnect:
-            return Response(status_code=400)
-
-    return answer
 
 
 def create_app(
@@ -159,7 +137,7 @@ def create_app(
         """Run a handler only for a properly signed request, with (device, account, body)."""
 
         def wrap(handler: Handler) -> Endpoint:
-            @_refusals
+            @answers.refusals
             async def endpoint(request: Request) -> Response:
                 checked, body = await verified(request, limit)
                 account = await admitted(checked, [])
@@ -169,7 +147,7 @@ def create_app(
 
         return wrap
 
-    @_refusals
+    @answers.refusals
     async def devices(request: Request) -> Response:
         checked, body = await verified(request, limits.max_body_bytes)
         device = checked.did
@@ -177,7 +155,7 @@ def create_app(
             claim = protocol.decode(body)
             account, attestation = claim["account"], claim["attestation"]
         except (ProtocolError, KeyError, TypeError):
-            return _error(400, "bad-body", "expected {account, attestation}")
+            return answers.error(400, "bad-body", "expected {account, attestation}")
         account_key = (
             did_key.resolve(account)
             if isinstance(account, str) and len(account) <= limits.max_did_chars
@@ -190,7 +168,9 @@ def create_app(
                 attestation, protocol.DEVICE_ATTESTATION + device.encode()
             )
         ):
-            return _error(403, "bad-attestation", "the account key did not authorise this device")
+            return answers.error(
+                403, "bad-attestation", "the account key did not authorise this device"
+            )
         await admitted(  # registrations are also limited per address: new keys cost nothing
             checked, [(f"register:{address(request)}", limits.registration_rate)], registered=False
         )
@@ -199,7 +179,7 @@ def create_app(
         except QuotaExceeded:
             raise
         except StorageError as error:
-            return _error(409, "conflict", str(error))
+            return answers.error(409, "conflict", str(error))
         return _cbor({"account": account})
 
     @signed(limit=limits.max_header_bytes)
@@ -209,7 +189,9 @@ def create_app(
             return _cbor({"stored": len(body)})
         stored = await run_in_threadpool(store.header, account)
         return (
-            _error(404, "no-header", "no wallet header yet") if stored is None else Response(stored)
+            answers.error(404, "no-header", "no wallet header yet")
+            if stored is None
+            else Response(stored)
         )
 
     @signed()
@@ -217,7 +199,7 @@ def create_app(
         try:
             records = inputs.records(protocol.records(protocol.decode(body)))
         except ProtocolError as error:
-            return _error(400, "bad-body", str(error))
+            return answers.error(400, "bad-body", str(error))
         changed = await run_in_threadpool(store.push, account, records, device, limits)
         return _cbor({"accepted": len(records), "changed": changed})
 
@@ -227,7 +209,7 @@ def create_app(
         try:
             after = store.seq_of(account, request.query_params.get("cursor", ""))
         except StorageError as error:
-            return _error(400, "bad-cursor", str(error))
+            return answers.error(400, "bad-cursor", str(error))
         records, last, more = await run_in_threadpool(
             store.pull, account, after, max(min(limit, MAX_PULL), 1), device
         )
@@ -235,7 +217,7 @@ def create_app(
             {"records": protocol.rows(records), "cursor": store.cursor(account, last), "more": more}
         )
 
-    @_refusals
+    @answers.refusals
     async def logs(request: Request) -> Response:
         trainer = inputs.did_key(request.path_params["trainer"], limits, "trainer")
         await throttled(request)
@@ -247,7 +229,7 @@ def create_app(
         body = await run_in_threadpool(inputs.parse_json, data, limits)
         uploaded = body.get("entries") if isinstance(body, dict) else None
         if not isinstance(uploaded, list):
-            return _error(400, "bad-body", "expected {entries: [...]}")
+            return answers.error(400, "bad-body", "expected {entries: [...]}")
         try:
             added = await run_in_threadpool(store.append_log, trainer, uploaded, limits)
         except issuance_log.LogBroken as error:
@@ -256,10 +238,10 @@ def create_app(
                 status_code=409,
             )
         except UnusableInput as error:
-            return _error(400, "bad-log", str(error))
+            return answers.error(400, "bad-log", str(error))
         return JSONResponse({"added": added})
 
-    @_refusals
+    @answers.refusals
     async def bundles(request: Request) -> Response:
         publisher = inputs.did_key(request.path_params["publisher"], limits, "publisher")
         await throttled(request)
@@ -268,7 +250,7 @@ def create_app(
         since = inputs.whole_number(request.query_params.get("since"), "since")
         found = await run_in_threadpool(store.bundle_since, publisher, since)
         if found is None:
-            return _error(404, "no-bundle", f"no trust bundle from {publisher}")
+            return answers.error(404, "no-bundle", f"no trust bundle from {publisher}")
         if isinstance(found, int):
             return Response(status_code=304, headers={"ETag": f'"{found}"'})
         sequence = found["header"]["sequence"]
@@ -288,10 +270,10 @@ def create_app(
         try:
             await run_in_threadpool(trust_bundle.verify_header, head, publisher)
         except UnusableInput as error:
-            return _error(400, "bad-bundle", str(error))
+            return answers.error(400, "bad-bundle", str(error))
         newest = await run_in_threadpool(store.newest_bundle, publisher)
         if newest is not None and head["sequence"] <= newest:
-            return _error(
+            return answers.error(
                 409, "stale-bundle", f"the server already holds bundle {newest} from {publisher}"
             )
         data = await body.read_all()
@@ -299,11 +281,11 @@ def create_app(
         try:
             sequence = await run_in_threadpool(store.put_bundle, publisher, bundle, limits)
         except UnusableInput as error:
-            return _error(400, "bad-bundle", str(error))
+            return answers.error(400, "bad-bundle", str(error))
         except QuotaExceeded:
             raise
         except StorageError as error:
-            return _error(409, "stale-bundle", str(error))
+            return answers.error(409, "stale-bundle", str(error))
         return JSONResponse({"sequence": sequence})
 
     return Starlette(

@@ -22,17 +22,17 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wallet.server import inputs
+from wallet.server import answers, inputs
 from wallet.server.inputs import Refused
 from wallet.server.limits import Limits
 from wallet.server.storage import RateLimited, ServerStore
@@ -53,7 +53,6 @@ NAME = "learner-wallet"
 KEY_TYPE_NAMES = {KeyType.ED25519: "Ed25519", KeyType.P256: "P-256", KeyType.P384: "P-384"}
 VC_VERSIONS = ["1.1", "2.0"]
 DATA_MODEL_TAG = "vc2.0"
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -145,26 +144,6 @@ def manifest(base: str, issuers: Sequence[Issuer], issuing: bool) -> dict[str, A
             }
         )
     return found
-
-
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
-
-
-def _answering(endpoint: Endpoint) -> Endpoint:
-    """Refusals and unusable input as their 4xx; a client that left gets nothing more."""
-
-    async def answer(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except Refused as refused:
-            return _error(refused.status, refused.code, refused.message, refused.headers)
-        except UnusableInput as unusable:
-            return _error(400, unusable.kind, str(unusable))
-        except ClientDisconnect:
-            return Response(status_code=400)
-
-    return answer
 
 
 def _object(body: dict[str, Any], name: str, *, required: bool = True) -> dict[str, Any]:
@@ -283,7 +262,7 @@ def routes(
 
         return await run_in_threadpool(parse)
 
-    @_answering
+    @answers.refusals
     async def verify(request: Request) -> Response:
         await throttled(request)
         body = await json_body(request)
@@ -294,7 +273,7 @@ def routes(
         )
         return verification_result(report.checks)
 
-    @_answering
+    @answers.refusals
     async def verify_presentation(request: Request) -> Response:
         await throttled(request)
         body = await json_body(request)
@@ -306,7 +285,7 @@ def routes(
             await run_in_threadpool(presentation_checks, shown, challenge, domain, now())
         )
 
-    @_answering
+    @answers.refusals
     async def derive(request: Request) -> Response:
         await throttled(request)
         body = await json_body(request)
@@ -316,7 +295,7 @@ def routes(
         derived = await run_in_threadpool(ecdsa_sd_2023.derive, credential, pointers)
         return JSONResponse({"verifiableCredential": derived}, status_code=201)
 
-    @_answering
+    @answers.refusals
     async def issue(request: Request) -> Response:
         await throttled(request)
         scheme, _, offered = request.headers.get("authorization", "").partition(" ")
@@ -340,7 +319,7 @@ def routes(
         )
         return JSONResponse({"verifiableCredential": signed}, status_code=201)
 
-    @_answering
+    @answers.refusals
     async def described(request: Request) -> Response:
         await throttled(request)
         base = str(request.base_url).rstrip("/")

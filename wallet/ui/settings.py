@@ -216,11 +216,7 @@ def _network(app: App) -> list[ft.Control]:
     ]
     return [
         _section(t("settings.network")),
-        ft.Switch(
-            label=t("settings.network_checks"),
-            value=bool(settings.get(NETWORK_SETTING, False)),
-            on_change=toggle,
-        ),
+        switch(t("settings.network_checks"), bool(settings.get(NETWORK_SETTING, False)), toggle),
         ft.Text(t("settings.network_help")),
         email,
         button(t("settings.check_online"), check_now, primary=False),

@@ -5,6 +5,7 @@ Integrity context injection for VC 1.1 input, and the issuer binding's two weigh
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,13 @@ from wallet.vc.jsonld import bundled_contexts
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.open_badges import conformance_problems
 from wallet.vc.rdfc import DEFAULT_LIMITS
-from wallet.vc.vc_data_model import TYPED_OBJECTS, VC_V1, VC_V2, Rule, refuse_nonconforming
+from wallet.vc.vc_data_model import (
+    TYPED_OBJECTS,
+    VC_V1,
+    VC_V2,
+    Rule,
+    refuse_nonconforming,
+)
 from wallet.vc.verification import IssuerBinding, Severity, verify_credential
 
 KEY = KeyPair.generate(KeyType.ED25519)
@@ -30,6 +37,16 @@ EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 # the SRI and multibase digests the W3C data-model suite gives its related resource
 SRI = "sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg"
 MULTIBASE = "uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k"
+# and the wrong ones it must see refused
+WRONG_MULTIBASE = "uM4RgWQc3RUDtjJCSgTJtTfvpZ7SPEg_LNO0ESlovQC0"
+WRONG_SRI = "sha384-_rCVIV7fSXXTNIvpiq26jRDyj8JG8TDjij-tD0ewLk4JpnXEz6a5AeeY_1qQ0d0P"
+# the v2 context's bytes since the REC (2025): appendix B.1 states this SHA-256
+REC_SHA256 = "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+
+
+def multihash(sha256: bytes) -> str:
+    """A base64url multibase sha2-256 multihash (VC-DI 1.0 section 2.6)."""
+    return "u" + base64.urlsafe_b64encode(b"\x12\x20" + sha256).decode().rstrip("=")
 
 
 def credential() -> dict[str, Any]:
@@ -226,6 +243,23 @@ RULES: list[tuple[str, Change, dict[str, Any]]] = [
         setting("relatedResource", {"id": VC_V2, "digestMultibase": "not multibase"}),
         problem("digest", field="relatedResource.digestMultibase"),
     ),
+    # the data-model suite's wrong digests of the v2 context, checked offline against the
+    # digests of its published bytes (assets/contexts/published-digests.json)
+    (
+        "related-wrong-multibase",
+        setting("relatedResource", [{"id": VC_V2, "digestMultibase": WRONG_MULTIBASE}]),
+        problem("digest-mismatch", field="relatedResource[0].digestMultibase"),
+    ),
+    (
+        "related-wrong-sri",
+        setting("relatedResource", [{"id": VC_V2, "digestSRI": WRONG_SRI}]),
+        problem("digest-mismatch", field="relatedResource[0].digestSRI"),
+    ),
+    (
+        "related-wrong-multihash",
+        setting("relatedResource", {"id": VC_V2, "digestMultibase": multihash(b"\0" * 32)}),
+        problem("digest-mismatch", field="relatedResource.digestMultibase"),
+    ),
 ]
 
 
@@ -271,6 +305,20 @@ CONFORMING: list[tuple[str, Change]] = [
                 {"id": VC_V2, "digestSRI": SRI, "mediaType": "application/ld+json"},
                 {"id": EXAMPLES, "digestMultibase": MULTIBASE},
             ],
+        ),
+    ),
+    (
+        "related-v2-as-published-since-the-rec",
+        setting(
+            "relatedResource",
+            {"id": VC_V2, "digestMultibase": multihash(bytes.fromhex(REC_SHA256))},
+        ),
+    ),
+    (  # a resource we hold no published digest for goes unchecked: we never fetch
+        "related-unchecked",
+        setting(
+            "relatedResource",
+            [{"id": "https://example.com/syllabus.pdf", "digestSRI": WRONG_SRI}],
         ),
     ),
     (

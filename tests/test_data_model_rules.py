@@ -28,6 +28,7 @@ from wallet.vc.vc_data_model import (
     VC_V1,
     VC_V2,
     Rule,
+    presentation_problems,
     refuse_nonconforming,
 )
 from wallet.vc.verification import IssuerBinding, Severity, verify_credential
@@ -470,3 +471,60 @@ def test_any_shape_gets_coded_problems_never_a_crash(changes: dict[str, Any]) ->
     if problems:
         with pytest.raises(UnusableInput):
             refuse_nonconforming(problems)
+
+
+# --- VCDM 2.0 section 4.13: presentations ---------------------------------------------------
+
+
+def a_presentation() -> dict[str, Any]:
+    return {
+        "@context": [VC_V2],
+        "type": ["VerifiablePresentation"],
+        "id": "urn:uuid:9b5c1f3e-0000-4000-8000-000000000001",
+        "holder": "did:example:holder",
+        "verifiableCredential": [credential()],
+    }
+
+
+PRESENTATION_RULES: list[tuple[str, Change, dict]] = [
+    ("no-context", dropping("@context"), problem("context-first", expected=VC_V2)),
+    ("context-item", setting("@context", [VC_V2, 7]), problem("context-item", field="@context[1]")),
+    ("no-type", dropping("type"), problem("type-required", field="type")),
+    (
+        "not-a-presentation",
+        setting("type", ["Presentation"]),
+        problem("type-includes", field="type", type="VerifiablePresentation"),
+    ),
+    ("id-not-url", setting("id", "not a url"), problem("id-url", field="id")),
+    ("holder-no-id", setting("holder", {"name": "Bo"}), problem("holder")),
+    ("holder-not-url", setting("holder", "bo"), problem("holder")),
+    (
+        "credential-text",
+        setting("verifiableCredential", "eyJ..."),
+        problem("object", field="verifiableCredential"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"), PRESENTATION_RULES, ids=[r[0] for r in PRESENTATION_RULES]
+)
+def test_presentation_rules(name: str, change: Change, expected: dict) -> None:
+    shown = a_presentation()
+    change(shown)
+    assert expected in presentation_problems(shown)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda shown: None,
+        dropping("verifiableCredential"),  # a presentation may hold no credentials
+        setting("holder", {"id": "did:example:holder", "name": "Bo"}),
+        dropping("id"),
+    ],
+)
+def test_conforming_presentations_have_no_problems(change: Change) -> None:
+    shown = a_presentation()
+    change(shown)
+    assert presentation_problems(shown) == []

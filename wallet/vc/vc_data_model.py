@@ -24,6 +24,7 @@ from wallet.vc.jsonld import ABSOLUTE_IRI, published_digests
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
+PRESENTATION_TYPE = "VerifiablePresentation"
 
 
 class Rule(StrEnum):
@@ -46,6 +47,7 @@ class Rule(StrEnum):
     DIGEST_MISMATCH = "structure.digest-mismatch"
     DUPLICATE_ID = "structure.duplicate-id"
     ONE_SUBJECT = "structure.one-subject"
+    HOLDER = "structure.holder"
 
 
 Problem = dict[str, Any]
@@ -326,6 +328,26 @@ def structure_problems(document: dict[str, Any]) -> list[Problem]:
     found += _validity_problems(document)
     found += _typed_object_problems(document)
     found += _related_resource_problems(document)
+    return found
+
+
+def presentation_problems(document: dict[str, Any]) -> list[Problem]:
+    """Section 4.13 (and 4.3-4.5): what a presentation must be, as coded messages. It may
+    hold no credentials; each one it holds is judged as a credential on its own."""
+    found = _context_problems(document)
+    type_problems = _type_problems("type", document.get("type"), required=True)
+    found += type_problems
+    if not type_problems and PRESENTATION_TYPE not in as_list(document["type"]):
+        found.append(problem(Rule.TYPE_INCLUDES, field="type", type=PRESENTATION_TYPE))
+    if "id" in document:
+        found += _id_problems("id", document["id"])
+    if "holder" in document:  # a URL, or an object whose id is one
+        holder = document["holder"]
+        if not is_url(holder.get("id") if isinstance(holder, dict) else holder):
+            found.append(problem(Rule.HOLDER))
+    for field, held in _entries(document, "verifiableCredential"):
+        if not isinstance(held, dict):
+            found.append(problem(Rule.OBJECT, field=field))
     return found
 
 

@@ -5,6 +5,7 @@ Integrity context injection for VC 1.1 input, and the issuer binding's two weigh
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,14 @@ from wallet.vc.jsonld import bundled_contexts
 from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.open_badges import conformance_problems
 from wallet.vc.rdfc import DEFAULT_LIMITS
-from wallet.vc.vc_data_model import TYPED_OBJECTS, VC_V1, VC_V2, Rule, refuse_nonconforming
+from wallet.vc.vc_data_model import (
+    TYPED_OBJECTS,
+    VC_V1,
+    VC_V2,
+    Rule,
+    presentation_problems,
+    refuse_nonconforming,
+)
 from wallet.vc.verification import IssuerBinding, Severity, verify_credential
 
 KEY = KeyPair.generate(KeyType.ED25519)
@@ -30,6 +38,16 @@ EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 # the SRI and multibase digests the W3C data-model suite gives its related resource
 SRI = "sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg"
 MULTIBASE = "uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k"
+# and the wrong ones it must see refused
+WRONG_MULTIBASE = "uM4RgWQc3RUDtjJCSgTJtTfvpZ7SPEg_LNO0ESlovQC0"
+WRONG_SRI = "sha384-_rCVIV7fSXXTNIvpiq26jRDyj8JG8TDjij-tD0ewLk4JpnXEz6a5AeeY_1qQ0d0P"
+# the v2 context's bytes since the REC (2025): appendix B.1 states this SHA-256
+REC_SHA256 = "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+
+
+def multihash(sha256: bytes) -> str:
+    """A base64url multibase sha2-256 multihash (VC-DI 1.0 section 2.6)."""
+    return "u" + base64.urlsafe_b64encode(b"\x12\x20" + sha256).decode().rstrip("=")
 
 
 def credential() -> dict[str, Any]:
@@ -226,6 +244,23 @@ RULES: list[tuple[str, Change, dict[str, Any]]] = [
         setting("relatedResource", {"id": VC_V2, "digestMultibase": "not multibase"}),
         problem("digest", field="relatedResource.digestMultibase"),
     ),
+    # the data-model suite's wrong digests of the v2 context, checked offline against the
+    # digests of its published bytes (assets/contexts/published-digests.json)
+    (
+        "related-wrong-multibase",
+        setting("relatedResource", [{"id": VC_V2, "digestMultibase": WRONG_MULTIBASE}]),
+        problem("digest-mismatch", field="relatedResource[0].digestMultibase"),
+    ),
+    (
+        "related-wrong-sri",
+        setting("relatedResource", [{"id": VC_V2, "digestSRI": WRONG_SRI}]),
+        problem("digest-mismatch", field="relatedResource[0].digestSRI"),
+    ),
+    (
+        "related-wrong-multihash",
+        setting("relatedResource", {"id": VC_V2, "digestMultibase": multihash(b"\0" * 32)}),
+        problem("digest-mismatch", field="relatedResource.digestMultibase"),
+    ),
 ]
 
 
@@ -271,6 +306,20 @@ CONFORMING: list[tuple[str, Change]] = [
                 {"id": VC_V2, "digestSRI": SRI, "mediaType": "application/ld+json"},
                 {"id": EXAMPLES, "digestMultibase": MULTIBASE},
             ],
+        ),
+    ),
+    (
+        "related-v2-as-published-since-the-rec",
+        setting(
+            "relatedResource",
+            {"id": VC_V2, "digestMultibase": multihash(bytes.fromhex(REC_SHA256))},
+        ),
+    ),
+    (  # a resource we hold no published digest for goes unchecked: we never fetch
+        "related-unchecked",
+        setting(
+            "relatedResource",
+            [{"id": "https://example.com/syllabus.pdf", "digestSRI": WRONG_SRI}],
         ),
     ),
     (
@@ -422,3 +471,60 @@ def test_any_shape_gets_coded_problems_never_a_crash(changes: dict[str, Any]) ->
     if problems:
         with pytest.raises(UnusableInput):
             refuse_nonconforming(problems)
+
+
+# --- VCDM 2.0 section 4.13: presentations ---------------------------------------------------
+
+
+def a_presentation() -> dict[str, Any]:
+    return {
+        "@context": [VC_V2],
+        "type": ["VerifiablePresentation"],
+        "id": "urn:uuid:9b5c1f3e-0000-4000-8000-000000000001",
+        "holder": "did:example:holder",
+        "verifiableCredential": [credential()],
+    }
+
+
+PRESENTATION_RULES: list[tuple[str, Change, dict]] = [
+    ("no-context", dropping("@context"), problem("context-first", expected=VC_V2)),
+    ("context-item", setting("@context", [VC_V2, 7]), problem("context-item", field="@context[1]")),
+    ("no-type", dropping("type"), problem("type-required", field="type")),
+    (
+        "not-a-presentation",
+        setting("type", ["Presentation"]),
+        problem("type-includes", field="type", type="VerifiablePresentation"),
+    ),
+    ("id-not-url", setting("id", "not a url"), problem("id-url", field="id")),
+    ("holder-no-id", setting("holder", {"name": "Bo"}), problem("holder")),
+    ("holder-not-url", setting("holder", "bo"), problem("holder")),
+    (
+        "credential-text",
+        setting("verifiableCredential", "eyJ..."),
+        problem("object", field="verifiableCredential"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"), PRESENTATION_RULES, ids=[r[0] for r in PRESENTATION_RULES]
+)
+def test_presentation_rules(name: str, change: Change, expected: dict) -> None:
+    shown = a_presentation()
+    change(shown)
+    assert expected in presentation_problems(shown)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda shown: None,
+        dropping("verifiableCredential"),  # a presentation may hold no credentials
+        setting("holder", {"id": "did:example:holder", "name": "Bo"}),
+        dropping("id"),
+    ],
+)
+def test_conforming_presentations_have_no_problems(change: Change) -> None:
+    shown = a_presentation()
+    change(shown)
+    assert presentation_problems(shown) == []

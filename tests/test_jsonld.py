@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT, shared_path
 from wallet.vc.errors import ContextNotAllowed, MalformedInput, UndefinedTerm, UnusableInput
-from wallet.vc.jsonld import bundled_context_hashes, bundled_contexts, load_document, to_rdf
+from wallet.vc.jsonld import (
+    bundled_context_hashes,
+    bundled_contexts,
+    load_document,
+    published_digests,
+    to_rdf,
+)
 
 
 def test_bundle_holds_the_shared_contexts() -> None:
@@ -203,3 +209,23 @@ def test_an_identifier_that_is_not_an_iri_is_refused() -> None:
     }
     with pytest.raises(UndefinedTerm, match="not-a-url"):
         to_rdf(document)
+
+
+def test_published_digests_are_those_of_the_published_bytes() -> None:
+    """assets/contexts/published-digests.json, which relatedResource digests are checked
+    against offline: the bundled files pinned above are the published bytes, so their
+    digests are the bundle's; the v2 context's two versions are those VCDM 2.0 states in
+    appendix B.1 (CR2, 2024; REC, 2025). Our v2 copy is re-serialized, so its own digest
+    is not among them."""
+    published = published_digests()
+    for url, sha256 in PUBLISHED_CONTEXTS.items():
+        assert [version["sha256"] for version in published[url]] == [sha256]
+    v2 = "https://www.w3.org/ns/credentials/v2"
+    assert [version["sha256"] for version in published[v2]] == [
+        "24a18c90e9856d526111f29376e302d970b2bd10182e33959995b0207d7043b9",
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
+    ]
+    assert bundled_context_hashes()[v2] not in [v["sha256"] for v in published[v2]]
+    for versions in published.values():
+        for version in versions:
+            assert {len(version[n]) for n in ("sha256", "sha384", "sha512")} == {64, 96, 128}

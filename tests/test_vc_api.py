@@ -19,9 +19,12 @@ from wallet.server.app import create_app
 from wallet.server.limits import DEFAULT, Rate
 from wallet.server.storage import ServerStore
 from wallet.server.vc_api import VcApi
+from wallet.ui.i18n import LANGUAGES, Catalog
 from wallet.vc import did_key, eddsa_rdfc_2022, presentation, proofs
 from wallet.vc.multikey import KeyPair, KeyType
-from wallet.vc.verification import verify_credential
+from wallet.vc.vc_data_model import PRESENTATION_TYPE as VP
+from wallet.vc.vc_data_model import Rule
+from wallet.vc.verification import Check, Code, Severity, verify_credential
 
 TOKEN = "a-token-only-the-operator-knows"
 KEYS = {t: KeyPair.generate(t) for t in (KeyType.ED25519, KeyType.P256, KeyType.P384)}
@@ -302,20 +305,35 @@ OTHER_FIRST = [
 ]
 
 
+def coded(rule: Rule, **params: Any) -> dict[str, Any]:
+    return {"code": rule.value, "params": params}
+
+
+VP_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ({"@context": None}, "the first @context"),
-        ({"@context": OTHER_FIRST}, "the first @context"),
-        ({"@context": ["https://www.w3.org/ns/credentials/v2", 7]}, "each @context"),
-        ({"type": ["Presentation"]}, "VerifiablePresentation"),
-        ({"id": "not a url"}, "id must be a URL"),
-        ({"holder": {"name": "no id"}}, "holder must be"),
-        ({"verifiableCredential": ["a string"]}, "verifiableCredential"),
+        ({"@context": None}, coded(Rule.CONTEXT_FIRST, expected=VP_V2)),
+        ({"@context": OTHER_FIRST}, coded(Rule.CONTEXT_FIRST, expected=VP_V2)),
+        ({"@context": [VP_V2, 7]}, coded(Rule.CONTEXT_ITEM, field="@context[1]")),
+        ({"type": ["Presentation"]}, coded(Rule.TYPE_INCLUDES, field="type", type=VP)),
+        ({"type": []}, coded(Rule.TYPE_REQUIRED, field="type")),
+        ({"id": "not a url"}, coded(Rule.ID_URL, field="id")),
+        ({"holder": {"name": "no id"}}, coded(Rule.HOLDER)),
+        ({"holder": 7}, coded(Rule.HOLDER)),
+        (
+            {"verifiableCredential": ["a string"]},
+            coded(Rule.OBJECT, field="verifiableCredential[0]"),
+        ),
     ],
 )
-def test_presentation_structure_rules(api: Api, change: dict[str, Any], problem: str) -> None:
-    """VCDM 2.0 4.13: each rule refuses by name, before any proof is weighed."""
+def test_presentation_structure_rules(
+    api: Api, change: dict[str, Any], problem: dict[str, Any]
+) -> None:
+    """VCDM 2.0 4.13: each rule refuses by its code (vc_data_model.presentation_problems),
+    before any proof is weighed, and reads in every language."""
     options = {"challenge": "c-1", "domain": "example.org"}
     shown = signed_presentation()
     status, answer = api.call(
@@ -330,4 +348,8 @@ def test_presentation_structure_rules(api: Api, change: dict[str, Any], problem:
     assert status == 400
     (failed,) = answer["errors"]
     assert failed["code"] == "structure.invalid"
-    assert any(problem in found for found in failed["params"]["problems"]), failed
+    assert problem in failed["params"]["problems"], failed
+    check = Check(failed["id"], Code.STRUCTURE_INVALID, Severity.FAILURE, failed["params"])
+    for language in LANGUAGES:
+        sentence = Catalog(language).check(check)
+        assert "{" not in sentence and "structure." not in sentence, (language, sentence)

@@ -114,6 +114,24 @@ def test_ecdsa_jcs_2019_intermediates_signature_and_round_trip(
     assert not ecdsa_jcs_2019.verify(tampered, proof, resolve_offline(), DEFAULT_LIMITS).ok
 
 
+@pytest.mark.parametrize(("suite", "curve", "key_name"), JCS_CASES)
+def test_the_jcs_signer_sets_the_proofs_context_to_the_documents(
+    suite: str, curve: str, key_name: str
+) -> None:
+    """VC-DI-ECDSA "Create Proof (ecdsa-jcs-2019)" step 2 (the W3C ECDSA suite's "set
+    proof.@context to unsecuredDocument.@context"): given proof options without @context,
+    the signer copies the document's in, and reproduces the published signed vector."""
+    from wallet.vc import ecdsa_jcs_2019
+
+    signed = load_json(*BASE, suite, f"signedJCSECDSA{curve}.json")
+    document, [proof] = split_proofs(signed)
+    options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+    key = KeyPair.from_secret_multikey(
+        load_json(*BASE, f"{key_name}KeyPair.json")["secretKeyMultibase"]
+    )
+    assert ecdsa_jcs_2019.sign(document, options, key) == signed
+
+
 def test_a_jcs_proof_context_must_open_the_documents() -> None:
     """VC-DI-ECDSA 3.4.2 step 4: a proof's own @context must be the start of the
     document's, or the proof does not verify."""

@@ -101,3 +101,19 @@ def test_eddsa_jcs_2022_intermediates_and_signature() -> None:
     assert eddsa_jcs_2022.verify(document, proof, resolve_offline(), DEFAULT_LIMITS).ok
     tampered = {**document, "validFrom": "2024-01-01T00:00:00Z"}
     assert not eddsa_jcs_2022.verify(tampered, proof, resolve_offline(), DEFAULT_LIMITS).ok
+
+
+def test_the_jcs_signer_sets_the_proofs_context_to_the_documents() -> None:
+    """VC-DI-EdDSA "Create Proof (eddsa-jcs-2022)" step 2, as for ecdsa-jcs-2019: given
+    proof options without @context, the signer copies the document's into the proof and
+    reproduces the published signed vector. A document without @context (the trust
+    bundle's header) gets none."""
+    from wallet.vc import eddsa_jcs_2022
+
+    signed = load_json(*BASE, "eddsa-jcs-2022", "signedJCS.json")
+    document, [proof] = split_proofs(signed)
+    options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+    key = KeyPair.from_secret_multikey(load_json(*BASE, "keyPair.json")["privateKeyMultibase"])
+    assert eddsa_jcs_2022.sign(document, options, key) == signed
+    plain = {k: v for k, v in document.items() if k != "@context"}
+    assert "@context" not in eddsa_jcs_2022.sign(plain, options, key)["proof"]

@@ -182,36 +182,12 @@ def verification_result(checks: list[Check]) -> Response:
     )
 
 
-def presentation_problems(shown: dict[str, Any]) -> list[str]:
-    """VCDM 2.0 section 4.13 (and 4.3, 4.4): what a presentation must be. It may hold no
-    credentials; the wallet's own QR presentations always do (vc/presentation.py)."""
-    problems = []
-    contexts = vc_data_model.as_list(shown.get("@context"))
-    if not contexts or contexts[0] not in (vc_data_model.VC_V2, vc_data_model.VC_V1):
-        problems.append(f"the first @context must be {vc_data_model.VC_V2}")
-    if not all(isinstance(c, str | dict) for c in contexts):
-        problems.append("each @context must be a URL or an object")
-    if presentation.PRESENTATION_TYPE not in vc_data_model.as_list(shown.get("type")):
-        problems.append("type must include VerifiablePresentation")
-    if "id" in shown and not vc_data_model.is_url(shown["id"]):
-        problems.append("id must be a URL")
-    holder = shown.get("holder")
-    if holder is not None and not vc_data_model.is_url(
-        holder.get("id") if isinstance(holder, dict) else holder
-    ):
-        problems.append("holder must be a URL or an object with an id URL")
-    held = vc_data_model.as_list(shown.get("verifiableCredential"))
-    if not all(isinstance(c, dict) for c in held):
-        problems.append("each verifiableCredential must be an object")
-    return problems
-
-
 def presentation_checks(
     shown: dict[str, Any], challenge: str | None, domain: str | None, now: datetime
 ) -> list[Check]:
     """Structure, the holder's proofs with the caller's challenge and domain (VC-DI 2.1),
     then every credential inside as /credentials/verify judges it."""
-    problems = presentation_problems(shown)
+    problems = vc_data_model.presentation_problems(shown)
     if problems:
         params = {"kind": "Verifiable Presentation", "problems": problems}
         return [Check("structure", Code.STRUCTURE_INVALID, Severity.FAILURE, params)]

@@ -307,6 +307,10 @@ class JcsSuite:
     def sign(self, document: dict[str, Any], proof: dict[str, Any], key: KeyPair) -> dict[str, Any]:
         if key.public.key_type not in self.key_types:
             raise MalformedProof(f"{self.name} cannot sign with a {key.public.key_type} key")
+        if "@context" in document:
+            # VC-DI-ECDSA "Create Proof (ecdsa-jcs-2019)" step 2, eddsa-jcs-2022 alike: the proof
+            # carries the context it was signed in, so a later proof in a set may add contexts
+            proof = {**proof, "@context": copy.deepcopy(document["@context"])}
         signature = key.sign(jcs_hash_data(document, proof, self.hash_for(key.public.key_type)))
         signed = copy.deepcopy(document)
         signed["proof"] = {**proof, "proofValue": multibase.encode_base58btc(signature)}

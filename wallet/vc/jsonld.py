@@ -70,6 +70,18 @@ def bundled_context_hashes() -> dict[str, str]:
     }
 
 
+@cache
+def published_digests() -> dict[str, list[dict[str, str]]]:
+    """URL -> the digests (sha256, sha384, sha512, hex) of each version of the bytes
+    published there, for checking a relatedResource's digest offline (VCDM 2.0 section 5.3).
+    Not our bundled files' digests: some bundled copies are re-serialized, and an issuer
+    digests what it downloaded. A URL here may list several versions (the W3C changed the
+    v2 context's bytes between CR2 and the REC, each stating its hash in appendix B.1)."""
+    path = assets_dir() / "contexts" / "published-digests.json"
+    found: dict[str, list[dict[str, str]]] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
 def load_document(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """pyld document loader. The `static` tag lets pyld keep resolved contexts across calls."""
     document = bundled_contexts().get(url)

@@ -34,7 +34,7 @@ from wallet.vc.rdfc import DEFAULT_LIMITS, Limits
 from wallet.vc.verification import Check, Severity, seconds_between
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
-PRESENTATION_TYPE = "VerifiablePresentation"
+PRESENTATION_TYPE = vc_data_model.PRESENTATION_TYPE
 AUTHENTICATION = "authentication"
 ONE_WAY_LIFETIME = timedelta(minutes=5)
 MAX_ONE_WAY_LIFETIME = timedelta(minutes=30)

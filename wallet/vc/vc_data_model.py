@@ -20,10 +20,11 @@ from typing import Any
 from wallet.vc import multibase
 from wallet.vc.data_integrity import parse_datetime
 from wallet.vc.errors import MalformedInput, UnusableInput
-from wallet.vc.jsonld import ABSOLUTE_IRI
+from wallet.vc.jsonld import ABSOLUTE_IRI, published_digests
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
+PRESENTATION_TYPE = "VerifiablePresentation"
 
 
 class Rule(StrEnum):
@@ -43,8 +44,10 @@ class Rule(StrEnum):
     DATETIME = "structure.datetime"
     VALIDITY_ORDER = "structure.validity-order"
     DIGEST = "structure.digest"
+    DIGEST_MISMATCH = "structure.digest-mismatch"
     DUPLICATE_ID = "structure.duplicate-id"
     ONE_SUBJECT = "structure.one-subject"
+    HOLDER = "structure.holder"
 
 
 Problem = dict[str, Any]
@@ -217,58 +220,94 @@ def _typed_object_problems(document: dict[str, Any]) -> list[Problem]:
 
 
 _SRI = re.compile(r"(sha256|sha384|sha512)-([A-Za-z0-9+/_\-]+={0,2})")
-_SRI_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
+_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
+_BY_SIZE = {size: name for name, size in _SIZES.items()}
+# multihash codes (multiformats table): sha2-256, sha2-384, sha2-512, each then its length
+_MULTIHASH = {b"\x12\x20": "sha256", b"\x20\x30": "sha384", b"\x13\x40": "sha512"}
 
 
-def _sri_ok(value: Any) -> bool:
-    """Subresource Integrity section 3.5: hash-algo "-" base64 of a digest of its size."""
+def _sri_digests(value: Any) -> list[tuple[str, bytes]] | None:
+    """Subresource Integrity section 3.5: hash-algo "-" base64 of a digest of its size,
+    one or more separated by spaces; None when not that."""
     if not isinstance(value, str):
-        return False
-    expressions = value.split()
-    for expression in expressions:
+        return None
+    found = []
+    for expression in value.split():
         match = _SRI.fullmatch(expression.split("?", 1)[0])
         if match is None:
-            return False
+            return None
         text = match[2].replace("-", "+").replace("_", "/")
         try:
             digest = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except binascii.Error:
-            return False
-        if len(digest) != _SRI_SIZES[match[1]]:
-            return False
-    return bool(expressions)
+            return None
+        if len(digest) != _SIZES[match[1]]:
+            return None
+        found.append((match[1], digest))
+    return found or None
 
 
-def _multibase_ok(value: Any) -> bool:
+def _multibase_digest(value: Any) -> list[tuple[str, bytes]] | None:
+    """A multibase multihash (VC-DI 1.0 section 2.6), or a bare digest as the W3C suites
+    send; [] when it is one of neither SHA-2 kind we can compare, None when not a digest."""
     try:
-        return isinstance(value, str) and len(multibase.decode(value)) >= 16
+        data = multibase.decode(value) if isinstance(value, str) else b""
     except UnusableInput:
-        return False
+        return None
+    if len(data) < 16:
+        return None
+    name = _MULTIHASH.get(data[:2])
+    if name is not None and len(data) == 2 + _SIZES[name]:
+        return [(name, data[2:])]
+    return [(_BY_SIZE[len(data)], data)] if len(data) in _BY_SIZE else []
+
+
+def _strongest(digests: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """SRI section 3.3.4: only the strongest algorithm's digests count."""
+    best = max(_SIZES[name] for name, _ in digests)
+    return [(name, digest) for name, digest in digests if _SIZES[name] == best]
+
+
+def _digest_matches(url: str, digests: list[tuple[str, bytes]]) -> bool | None:
+    """Whether any digest is that of a version published at `url`; None when we hold no
+    published digests for it (we never fetch, so it goes unchecked)."""
+    versions = published_digests().get(url)
+    if versions is None:
+        return None
+    return any(version[name] == digest.hex() for version in versions for name, digest in digests)
 
 
 def _related_resource_problems(document: dict[str, Any]) -> list[Problem]:
-    """Section 5.3: objects with a unique id URL and a digestSRI or digestMultibase. That a
-    digest matches the resource can only be checked by fetching it, which we never do."""
+    """Section 5.3: objects with a unique id URL and a digestSRI or digestMultibase, which
+    must match the resource. We never fetch: a digest is checked against the published
+    digests we hold (`jsonld.published_digests`), and otherwise goes unchecked."""
     found = []
     seen: set[str] = set()
     for field, resource in _entries(document, "relatedResource"):
         if not isinstance(resource, dict):
             found.append(problem(Rule.OBJECT, field=field))
             continue
+        resource_id = resource.get("id")
         if "id" not in resource:
             found.append(problem(Rule.REQUIRED, field=f"{field}.id"))
         else:
-            found += _id_problems(f"{field}.id", resource["id"])
-            if isinstance(resource["id"], str) and resource["id"] in seen:
+            found += _id_problems(f"{field}.id", resource_id)
+            if isinstance(resource_id, str) and resource_id in seen:
                 found.append(problem(Rule.DUPLICATE_ID, field=f"{field}.id"))
-            seen.add(str(resource["id"]))
-        digests = [k for k in ("digestSRI", "digestMultibase") if k in resource]
-        if not digests:
+            seen.add(str(resource_id))
+        if "digestSRI" not in resource and "digestMultibase" not in resource:
             found.append(problem(Rule.REQUIRED, field=f"{field}.digestSRI"))
-        if "digestSRI" in resource and not _sri_ok(resource["digestSRI"]):
-            found.append(problem(Rule.DIGEST, field=f"{field}.digestSRI"))
-        if "digestMultibase" in resource and not _multibase_ok(resource["digestMultibase"]):
-            found.append(problem(Rule.DIGEST, field=f"{field}.digestMultibase"))
+        given: dict[str, list[tuple[str, bytes]] | None] = {}
+        if "digestSRI" in resource:
+            sri = _sri_digests(resource["digestSRI"])
+            given["digestSRI"] = _strongest(sri) if sri else None
+        if "digestMultibase" in resource:
+            given["digestMultibase"] = _multibase_digest(resource["digestMultibase"])
+        for name, digests in given.items():
+            if digests is None:
+                found.append(problem(Rule.DIGEST, field=f"{field}.{name}"))
+            elif digests and _digest_matches(str(resource_id), digests) is False:
+                found.append(problem(Rule.DIGEST_MISMATCH, field=f"{field}.{name}"))
     return found
 
 
@@ -289,6 +328,26 @@ def structure_problems(document: dict[str, Any]) -> list[Problem]:
     found += _validity_problems(document)
     found += _typed_object_problems(document)
     found += _related_resource_problems(document)
+    return found
+
+
+def presentation_problems(document: dict[str, Any]) -> list[Problem]:
+    """Section 4.13 (and 4.3-4.5): what a presentation must be, as coded messages. It may
+    hold no credentials; each one it holds is judged as a credential on its own."""
+    found = _context_problems(document)
+    type_problems = _type_problems("type", document.get("type"), required=True)
+    found += type_problems
+    if not type_problems and PRESENTATION_TYPE not in as_list(document["type"]):
+        found.append(problem(Rule.TYPE_INCLUDES, field="type", type=PRESENTATION_TYPE))
+    if "id" in document:
+        found += _id_problems("id", document["id"])
+    if "holder" in document:  # a URL, or an object whose id is one
+        holder = document["holder"]
+        if not is_url(holder.get("id") if isinstance(holder, dict) else holder):
+            found.append(problem(Rule.HOLDER))
+    for field, held in _entries(document, "verifiableCredential"):
+        if not isinstance(held, dict):
+            found.append(problem(Rule.OBJECT, field=field))
     return found
 
 

@@ -233,9 +233,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     else:
         found = sources.file_sources(args.files, "QR frames")
     refused = 0
-    for result in pack.import_sources(found):
-        if args.network and result.kind == sources.CredentialAtUrl.kind:
-            result = wallet.import_at_url(result.params["url"], network=True)  # fetched once
+    imported = pack.import_sources(found)
+    if args.network:  # a credential's address or an exchange: fetched once
+        imported = (done for result in imported for done in wallet.fetch_for(result, network=True))
+    for result in imported:
         if result.status == "refused":
             refused += 1
             said = ENGLISH.failure(result.kind, result.params) or ENGLISH("error.unexpected")

@@ -5,8 +5,9 @@ later check works offline and says how old its data is.
 What is fetched: the DID documents of did:web issuers (pinned on first fetch:
 `key_cache.py`), the status lists credentials name (again once their `ttl` has passed),
 Open Badges 2.0 hosted assertions with their badge class and issuer profile (checked
-the OB 2.0 way, the verdict kept with its date), and the keys signed OB 2.0 assertions
-name, with their issuer profile and its revocation list. Verification never calls this module.
+the OB 2.0 way, the verdict kept with its date), the keys signed OB 2.0 assertions
+name, with their issuer profile and its revocation list, and what a VC-API exchange
+offers (`post_json`). Verification never calls this module.
 
 Connection rules are the sync client's (`services/http.py`): https only here, a timeout
 on every socket operation and a deadline per fetch, a size cap, at most three redirects
@@ -17,6 +18,7 @@ never stops the others.
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 import time
 from collections.abc import Callable
@@ -107,16 +109,34 @@ class Fetcher:
                 raise FetchError(f"{_WHO} sent no usable JSON: {error}", "unreadable") from None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url:.200}", "redirects")
 
-    def _get(self, url: str, ends: float) -> tuple[int, str | None, bytes]:
+    def post_json(self, url: str, document: dict[str, Any]) -> Fetched:
+        """POST a JSON body (a VC-API exchange's step) and read the JSON answer, under the
+        same rules; a redirect is not followed (it would need the body sent again)."""
+        if not self.allowed:
+            raise FetchError(
+                "using the network to check credentials is switched off", "network-off"
+            )
+        body = json.dumps(document).encode()
+        status, _, answer = self._get(url, time.monotonic() + self._deadline, body)
+        if status not in (200, 201):
+            raise FetchError(f"{_WHO} answered HTTP {status} for {url:.200}", "http-status")
+        try:
+            return Fetched(url, status, json_document.parse(answer, DEFAULT_LIMITS))
+        except UnusableInput as error:
+            raise FetchError(f"{_WHO} sent no usable JSON: {error}", "unreadable") from None
+
+    def _get(
+        self, url: str, ends: float, body: bytes | None = None
+    ) -> tuple[int, str | None, bytes]:
+        """GET `url`, or POST `body` to it."""
         parts = transport.split_url(url, schemes=("https",), fail=FetchError)
         connection = transport.connect(parts, timeout=self._timeout, ssl_context=self._ssl_context)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": parts.netloc, "Accept": _ACCEPT, "Accept-Encoding": "gzip"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
-            connection.request(
-                "GET",
-                target,
-                headers={"Host": parts.netloc, "Accept": _ACCEPT, "Accept-Encoding": "gzip"},
-            )
+            connection.request("GET" if body is None else "POST", target, body, headers)
             response = connection.getresponse()
             body = transport.read_body(
                 response, max_bytes=self._max_bytes, who=_WHO, fail=FetchError, deadline=ends

@@ -674,10 +674,89 @@ def test_ob2_signed_assertion_revocation_list_is_fetched_again_after_a_day(
     _ob2_signed(site, revoked=True)  # the issuer revokes it
     assert _online(pack, ca, clock).run().fetched == []  # within the day: nothing fetched
     _later(pack, clock, 86_400)
-    report = _online(pack, ca, clock).run()
-    assert report.fetched == [f"{site.origin}/revocations"]
+    report = _online(pack, ca, clock).run()  # the key looked at again, its profile pinned
+    assert report.fetched == [f"{site.origin}/keys/1", f"{site.origin}/revocations"]
     state = pack.show(result.id).card["state"]
     assert state["state"] == "cannot-verify" and state["reasons"] == ["revoked"]
+
+
+def _rsa_key_document(site: IssuerSite, key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "CryptographicKey",
+        "id": f"{site.origin}/keys/1",
+        "owner": f"{site.origin}/issuers/signed",
+        "publicKeyPem": pem.decode(),
+    }
+
+
+def test_ob2_signed_key_change_is_reported_not_silently_accepted(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """Before: the first key was pinned and never looked at again, so a key the issuer's
+    server later replaced went unreported. Now it is reported as a did:web key change is
+    (the same mechanism): kept aside, a warning on the issuer's badges, accepted only by
+    the learner."""
+    key_url = f"{site.origin}/keys/1"
+    first = _ob2_signed(site)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (old,) = pack.import_sources([("old.jws", lambda: first.encode())])
+    assert _online(pack, ca, clock).run().key_changes == []
+    assert pack.show(old.id).card["state"]["state"] == "verified"
+    # the issuer's server now serves another key at the same URL (rotated, or taken over)
+    rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    site.serve("/keys/1", _rsa_key_document(site, rotated))
+    _, body, _ = first.split(".")
+    claims = json.loads(multibase.b64url_decode(body))
+    second = jose.sign({}, {**claims, "id": "urn:uuid:2"}, jose.RsaSigner(rotated))
+    (new,) = pack.import_sources([("new.jws", lambda: second.encode())])
+    _later(pack, clock, 86_400)
+    report = _online(pack, ca, clock).run()
+    assert [change.did for change in report.key_changes] == [key_url]
+    assert pack.signing_keys.pending_changes() == [key_url]
+    assert pack.show(old.id).report["verified"]  # still checked with the pinned key
+    assert not pack.show(new.id).report["verified"]  # the new key is not accepted
+    warning = _check(pack, old.id, "issuer-keys")
+    assert warning.warning and warning.code == "issuer-keys.changed"
+    assert "keys changed" in english(warning)
+    _later(pack, clock, 86_400)  # reported again while it waits, the pinned key kept
+    assert [c.did for c in _online(pack, ca, clock).run().key_changes] == [key_url]
+    pack.signing_keys.accept_change(key_url)  # the learner confirms
+    pack.reverify_all()
+    assert pack.show(new.id).report["verified"]
+    assert not pack.show(old.id).report["verified"]
+    assert pack.signing_keys.pending_changes() == []
+
+
+def test_ob2_signing_key_kept_before_keys_were_pinned_reads_as_pinned(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """A key stored by the earlier cache (no pin fields) still verifies, and is the pin a
+    later fetch is compared with: nothing already stored is lost."""
+    token = _ob2_signed(site)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (held,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    key_url = f"{site.origin}/keys/1"
+    old = {
+        "key": _rsa_key_document(site, OB2_RSA_KEY),
+        "profile": json.loads(site.routes["/issuers/signed"][1]),
+        "revocation_list": json.loads(site.routes["/revocations"][1]),
+        "fetched": NOW.isoformat(timespec="seconds"),
+    }
+    keys = pack.signing_keys
+    with pack.vault.transaction():
+        pack.vault.put(keys._record_id(key_url), keys.kind, old)
+    pack.reverify_all()
+    assert pack.show(held.id).card["state"]["state"] == "verified"
+    site.serve("/keys/1", _rsa_key_document(site, rsa.generate_private_key(65537, 2048)))
+    _later(pack, clock, 86_400)
+    assert [c.did for c in _online(pack, ca, clock).run().key_changes] == [key_url]
+    assert pack.show(held.id).report["verified"]
 
 
 def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) -> None:

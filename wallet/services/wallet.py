@@ -447,12 +447,15 @@ class Wallet:
         return list(self.backpack.import_sources([(url, lambda: data)]))
 
     def key_changes(self) -> list[str]:
-        """did:web issuers whose servers now name other keys than the ones pinned."""
-        return self.backpack.did_documents.pending_changes()
+        """did:web issuers (and OB 2.0 keys, by URL) whose servers now name other keys
+        than the ones pinned."""
+        pack = self.backpack
+        return pack.did_documents.pending_changes() + pack.signing_keys.pending_changes()
 
     def accept_keys(self, did: str) -> None:
         """The user confirmed the issuer's new keys: pin them and check its badges again."""
         self.backpack.did_documents.accept_change(did)
+        self.backpack.signing_keys.accept_change(did)
         self.backpack.reverify_all()
 
     def check_online_if_needed(self) -> FetchReport | None:

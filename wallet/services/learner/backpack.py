@@ -555,7 +555,8 @@ class Backpack:
             emails = settings.recipient_emails(self.vault)
             badge_class = (online or {}).get("badge")  # fetched with the key, when by URL
             checks = open_badges_v2.signed_checks(payload["token"], key, now, emails, badge_class)
-            return Report(checks).to_json()
+            pinned = self.signing_keys.check(key.id, now) if key is not None else None
+            return Report(checks if pinned is None else [*checks, pinned]).to_json()
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)
         held: dict[str, Any] | Enveloped = document

@@ -759,6 +759,59 @@ def test_ob2_signing_key_kept_before_keys_were_pinned_reads_as_pinned(
     assert pack.show(held.id).report["verified"]
 
 
+def test_wallet_verify_checks_a_signed_ob2_file_with_the_keys_a_trust_bundle_pins(
+    tmp_path: Path, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `wallet verify badge.jws` always said "no key", whatever the verifier had
+    pinned. A trust bundle may carry an OB 2.0 issuer's key (with its profile and
+    revocation list): an offline verifier that pinned it checks signed assertions, and a
+    learner's wallet pins it as a first fetch would."""
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    token = _ob2_signed(site)
+    site.close()  # nothing is fetched from here on
+    key_url = f"{site.origin}/keys/1"
+    badge = tmp_path / "badge.jws"
+    badge.write_text(token)
+    verifier = tmp_path / "verifier"
+    without = run(verifier, "verify", badge, check=False)
+    assert (
+        without.returncode == 1
+        and english({"code": "token-signature.no-key", "params": {"kid": key_url}})
+        in without.stdout
+    )
+    issued = datetime.now(UTC)
+    entry = {
+        "key": _rsa_key_document(site, OB2_RSA_KEY),
+        "profile": json.loads(site.routes["/issuers/signed"][1]),
+        "revocationList": json.loads(site.routes["/revocations"][1]),
+    }
+    publisher = KeyPair.generate(KeyType.ED25519)
+    entries = {trust_bundle.entry_id(trust_bundle.OB2_KEY, key_url): entry}
+    bundle = trust_bundle.sign_bundle(entries, publisher, 1, issued, issued + timedelta(days=90))
+    bundle_file = tmp_path / "bundle.json"
+    bundle_file.write_text(json.dumps(bundle))
+    run(verifier, "trust", "add", bundle_file)
+    checked = run(verifier, "verify", "--json", badge)
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0 and report["verified"], report
+    signature = next(c for c in report["checks"] if c["id"] == "signature")
+    assert signature["code"] == "token-signature.valid"
+    # a learner's wallet pins the bundled key too: the badge verifies with no fetch
+    session = Wallet(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    answers = {n: words.split()[n - 1] for n in Wallet.quiz_positions(words)}
+    assert session.confirm_create(words, answers, "en")
+    (held,) = session.backpack.import_sources([("badge.jws", lambda: token.encode())])
+    assert held.state is not None and held.state["state"] == "needs-connection"
+    session.add_trust_bundle(bundle_file.read_bytes())
+    assert session.backpack.show(held.id).card["state"]["state"] == "verified"
+    # a bundled key filed under another URL than its own is refused with the bundle
+    other = {trust_bundle.entry_id(trust_bundle.OB2_KEY, "https://other.example/k"): entry}
+    forged = trust_bundle.sign_bundle(other, publisher, 2, issued, issued + timedelta(days=90))
+    with pytest.raises(UnusableInput):
+        trust_bundle.TrustBundle.read(forged)
+
+
 def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) -> None:
     """Offline, without the issuer's key: kept, and the card says what it waits for."""
     token = jose.sign(

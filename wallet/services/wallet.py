@@ -324,13 +324,19 @@ class Wallet:
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
         """Pin a trust bundle for verifying; the did:web DID documents it carries are pinned
         for the backpack too (as a first fetch would pin them, dated by the bundle), so its
-        issuers' badges verify without the network. A document naming other keys than the
-        ones pinned is kept aside and reported (`key_changes`), as a fetched one is."""
+        issuers' badges verify without the network, and so are the Open Badges 2.0 signing
+        keys it carries. A document naming other keys than the ones pinned is kept aside
+        and reported (`key_changes`), as a fetched one is."""
         with closing(VerifierStore(self.directory)) as store:
             pinned = trust.add_bundle(store, data)
-        if pinned.did_documents and pinned.issued is not None and self.unlocked:
+        if (pinned.did_documents or pinned.ob2_keys) and pinned.issued and self.unlocked:
             for did, document in pinned.did_documents.items():
                 self.backpack.did_documents.store(did, document, pinned.issued)
+            for url, entry in pinned.ob2_keys.items():  # OB 2.0 keys, with profile and list
+                keys = self.backpack.signing_keys
+                keys.store(
+                    url, entry["key"], entry["profile"], entry.get("revocationList"), pinned.issued
+                )
             self.backpack.reverify_all()
         return pinned
 

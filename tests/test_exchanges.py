@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import sample_badge
 from tests.support import (
@@ -197,3 +199,17 @@ def test_a_vpqr_presentation_of_several_credentials_imports_each(tmp_path: Path)
     too_many = _vpqr(_presentation(*[badges[2]] * (sources.MAX_PRESENTED + 1)))
     (refused,) = pack.import_sources([("scan", lambda: too_many.encode())])
     assert refused.status == "refused" and refused.kind == "too_large"
+
+
+@given(
+    prefix=st.sampled_from(["", "https://", *exchanges.DEEP_LINKS]),
+    rest=st.text(max_size=300),
+)
+def test_reading_a_link_never_fails_but_by_name(prefix: str, rest: str) -> None:
+    """Whatever a code or paste holds, the link reader names an exchange, none, or refuses
+    it as malformed: never another exception."""
+    try:
+        found = exchanges.invitation(prefix + rest)
+    except MalformedInput:
+        return
+    assert found is None or exchanges.is_exchange_url(found.url) or found.url.startswith("https://")

@@ -679,7 +679,9 @@ def _wallet_commands(commands: Commands) -> None:
     )
     importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
     importer.add_argument(
-        "--network", action="store_true", help="fetch a credential a file names by its https URL"
+        "--network",
+        action="store_true",
+        help="fetch a credential, or start an exchange, a file names by its https URL",
     )
     importer.set_defaults(run=_cmd_import)
 

@@ -48,8 +48,6 @@ class ExchangeInvitation(UnusableInput):
         self.params = {"url": url[:200]}
 
 
-# what the network module can bring for an import refused with one of these kinds
-ONLINE_KINDS = (CredentialAtUrl.kind, ExchangeInvitation.kind)
 MAX_PRESENTED = 100  # credentials one presentation may bring in (a VPQR code, an exchange)
 _MAX_FILE_BYTES = 10 * 1024 * 1024  # a baked badge image may be larger than its JSON
 _PICTURES = (".png", ".jpg", ".jpeg")

@@ -25,7 +25,8 @@ from tests.support import (
     run,
     signed_badge,
 )
-from wallet.qr import base45
+from wallet.qr import base45, images
+from wallet.qr.errors import PayloadError
 from wallet.services import scanning
 from wallet.services.learner import exchanges, fetching, sources
 from wallet.services.wallet import Wallet
@@ -213,3 +214,21 @@ def test_reading_a_link_never_fails_but_by_name(prefix: str, rest: str) -> None:
     except MalformedInput:
         return
     assert found is None or exchanges.is_exchange_url(found.url) or found.url.startswith("https://")
+
+
+def test_the_add_screens_camera_scan_takes_a_code_from_another_wallet() -> None:
+    """Before: the camera scan took only this wallet's LW1/LWF codes, so a VPQR code or a
+    link (to a credential or an exchange) was refused as 'not a wallet presentation'
+    however the file path would have read it."""
+    link = "https://issuer.example" + EXCHANGE
+    picture, _ = images.render_png(link)
+    scan = scanning.FrameScan(other_codes=True)
+    assert scan.feed(picture) and scan.progress == (1, 1) and scan.result == [link]
+    with pytest.raises(sources.ExchangeInvitation):
+        sources.read_credential("scan", scanning.as_source("scan", scan.result)[1])
+    vpqr, _ = images.render_png(_vpqr(_presentation(signed_badge(), signed_badge())))
+    scan = scanning.FrameScan(other_codes=True)
+    assert scan.feed(vpqr)
+    assert len(sources.read_credentials("scan", scanning.as_source("scan", scan.result)[1])) == 2
+    with pytest.raises(PayloadError):  # the verifier's scan still takes only ours
+        scanning.FrameScan().feed(picture)

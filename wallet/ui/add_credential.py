@@ -50,7 +50,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
         app.go(
             "/scan",
             title=t("add.scan_title"),
-            scan=FrameScan(),
+            scan=FrameScan(other_codes=True),  # VPQR and links from other wallets too
             done=scanned,
             back="/backpack/add",
             fallback=open_files,

@@ -665,7 +665,8 @@ class LocalCa:
 class IssuerSite:
     """An issuer's web server on 127.0.0.1 over https: DID documents, status lists, OB 2.0
     assertions, badge classes and profiles, each at a path the test sets (and may change).
-    `hits` counts the requests per path, so a test can tell what was fetched."""
+    `hits` counts the requests per path, so a test can tell what was fetched; a POST (a
+    VC-API exchange's step) is answered from the same routes, its body kept in `posted`."""
 
     def __init__(self, ca: LocalCa) -> None:
         import http.server
@@ -674,9 +675,15 @@ class IssuerSite:
         self.routes: dict[str, tuple[int, bytes]] = {}
         self.redirects: dict[str, str] = {}  # path -> Location, answered 302
         self.hits: dict[str, int] = {}
+        self.posted: dict[str, list[Any]] = {}
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                site.posted.setdefault(self.path, []).append(json.loads(self.rfile.read(length)))
+                self.do_GET()
+
             def do_GET(self) -> None:
                 site.hits[self.path] = site.hits.get(self.path, 0) + 1
                 if self.path in site.redirects:

@@ -674,10 +674,142 @@ def test_ob2_signed_assertion_revocation_list_is_fetched_again_after_a_day(
     _ob2_signed(site, revoked=True)  # the issuer revokes it
     assert _online(pack, ca, clock).run().fetched == []  # within the day: nothing fetched
     _later(pack, clock, 86_400)
-    report = _online(pack, ca, clock).run()
-    assert report.fetched == [f"{site.origin}/revocations"]
+    report = _online(pack, ca, clock).run()  # the key looked at again, its profile pinned
+    assert report.fetched == [f"{site.origin}/keys/1", f"{site.origin}/revocations"]
     state = pack.show(result.id).card["state"]
     assert state["state"] == "cannot-verify" and state["reasons"] == ["revoked"]
+
+
+def _rsa_key_document(site: IssuerSite, key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "CryptographicKey",
+        "id": f"{site.origin}/keys/1",
+        "owner": f"{site.origin}/issuers/signed",
+        "publicKeyPem": pem.decode(),
+    }
+
+
+def test_ob2_signed_key_change_is_reported_not_silently_accepted(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """Before: the first key was pinned and never looked at again, so a key the issuer's
+    server later replaced went unreported. Now it is reported as a did:web key change is
+    (the same mechanism): kept aside, a warning on the issuer's badges, accepted only by
+    the learner."""
+    key_url = f"{site.origin}/keys/1"
+    first = _ob2_signed(site)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (old,) = pack.import_sources([("old.jws", lambda: first.encode())])
+    assert _online(pack, ca, clock).run().key_changes == []
+    assert pack.show(old.id).card["state"]["state"] == "verified"
+    # the issuer's server now serves another key at the same URL (rotated, or taken over)
+    rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    site.serve("/keys/1", _rsa_key_document(site, rotated))
+    _, body, _ = first.split(".")
+    claims = json.loads(multibase.b64url_decode(body))
+    second = jose.sign({}, {**claims, "id": "urn:uuid:2"}, jose.RsaSigner(rotated))
+    (new,) = pack.import_sources([("new.jws", lambda: second.encode())])
+    _later(pack, clock, 86_400)
+    report = _online(pack, ca, clock).run()
+    assert [change.did for change in report.key_changes] == [key_url]
+    assert pack.signing_keys.pending_changes() == [key_url]
+    assert pack.show(old.id).report["verified"]  # still checked with the pinned key
+    assert not pack.show(new.id).report["verified"]  # the new key is not accepted
+    warning = _check(pack, old.id, "issuer-keys")
+    assert warning.warning and warning.code == "issuer-keys.changed"
+    assert "keys changed" in english(warning)
+    _later(pack, clock, 86_400)  # reported again while it waits, the pinned key kept
+    assert [c.did for c in _online(pack, ca, clock).run().key_changes] == [key_url]
+    pack.signing_keys.accept_change(key_url)  # the learner confirms
+    pack.reverify_all()
+    assert pack.show(new.id).report["verified"]
+    assert not pack.show(old.id).report["verified"]
+    assert pack.signing_keys.pending_changes() == []
+
+
+def test_ob2_signing_key_kept_before_keys_were_pinned_reads_as_pinned(
+    tmp_path: Path, ca: LocalCa, site: IssuerSite
+) -> None:
+    """A key stored by the earlier cache (no pin fields) still verifies, and is the pin a
+    later fetch is compared with: nothing already stored is lost."""
+    token = _ob2_signed(site)
+    clock = _clock()
+    pack, _ = new_backpack(tmp_path / "w", clock)
+    (held,) = pack.import_sources([("badge.jws", lambda: token.encode())])
+    key_url = f"{site.origin}/keys/1"
+    old = {
+        "key": _rsa_key_document(site, OB2_RSA_KEY),
+        "profile": json.loads(site.routes["/issuers/signed"][1]),
+        "revocation_list": json.loads(site.routes["/revocations"][1]),
+        "fetched": NOW.isoformat(timespec="seconds"),
+    }
+    keys = pack.signing_keys
+    with pack.vault.transaction():
+        pack.vault.put(keys._record_id(key_url), keys.kind, old)
+    pack.reverify_all()
+    assert pack.show(held.id).card["state"]["state"] == "verified"
+    site.serve("/keys/1", _rsa_key_document(site, rsa.generate_private_key(65537, 2048)))
+    _later(pack, clock, 86_400)
+    assert [c.did for c in _online(pack, ca, clock).run().key_changes] == [key_url]
+    assert pack.show(held.id).report["verified"]
+
+
+def test_wallet_verify_checks_a_signed_ob2_file_with_the_keys_a_trust_bundle_pins(
+    tmp_path: Path, site: IssuerSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `wallet verify badge.jws` always said "no key", whatever the verifier had
+    pinned. A trust bundle may carry an OB 2.0 issuer's key (with its profile and
+    revocation list): an offline verifier that pinned it checks signed assertions, and a
+    learner's wallet pins it as a first fetch would."""
+    monkeypatch.setattr(kdf, "calibrate", kdf.KdfParams.minimum)
+    token = _ob2_signed(site)
+    site.close()  # nothing is fetched from here on
+    key_url = f"{site.origin}/keys/1"
+    badge = tmp_path / "badge.jws"
+    badge.write_text(token)
+    verifier = tmp_path / "verifier"
+    without = run(verifier, "verify", badge, check=False)
+    assert (
+        without.returncode == 1
+        and english({"code": "token-signature.no-key", "params": {"kid": key_url}})
+        in without.stdout
+    )
+    issued = datetime.now(UTC)
+    entry = {
+        "key": _rsa_key_document(site, OB2_RSA_KEY),
+        "profile": json.loads(site.routes["/issuers/signed"][1]),
+        "revocationList": json.loads(site.routes["/revocations"][1]),
+    }
+    publisher = KeyPair.generate(KeyType.ED25519)
+    entries = {trust_bundle.entry_id(trust_bundle.OB2_KEY, key_url): entry}
+    bundle = trust_bundle.sign_bundle(entries, publisher, 1, issued, issued + timedelta(days=90))
+    bundle_file = tmp_path / "bundle.json"
+    bundle_file.write_text(json.dumps(bundle))
+    run(verifier, "trust", "add", bundle_file)
+    checked = run(verifier, "verify", "--json", badge)
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0 and report["verified"], report
+    signature = next(c for c in report["checks"] if c["id"] == "signature")
+    assert signature["code"] == "token-signature.valid"
+    # a learner's wallet pins the bundled key too: the badge verifies with no fetch
+    session = Wallet(tmp_path / "app")
+    words = session.begin_create(PASSPHRASE)
+    answers = {n: words.split()[n - 1] for n in Wallet.quiz_positions(words)}
+    assert session.confirm_create(words, answers, "en")
+    (held,) = session.backpack.import_sources([("badge.jws", lambda: token.encode())])
+    assert held.state is not None and held.state["state"] == "needs-connection"
+    session.add_trust_bundle(bundle_file.read_bytes())
+    assert session.backpack.show(held.id).card["state"]["state"] == "verified"
+    # a bundled key filed under another URL than its own is refused with the bundle
+    other = {trust_bundle.entry_id(trust_bundle.OB2_KEY, "https://other.example/k"): entry}
+    forged = trust_bundle.sign_bundle(other, publisher, 2, issued, issued + timedelta(days=90))
+    with pytest.raises(UnusableInput):
+        trust_bundle.TrustBundle.read(forged)
 
 
 def test_ob2_signed_assertion_never_online_needs_a_connection(tmp_path: Path) -> None:

@@ -49,10 +49,10 @@ def test_vpqr_presentation_code_gives_its_one_credential() -> None:
         "type": ["VerifiablePresentation"],
         "verifiableCredential": [credential],
     }
-    assert sources.one_credential(presentation) == credential
-    assert sources.one_credential(credential) == credential
-    with pytest.raises(MalformedInput, match="holds 2 credentials"):
-        sources.one_credential({**presentation, "verifiableCredential": [credential] * 2})
+    assert sources.presented(presentation) == [credential]
+    assert sources.presented(credential) is None  # not a presentation
+    with pytest.raises(MalformedInput, match="holds 0 usable credentials"):
+        sources.presented({**presentation, "verifiableCredential": []})
 
 
 @pytest.mark.parametrize(

@@ -110,13 +110,14 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from wallet.services.verifier import trust
     from wallet.services.verifier.credentials import (
         read_credential_file,
         status_lists_from_files,
         verify,
         verify_presented_sd_jwt,
     )
-    from wallet.vc import sd_jwt_vc
+    from wallet.vc import sd_jwt_vc, trust_bundle
     from wallet.vc.envelopes import Enveloped
 
     status_lists = status_lists_from_files(args.status_list or [])
@@ -127,8 +128,16 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         report = verify_presented_sd_jwt(
             held.token, nonce=args.challenge or "", audience=args.domain or "", now=args.now
         )
-    else:
-        report = verify(held, now=args.now, status_lists=status_lists)
+    else:  # with the keys this directory's pinned trust bundles hold (did:web, OB 2.0)
+        bundles = trust.pinned(args.wallet)
+        resolver, signing_keys = trust_bundle.resolver(bundles), trust_bundle.signing_keys(bundles)
+        report = verify(
+            held,
+            now=args.now,
+            status_lists=status_lists,
+            resolver=resolver,
+            signing_keys=signing_keys,
+        )
     if args.json:
         print(json.dumps(_with_messages(report.to_json()), indent=2))
     else:
@@ -233,9 +242,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     else:
         found = sources.file_sources(args.files, "QR frames")
     refused = 0
-    for result in pack.import_sources(found):
-        if args.network and result.kind == sources.CredentialAtUrl.kind:
-            result = wallet.import_at_url(result.params["url"], network=True)  # fetched once
+    imported = pack.import_sources(found)
+    if args.network:  # a credential's address or an exchange: fetched once
+        imported = (done for result in imported for done in wallet.fetch_for(result, network=True))
+    for result in imported:
         if result.status == "refused":
             refused += 1
             said = ENGLISH.failure(result.kind, result.params) or ENGLISH("error.unexpected")
@@ -669,7 +679,9 @@ def _wallet_commands(commands: Commands) -> None:
     )
     importer.add_argument("files", type=Path, nargs="+", metavar="FILE")
     importer.add_argument(
-        "--network", action="store_true", help="fetch a credential a file names by its https URL"
+        "--network",
+        action="store_true",
+        help="fetch a credential, or start an exchange, a file names by its https URL",
     )
     importer.set_defaults(run=_cmd_import)
 

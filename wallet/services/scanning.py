@@ -14,11 +14,20 @@ from wallet.qr.errors import NoQrCode
 T = TypeVar("T")
 
 
-class FrameScan:
-    """A presentation or credential: one `LW1` code or every `LWF` frame of a sequence."""
+# Codes from other wallets and issuers' sites a learner adds (VPQR, a link to a credential
+# or an exchange): each whole in one code, read as `sources` reads a pasted text
+OTHER_CODES = ("VC1-", "VP1-", "https://", "dccrequest://", "org.dcconsortium://")
 
-    def __init__(self) -> None:
+
+class FrameScan:
+    """A presentation or credential: one `LW1` code or every `LWF` frame of a sequence;
+    with `other_codes` (the add screen), also one code from another wallet or an issuer's
+    site (`OTHER_CODES`), complete as soon as it is read."""
+
+    def __init__(self, *, other_codes: bool = False) -> None:
         self._assembler = frames.Reassembler()
+        self._other_codes = other_codes
+        self._other = False  # one of OTHER_CODES was read: the scan is complete
         self.texts: list[str] = []  # each distinct code read, in the order the camera saw it
 
     def feed(self, picture: bytes) -> bool:
@@ -29,15 +38,21 @@ class FrameScan:
         except NoQrCode:
             return self.complete
         for text in found:
-            if text not in self.texts:
+            if text in self.texts:
+                continue
+            if self._other_codes and not self.texts and text.startswith(OTHER_CODES):
+                self._other = True  # kept as read; `sources` says what it is
+            else:
                 self._assembler.add(text)
-                self.texts.append(text)
+            self.texts.append(text)
+            if self._other:
+                break
         return self.complete
 
     @property
     def progress(self) -> tuple[int, int]:
         """(codes read, codes in the sequence); (0, 0) before the first one."""
-        return self._assembler.progress
+        return (1, 1) if self._other else self._assembler.progress
 
     @property
     def missing(self) -> list[int]:
@@ -47,6 +62,8 @@ class FrameScan:
 
     @property
     def complete(self) -> bool:
+        if self._other:
+            return True
         read, total = self.progress
         return total > 0 and read == total
 

@@ -22,7 +22,7 @@ from wallet.qr import challenge as challenge_qr
 from wallet.qr import compact, frames, images
 from wallet.services.issuer.trainer import Trainer
 from wallet.services.learner import backpack as backpack_service
-from wallet.services.learner import device_unlock, fetching, presenter
+from wallet.services.learner import device_unlock, exchanges, fetching, presenter, sources
 from wallet.services.learner.backpack import Backpack
 from wallet.services.learner.fetching import FetchReport, OnlineChecks
 from wallet.services.learner.settings import Settings
@@ -324,13 +324,19 @@ class Wallet:
     def add_trust_bundle(self, data: bytes) -> trust.Pinned:
         """Pin a trust bundle for verifying; the did:web DID documents it carries are pinned
         for the backpack too (as a first fetch would pin them, dated by the bundle), so its
-        issuers' badges verify without the network. A document naming other keys than the
-        ones pinned is kept aside and reported (`key_changes`), as a fetched one is."""
+        issuers' badges verify without the network, and so are the Open Badges 2.0 signing
+        keys it carries. A document naming other keys than the ones pinned is kept aside
+        and reported (`key_changes`), as a fetched one is."""
         with closing(VerifierStore(self.directory)) as store:
             pinned = trust.add_bundle(store, data)
-        if pinned.did_documents and pinned.issued is not None and self.unlocked:
+        if (pinned.did_documents or pinned.ob2_keys) and pinned.issued and self.unlocked:
             for did, document in pinned.did_documents.items():
                 self.backpack.did_documents.store(did, document, pinned.issued)
+            for url, entry in pinned.ob2_keys.items():  # OB 2.0 keys, with profile and list
+                keys = self.backpack.signing_keys
+                keys.store(
+                    url, entry["key"], entry["profile"], entry.get("revocationList"), pinned.issued
+                )
             self.backpack.reverify_all()
         return pinned
 
@@ -391,26 +397,71 @@ class Wallet:
         fetched once through the network module when the user allows it (or `network`
         says so for this once, as the CLI's `--network`), then imported as a file is;
         refused with the fetch's reason (`network-off` when switched off)."""
+        (result,) = self._import_fetched(
+            url, lambda fetcher: fetcher.get_json(url), network, ssl_context
+        )
+        return result
+
+    def import_exchange(
+        self, url: str, ssl_context: ssl.SSLContext | None = None, *, network: bool | None = None
+    ) -> list[backpack_service.ImportResult]:
+        """Start the VC-API exchange a QR code or link names (`ExchangeInvitation`): POST
+        `{}` through the network module when the user allows it, and import each
+        credential of the presentation it answers with; an exchange that first asks for
+        DID Authentication or credentials is refused by code (`exchanges.ExchangeRefused`)."""
+
+        def start(fetcher: fetching.Fetcher) -> fetching.Fetched:
+            answer = fetcher.post_json(url, {})
+            return fetching.Fetched(url, answer.status, exchanges.offered(answer.document, url))
+
+        return self._import_fetched(url, start, network, ssl_context)
+
+    def fetch_for(
+        self,
+        result: backpack_service.ImportResult,
+        ssl_context: ssl.SSLContext | None = None,
+        *,
+        network: bool | None = None,
+    ) -> list[backpack_service.ImportResult]:
+        """What an import refused for want of the network becomes once fetched (a
+        credential at an https address, an exchange); any other result stays as it is."""
+        if result.kind == sources.CredentialAtUrl.kind:
+            return [self.import_at_url(result.params["url"], ssl_context, network=network)]
+        if result.kind == sources.ExchangeInvitation.kind:
+            return self.import_exchange(result.params["url"], ssl_context, network=network)
+        return [result]
+
+    def _import_fetched(
+        self,
+        url: str,
+        fetch: Callable[[fetching.Fetcher], fetching.Fetched],
+        network: bool | None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> list[backpack_service.ImportResult]:
         setting = bool(self.settings.get(fetching.NETWORK_SETTING, False))
         allowed = setting if network is None else network
         try:
-            fetched = fetching.Fetcher(allowed=allowed, ssl_context=ssl_context).get_json(url)
-        except fetching.FetchError as error:
+            fetched = fetch(fetching.Fetcher(allowed=allowed, ssl_context=ssl_context))
+        except (fetching.FetchError, exchanges.ExchangeRefused) as error:
             refused = backpack_service.ImportStatus.REFUSED
-            return backpack_service.ImportResult(
-                url, refused, reason=str(error), kind=error.kind, params=error.params
-            )
+            return [
+                backpack_service.ImportResult(
+                    url, refused, reason=str(error), kind=error.kind, params=error.params
+                )
+            ]
         data = json.dumps(fetched.document).encode()
-        (result,) = self.backpack.import_sources([(url, lambda: data)])
-        return result
+        return list(self.backpack.import_sources([(url, lambda: data)]))
 
     def key_changes(self) -> list[str]:
-        """did:web issuers whose servers now name other keys than the ones pinned."""
-        return self.backpack.did_documents.pending_changes()
+        """did:web issuers (and OB 2.0 keys, by URL) whose servers now name other keys
+        than the ones pinned."""
+        pack = self.backpack
+        return pack.did_documents.pending_changes() + pack.signing_keys.pending_changes()
 
     def accept_keys(self, did: str) -> None:
         """The user confirmed the issuer's new keys: pin them and check its badges again."""
         self.backpack.did_documents.accept_change(did)
+        self.backpack.signing_keys.accept_change(did)
         self.backpack.reverify_all()
 
     def check_online_if_needed(self) -> FetchReport | None:

@@ -50,7 +50,7 @@ def view(app: App, found: list[ImportResult] | None = None, text: str = "") -> f
         app.go(
             "/scan",
             title=t("add.scan_title"),
-            scan=FrameScan(),
+            scan=FrameScan(other_codes=True),  # VPQR and links from other wallets too
             done=scanned,
             back="/backpack/add",
             fallback=open_files,
@@ -79,11 +79,8 @@ def _import(app: App, files: list[tuple[str, bytes]]) -> list[ImportResult]:
     files = sources.as_sources(files, app.t("add.sequence", n=len(files)))
     pack = app.session.backpack
     found = list(pack.import_sources((name, sources.in_memory(data)) for name, data in files))
-    # a code that is only a credential's address: fetched once when the network is allowed
-    online = bool(app.session.settings.get(NETWORK_SETTING, False))
-    return [
-        app.session.import_at_url(item.params["url"])
-        if online and item.kind == sources.CredentialAtUrl.kind
-        else item
-        for item in found
-    ]
+    # a code that is only a credential's address, or starts an exchange: fetched once
+    # when the network is allowed
+    if not app.session.settings.get(NETWORK_SETTING, False):
+        return found
+    return [done for item in found for done in app.session.fetch_for(item)]

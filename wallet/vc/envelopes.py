@@ -8,6 +8,7 @@ The token is kept exactly as received, since its signature covers those bytes; t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,11 +80,16 @@ def verify(
     keys: jose.KeySource = jose.no_keys,
     status_lists: StatusLists | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    signing_keys: Callable[[str], open_badges_v2.SigningKey | None] | None = None,
 ) -> Report:
+    """`signing_keys`: Open Badges 2.0 keys held already, by URL (a trust bundle's, or the
+    backpack's fetched once); without one a signed assertion's signature says `no-key`."""
     if held.format == sd_jwt_vc.FORMAT:
         return sd_jwt_vc.verify(held.token, now=now, keys=keys, limits=limits)
-    if held.format == open_badges_v2.SIGNED_FORMAT:  # its key is fetched once (the backpack)
-        return Report(open_badges_v2.signed_checks(held.token, None, now))
+    if held.format == open_badges_v2.SIGNED_FORMAT:
+        url = open_badges_v2.creator(jose.parse(held.token).claims())
+        key = signing_keys(url) if signing_keys is not None and url is not None else None
+        return Report(open_badges_v2.signed_checks(held.token, key, now))
     return vc_jwt.verify(held.token, now=now, keys=keys, status_lists=status_lists, limits=limits)
 
 

@@ -22,7 +22,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeGuard
 
-from wallet.vc import bitstring_status_list, did_web, eddsa_jcs_2022, jcs, vc_data_model
+from wallet.vc import (
+    bitstring_status_list,
+    did_web,
+    eddsa_jcs_2022,
+    jcs,
+    open_badges_v2,
+    vc_data_model,
+)
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import (
     DATA_INTEGRITY_PROOF,
@@ -42,6 +49,9 @@ AUTHORIZATION_TYPE = "TrainerAuthorization"
 HEADER_TYPE = "TrustBundle"
 ORGANISATION, AUTHORIZATION, STATUS_LIST, CONTEXT = "org", "auth", "status", "context"
 DID_DOCUMENT = "did"  # a did:web issuer's DID document, `did:<did>`
+# an Open Badges 2.0 issuer's signing key, `ob2key:<key URL>`: {"key": its CryptographicKey,
+# "profile": the issuer profile listing it, "revocationList": that profile's list or null}
+OB2_KEY = "ob2key"
 MAX_BYTES = 16_000_000  # a registry's whole bundle: thousands of authorisations
 
 
@@ -291,6 +301,9 @@ class TrustBundle:
     # did:web issuers' documents as the bundle pins them, by DID (the raw JSON and parsed)
     did_documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     _parsed_dids: dict[str, did_web.DidDocument] = field(default_factory=dict)
+    # Open Badges 2.0 signing keys as the bundle pins them, by the key's URL (raw entries)
+    ob2_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _parsed_ob2: dict[str, open_badges_v2.SigningKey] = field(default_factory=dict)
 
     @classmethod
     def read(cls, document: dict[str, Any]) -> TrustBundle:
@@ -319,6 +332,18 @@ class TrustBundle:
                 did = key.removeprefix(DID_DOCUMENT + ":")
                 bundle._parsed_dids[did] = did_web.parse_document(did, entry)
                 bundle.did_documents[did] = entry
+            elif kind == OB2_KEY:  # refuses a key of another URL than its entry's
+                url = key.removeprefix(OB2_KEY + ":")
+                found = open_badges_v2.signing_key(
+                    entry.get("key") or {},
+                    entry.get("profile") or {},
+                    entry.get("revocationList"),
+                    issued.isoformat(timespec="seconds"),
+                )
+                if found.id != url:
+                    raise MalformedInput("a bundled Open Badges 2.0 key names another URL")
+                bundle._parsed_ob2[url] = found
+                bundle.ob2_keys[url] = entry
         for key, entry in document["entries"].items():
             if not key.startswith(AUTHORIZATION + ":"):
                 continue
@@ -339,6 +364,10 @@ class TrustBundle:
                     entry, issued, frozenset(delegates.get(list_id, ())), expires
                 )
         return bundle
+
+    def signing_key(self, url: str) -> open_badges_v2.SigningKey | None:
+        """An Open Badges 2.0 signing key this bundle pins (dated by the bundle)."""
+        return self._parsed_ob2.get(url)
 
     def method(self, method_id: str) -> VerificationMethod | None:
         """A did:web verification method from the documents this bundle pins."""
@@ -457,6 +486,15 @@ def _achievement_id(credential: dict[str, Any]) -> str | None:
     subject = credential.get("credentialSubject")
     achievement = subject.get("achievement") if isinstance(subject, dict) else None
     return achievement.get("id") if isinstance(achievement, dict) else None
+
+
+def signing_keys(bundles: list[TrustBundle]) -> Callable[[str], open_badges_v2.SigningKey | None]:
+    """The Open Badges 2.0 signing keys the bundles pin, by URL; offline."""
+
+    def find(url: str) -> open_badges_v2.SigningKey | None:
+        return next((k for b in bundles if (k := b.signing_key(url)) is not None), None)
+
+    return find
 
 
 def resolver(bundles: list[TrustBundle]) -> KeyResolver:

@@ -19,7 +19,7 @@ from typing import Any
 from wallet.services import legacy_checks
 from wallet.services.learner import intake, presenter, settings
 from wallet.services.learner.key_cache import DidDocuments, SigningKeys
-from wallet.services.learner.sources import Source, read_credential
+from wallet.services.learner.sources import Source, read_credentials
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
 from wallet.store import kdf
@@ -286,8 +286,8 @@ class Backpack:
         batch: list[ImportResult | _Pending] = []
         seen: set[str] = set()
         for name, load in sources:
-            try:
-                record_id, payload = self._record_for(read_credential(name, load()))
+            try:  # a presentation (a VPQR code, an exchange's answer) brings several
+                records = [self._record_for(held) for held in read_credentials(name, load())]
             except UnusableInput as error:
                 refused = ImportResult(
                     name,
@@ -304,11 +304,12 @@ class Backpack:
                     ImportResult(name, ImportStatus.REFUSED, reason=reason, kind="unreadable")
                 )
                 continue
-            if record_id in seen or self.vault.has(record_id):
-                batch.append(ImportResult(name, ImportStatus.DUPLICATE, record_id))
-                continue
-            seen.add(record_id)
-            batch.append(_Pending(name, record_id, payload))
+            for record_id, payload in records:
+                if record_id in seen or self.vault.has(record_id):
+                    batch.append(ImportResult(name, ImportStatus.DUPLICATE, record_id))
+                    continue
+                seen.add(record_id)
+                batch.append(_Pending(name, record_id, payload))
             if sum(isinstance(item, _Pending) for item in batch) >= BATCH_SIZE:
                 yield from self._commit(batch)
                 batch = []
@@ -554,7 +555,8 @@ class Backpack:
             emails = settings.recipient_emails(self.vault)
             badge_class = (online or {}).get("badge")  # fetched with the key, when by URL
             checks = open_badges_v2.signed_checks(payload["token"], key, now, emails, badge_class)
-            return Report(checks).to_json()
+            pinned = self.signing_keys.check(key.id, now) if key is not None else None
+            return Report(checks if pinned is None else [*checks, pinned]).to_json()
         if open_badges_v2.is_assertion(document):
             return open_badges_v2.offline_report(document, online, now)
         held: dict[str, Any] | Enveloped = document

@@ -5,8 +5,9 @@ later check works offline and says how old its data is.
 What is fetched: the DID documents of did:web issuers (pinned on first fetch:
 `key_cache.py`), the status lists credentials name (again once their `ttl` has passed),
 Open Badges 2.0 hosted assertions with their badge class and issuer profile (checked
-the OB 2.0 way, the verdict kept with its date), and the keys signed OB 2.0 assertions
-name, with their issuer profile and its revocation list. Verification never calls this module.
+the OB 2.0 way, the verdict kept with its date), the keys signed OB 2.0 assertions
+name, with their issuer profile and its revocation list, and what a VC-API exchange
+offers (`post_json`). Verification never calls this module.
 
 Connection rules are the sync client's (`services/http.py`): https only here, a timeout
 on every socket operation and a deadline per fetch, a size cap, at most three redirects
@@ -17,6 +18,7 @@ never stops the others.
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 import time
 from collections.abc import Callable
@@ -107,16 +109,34 @@ class Fetcher:
                 raise FetchError(f"{_WHO} sent no usable JSON: {error}", "unreadable") from None
         raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url:.200}", "redirects")
 
-    def _get(self, url: str, ends: float) -> tuple[int, str | None, bytes]:
+    def post_json(self, url: str, document: dict[str, Any]) -> Fetched:
+        """POST a JSON body (a VC-API exchange's step) and read the JSON answer, under the
+        same rules; a redirect is not followed (it would need the body sent again)."""
+        if not self.allowed:
+            raise FetchError(
+                "using the network to check credentials is switched off", "network-off"
+            )
+        body = json.dumps(document).encode()
+        status, _, answer = self._get(url, time.monotonic() + self._deadline, body)
+        if status not in (200, 201):
+            raise FetchError(f"{_WHO} answered HTTP {status} for {url:.200}", "http-status")
+        try:
+            return Fetched(url, status, json_document.parse(answer, DEFAULT_LIMITS))
+        except UnusableInput as error:
+            raise FetchError(f"{_WHO} sent no usable JSON: {error}", "unreadable") from None
+
+    def _get(
+        self, url: str, ends: float, body: bytes | None = None
+    ) -> tuple[int, str | None, bytes]:
+        """GET `url`, or POST `body` to it."""
         parts = transport.split_url(url, schemes=("https",), fail=FetchError)
         connection = transport.connect(parts, timeout=self._timeout, ssl_context=self._ssl_context)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": parts.netloc, "Accept": _ACCEPT, "Accept-Encoding": "gzip"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         try:
-            connection.request(
-                "GET",
-                target,
-                headers={"Host": parts.netloc, "Accept": _ACCEPT, "Accept-Encoding": "gzip"},
-            )
+            connection.request("GET" if body is None else "POST", target, body, headers)
             response = connection.getresponse()
             body = transport.read_body(
                 response, max_bytes=self._max_bytes, who=_WHO, fail=FetchError, deadline=ends
@@ -176,7 +196,8 @@ class OnlineChecks:
         ids = record_ids if record_ids is not None else self.backpack.vault.ids("credential")
         touched: list[str] = []
         # what this round brought, so each URL is fetched once however many badges name it:
-        # list URL -> the list (None: not fetched again, or failed); did -> keys changed
+        # list URL -> the list (None: not fetched again, or failed); did (or an OB 2.0
+        # key's URL) -> its keys are new or changed
         lists: dict[str, dict[str, Any] | None] = {}
         renewed: dict[str, bool] = {}
         for record_id in ids:
@@ -184,8 +205,14 @@ class OnlineChecks:
             if open_badges_v2.is_assertion(credential):
                 if open_badges_v2.verification_type(credential) == "hosted":
                     self._check_hosted(record_id, credential, report)
-                elif self._fetch_signing_key(credential, report) and not self._fetch_badge_class(
-                    record_id, credential, report
+                    continue
+                key_url = open_badges_v2.creator(credential)
+                if key_url is not None and key_url not in renewed:  # each key once a round
+                    renewed[key_url] = self._fetch_signing_key(credential, report)
+                if (
+                    key_url is not None
+                    and renewed[key_url]
+                    and not self._fetch_badge_class(record_id, credential, report)
                 ):
                     touched.append(record_id)  # the badge class check re-checked it already
                 continue
@@ -281,28 +308,33 @@ class OnlineChecks:
 
     def _fetch_signing_key(self, assertion: dict[str, Any], report: FetchReport) -> bool:
         """OB 2.0 signed verification needs, once: the key the assertion names, the issuer
-        profile that owns it, and that profile's revocation list. True when they are new."""
+        profile that owns it, and that profile's revocation list. The key is pinned by the
+        first fetch and looked at again with the list (a key document now holding another
+        key is reported, as a did:web one is). True when the credential needs checking
+        again."""
         url = open_badges_v2.creator(assertion)
         keys = self.backpack.signing_keys
         held = keys.stored(url) if url is not None else None
-        if url is None or (held is not None and not self._revocations_due(held)):
+        if url is None or (held is not None and not self._signing_key_due(held)):
             return False
-        # the key and its profile are pinned by the first fetch; the revocation list is
-        # fetched again once a day, like a status list without a ttl
-        key = held["key"] if held else self._embedded_or_fetched(url, report)
-        profile = held["profile"] if held else {}
+        key = self._embedded_or_fetched(url, report)
+        same = held is not None and held["document"] == key
+        profile = held["profile"] if held and same else {}
         profile = profile or (self._embedded_or_fetched(key.get("owner"), report) if key else {})
         if not key or not profile:
             return False
-        listed = open_badges_v2.reference(profile.get("revocationList"))
+        pinned = held["profile"] if held else profile  # the revocation list the pinned key's
+        listed = open_badges_v2.reference(pinned.get("revocationList"))
         revocation_list = self._embedded_or_fetched(listed, report) if listed else None
         if listed and not revocation_list:
             return False  # try again next time rather than say "not revoked"
         try:
-            keys.store(url, key, profile, revocation_list, self._now())
+            change = keys.store(url, key, profile, revocation_list, self._now())
         except UnusableInput:
             report.failed[url] = "unreadable"
             return False
+        if change is not None:
+            report.key_changes.append(change)
         return True
 
     def _fetch_badge_class(
@@ -323,10 +355,12 @@ class OnlineChecks:
         report.rechecked += 1
         return True
 
-    def _revocations_due(self, held: dict[str, Any]) -> bool:
+    def _signing_key_due(self, held: dict[str, Any]) -> bool:
+        """A day after the revocation list was fetched, like a status list without a ttl;
+        with no list, when a did:web document would be looked at again."""
         named = held["profile"].get("revocationList")
-        fetched = datetime.fromisoformat(held["fetched"])
-        return named is not None and self._now() - fetched >= DEFAULT_STATUS_TTL
+        fetched = datetime.fromisoformat(held["lists_fetched"])
+        return self._now() - fetched >= (DEFAULT_STATUS_TTL if named else DID_REFRESH)
 
     def _embedded_or_fetched(self, value: Any, report: FetchReport) -> dict[str, Any]:
         if isinstance(value, dict) and len(value) > 1:

@@ -52,70 +52,120 @@ class CachedDid:
     change: KeyChange | None
 
 
-class DidDocuments:
+class _Pins:
+    """Documents naming an issuer's keys, fetched once and pinned: a later fetch naming
+    other keys is kept aside as a change and reported (`KeyChange`, and a check on the
+    issuer's credentials) until the user accepts it. One mechanism for did:web DID
+    documents and Open Badges 2.0 CryptographicKeys. Stored: the name (a DID or a key's
+    URL) as `did`, the `document`, when it was `fetched`, the `pinned` fingerprints, and
+    the `change` waiting, if any."""
+
+    kind: str
+    prefix: str
+
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
 
-    def _record_id(self, did: str) -> str:
-        return "did-" + self.vault.fingerprint(did.encode())  # the DID itself stays sealed
+    def _record_id(self, name: str) -> str:
+        return self.prefix + self.vault.fingerprint(name.encode())  # the name stays sealed
 
-    def _payload(self, did: str) -> dict[str, Any] | None:
+    def _payload(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.vault.get(self._record_id(did), DID_DOCUMENT).payload
+            return self.vault.get(self._record_id(name), self.kind).payload
         except RecordNotFound:
             return None
+
+    def _keys(self, name: str, document: dict[str, Any]) -> dict[str, str]:
+        """Key id -> fingerprint; refuses a document that is not `name`'s."""
+        raise NotImplementedError
+
+    def _pin(
+        self,
+        name: str,
+        document: dict[str, Any],
+        fetched: datetime,
+        with_keys: dict[str, Any] | None = None,
+        always: dict[str, Any] | None = None,
+    ) -> KeyChange | None:
+        """Keep a freshly fetched document: pinned when it is the first, or names the same
+        keys; otherwise kept aside as a change, and returned so the caller reports it.
+        `with_keys` is pinned along with the document (an issuer profile); `always` is
+        kept whichever keys are pinned (a revocation list)."""
+        keys = self._keys(name, document)
+        payload = self._payload(name)
+        extra, later = with_keys or {}, always or {}
+        if payload is None or payload["pinned"] == keys:
+            new = {"did": name, "document": document, "fetched": fetched.isoformat()}
+            kept = {**new, "pinned": keys, **extra, **later, "change": None}
+            with self.vault.transaction():
+                self.vault.put(self._record_id(name), self.kind, kept)
+            return None
+        change = {"document": document, "keys": keys, "seen": fetched.isoformat(), "with": extra}
+        with self.vault.transaction():
+            self.vault.put(self._record_id(name), self.kind, {**payload, **later, "change": change})
+        return KeyChange(name, payload["pinned"], keys, fetched)
+
+    @staticmethod
+    def _change(payload: dict[str, Any]) -> KeyChange | None:
+        change = payload.get("change")
+        if change is None:
+            return None
+        seen = datetime.fromisoformat(change["seen"])
+        return KeyChange(payload["did"], payload["pinned"], change["keys"], seen)
+
+    def pending_changes(self) -> list[str]:
+        """The names whose fetched keys differ from the pinned ones, waiting for the user."""
+        payloads = (self.vault.get(i, self.kind).payload for i in self.vault.ids(self.kind))
+        return sorted(p["did"] for p in payloads if p.get("change") is not None)
+
+    def accept_change(self, name: str) -> None:
+        """The user has confirmed the issuer's new keys: pin them."""
+        payload = self._payload(name)
+        if payload is None or payload.get("change") is None:
+            return
+        change = payload["change"]
+        pinned = {
+            **payload,
+            "document": change["document"],
+            "fetched": change["seen"],
+            "pinned": change["keys"],
+            **change.get("with", {}),
+            "change": None,
+        }
+        with self.vault.transaction():
+            self.vault.put(self._record_id(name), self.kind, pinned)
+
+    def _check(self, payload: dict[str, Any], now: datetime) -> Check:
+        """What a credential checked with these pinned keys shows: their age, or a change."""
+        age = seconds_between(datetime.fromisoformat(payload["fetched"]), now)
+        change = self._change(payload)
+        if change is not None:
+            changed = {"changed": seconds_between(change.seen, now), "age": age}
+            return Check(KEYS_CHECK, KEYS_CHANGED, Severity.WARNING, changed)
+        return Check(KEYS_CHECK, KEYS_FETCHED, params={"age": age})
+
+
+class DidDocuments(_Pins):
+    kind = DID_DOCUMENT
+    prefix = "did-"
+
+    def _keys(self, name: str, document: dict[str, Any]) -> dict[str, str]:
+        return did_web.parse_document(name, document).fingerprints()  # refuses another DID's
 
     def get(self, did: str) -> CachedDid | None:
         payload = self._payload(did)
         if payload is None:
             return None
-        change = payload.get("change")
         return CachedDid(
             did,
             did_web.parse_document(did, payload["document"]),
             datetime.fromisoformat(payload["fetched"]),
-            None
-            if change is None
-            else KeyChange(
-                did, payload["pinned"], change["keys"], datetime.fromisoformat(change["seen"])
-            ),
+            self._change(payload),
         )
 
     def store(self, did: str, document: dict[str, Any], fetched: datetime) -> KeyChange | None:
-        """Keep a freshly fetched document: pinned when it is the first, or names the same
-        keys; otherwise kept aside as a change, and returned so the caller reports it."""
-        keys = did_web.parse_document(did, document).fingerprints()  # refuses another DID's
-        payload = self._payload(did)
-        if payload is None or payload["pinned"] == keys:
-            new = {"did": did, "document": document, "fetched": fetched.isoformat(), "pinned": keys}
-            with self.vault.transaction():
-                self.vault.put(self._record_id(did), DID_DOCUMENT, {**new, "change": None})
-            return None
-        change = {"document": document, "keys": keys, "seen": fetched.isoformat()}
-        with self.vault.transaction():
-            self.vault.put(self._record_id(did), DID_DOCUMENT, {**payload, "change": change})
-        return KeyChange(did, payload["pinned"], keys, fetched)
-
-    def pending_changes(self) -> list[str]:
-        """The DIDs whose fetched keys differ from the pinned ones, waiting for the user."""
-        payloads = (self.vault.get(i, DID_DOCUMENT).payload for i in self.vault.ids(DID_DOCUMENT))
-        return sorted(p["did"] for p in payloads if p.get("change") is not None)
-
-    def accept_change(self, did: str) -> None:
-        """The user has confirmed the issuer's new keys: pin them."""
-        payload = self._payload(did)
-        if payload is None or payload.get("change") is None:
-            return
-        change = payload["change"]
-        pinned = {
-            "did": did,
-            "document": change["document"],
-            "fetched": change["seen"],
-            "pinned": change["keys"],
-            "change": None,
-        }
-        with self.vault.transaction():
-            self.vault.put(self._record_id(did), DID_DOCUMENT, pinned)
+        """Keep a freshly fetched document (`_Pins._pin`)."""
+        return self._pin(did, document, fetched)
 
     def resolver(self) -> KeyResolver:
         """did:key from the identifier, did:web from the pinned documents; never the network."""
@@ -146,41 +196,48 @@ class DidDocuments:
         """What a credential of this issuer shows about the keys it was checked with."""
         if did_web.controller_of(did) != did:
             return None
-        cached = self.get(did)
-        if cached is None:
+        payload = self._payload(did)
+        if payload is None:
             return Check(KEYS_CHECK, KEYS_NOT_HERE, Severity.WARNING, {"did": did})
-        age = seconds_between(cached.fetched, now)
-        if cached.change is not None:
-            changed = {"changed": seconds_between(cached.change.seen, now), "age": age}
-            return Check(KEYS_CHECK, KEYS_CHANGED, Severity.WARNING, changed)
-        return Check(KEYS_CHECK, KEYS_FETCHED, params={"age": age})
+        return self._check(payload, now)
 
 
-class SigningKeys:
-    """Open Badges 2.0 issuers' keys (CryptographicKey documents), each fetched once from the
+class SigningKeys(_Pins):
+    """Open Badges 2.0 issuers' keys (CryptographicKey documents), each fetched from the
     URL a signed assertion names, with the issuer profile that lists it and the profile's
-    revocation list, all dated. The key and profile stay as first fetched (pinned); only
-    the revocation list is fetched again (`fetching.py`)."""
+    revocation list, all dated. The key and its profile are pinned by the first fetch; a
+    key document fetched later that holds another key is reported as a did:web one is,
+    while the revocation list is kept as fetched (`fetching.py`)."""
 
-    def __init__(self, vault: Vault) -> None:
-        self.vault = vault
+    kind = SIGNING_KEY
+    prefix = "ob2key-"
 
-    def _record_id(self, url: str) -> str:
-        return "ob2key-" + self.vault.fingerprint(url.encode())
+    def _keys(self, name: str, document: dict[str, Any]) -> dict[str, str]:
+        found = open_badges_v2.signing_key(document, {}, None, "")  # refuses a key-less one
+        if found.id != name:
+            raise MalformedInput("the key document names another key than its URL")
+        return {found.id: found.key.thumbprint()}
 
     def stored(self, url: str) -> dict[str, Any] | None:
-        """What was fetched for `url`, as kept: key, profile, revocation list, date."""
-        try:
-            return self.vault.get(self._record_id(url), SIGNING_KEY).payload
-        except RecordNotFound:
-            return None
+        """What was fetched for `url`, as kept: the key `document`, `profile`,
+        `revocation_list`, the dates and any change waiting. Kept before keys were pinned
+        (`key` beside them), it reads as pinned then."""
+        payload = self._payload(url)
+        if payload is None or "document" in payload:
+            return payload
+        key = payload.pop("key")
+        pinned = {"did": url, "document": key, "pinned": self._keys(url, key), "change": None}
+        return {**payload, **pinned, "lists_fetched": payload["fetched"]}
 
     def get(self, url: str) -> open_badges_v2.SigningKey | None:
         payload = self.stored(url)
         if payload is None:
             return None
         return open_badges_v2.signing_key(
-            payload["key"], payload["profile"], payload["revocation_list"], payload["fetched"]
+            payload["document"],
+            payload["profile"],
+            payload["revocation_list"],
+            payload["lists_fetched"],
         )
 
     def store(
@@ -190,13 +247,21 @@ class SigningKeys:
         profile: dict[str, Any],
         revocation_list: dict[str, Any] | None,
         fetched: datetime,
-    ) -> None:
-        """Keep what was fetched for `url`; refuses a key document naming another URL or
-        holding no usable key (a typed `UnusableInput`)."""
+    ) -> KeyChange | None:
+        """Keep what was fetched for `url` (`_Pins._pin`): a key other than the pinned one
+        is kept aside and returned. Refuses a key document naming another URL or holding
+        no usable key (a typed `UnusableInput`)."""
         when = fetched.isoformat(timespec="seconds")
-        found = open_badges_v2.signing_key(key, profile, revocation_list, when)
-        if found.id != url:
-            raise MalformedInput("the key document names another key than its URL")
-        payload = {"key": key, "profile": profile, "revocation_list": revocation_list}
-        with self.vault.transaction():
-            self.vault.put(self._record_id(url), SIGNING_KEY, {**payload, "fetched": when})
+        open_badges_v2.signing_key(key, profile, revocation_list, when)  # refuses the unusable
+        kept = self._payload(url)
+        if kept is not None and "document" not in kept:
+            upgraded = self.stored(url) or kept
+            with self.vault.transaction():  # kept before keys were pinned: pin it as kept
+                self.vault.put(self._record_id(url), self.kind, upgraded)
+        lists = {"revocation_list": revocation_list, "lists_fetched": when}
+        return self._pin(url, key, fetched, {"profile": profile}, lists)
+
+    def check(self, url: str, now: datetime) -> Check | None:
+        """What a signed assertion shows about its issuer's pinned key (None: not held)."""
+        payload = self.stored(url)
+        return None if payload is None else self._check(payload, now)

@@ -4,11 +4,12 @@ hold, verify it by its format, and the status lists given beside it (`--status-l
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wallet.vc import clr, envelopes, jose, sd_jwt_vc
+from wallet.vc import clr, envelopes, jose, open_badges_v2, sd_jwt_vc
 from wallet.vc.bitstring_status_list import CachedStatusList
 from wallet.vc.data_integrity import KeyResolver
 from wallet.vc.envelopes import Enveloped
@@ -60,16 +61,20 @@ def verify(
     status_lists: StatusLists | None = None,
     resolver: KeyResolver | None = None,
     keys: KeySource = no_keys,
+    signing_keys: Callable[[str], open_badges_v2.SigningKey | None] | None = None,
 ) -> Report:
-    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC);
-    a CLR 2.0 record with each credential nested in it.
-    `resolver` and `keys` give the issuer keys beyond did:key (cached DID documents, never
-    fetched here): `resolver` for embedded proofs, `keys` for a token's `kid`."""
+    """Any credential we hold, by its format: embedded proofs or a token (VC-JWT, SD-JWT VC,
+    a signed Open Badges 2.0 assertion); a CLR 2.0 record with each credential nested in it.
+    `resolver`, `keys` and `signing_keys` give the issuer keys beyond did:key (cached DID
+    documents and OB 2.0 keys, never fetched here): `resolver` for embedded proofs, `keys`
+    for a token's `kid`, `signing_keys` for an OB 2.0 assertion's `creator`."""
     moment = now or datetime.now(UTC)
 
     def one(held: dict[str, Any] | Enveloped) -> Report:
         if isinstance(held, Enveloped):
-            return envelopes.verify(held, now=moment, keys=keys, status_lists=status_lists)
+            return envelopes.verify(
+                held, now=moment, keys=keys, status_lists=status_lists, signing_keys=signing_keys
+            )
         return verify_credential(held, now=moment, status_lists=status_lists, resolver=resolver)
 
     report = one(document)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from wallet.store.verifier_store import VerifierStore
+from wallet.store.verifier_store import DATABASE_NAME, VerifierStore
 from wallet.vc import json_document, trust_bundle
 from wallet.vc.jsonld import bundled_context_hashes
 from wallet.vc.rdfc import Limits
@@ -23,6 +25,8 @@ class Pinned:
     # did:web issuers' DID documents the bundle pins, by DID, and when the bundle was issued
     did_documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued: datetime | None = None
+    # Open Badges 2.0 signing keys the bundle pins, by URL (`trust_bundle.OB2_KEY` entries)
+    ob2_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def add_bundle(store: VerifierStore, data: bytes) -> Pinned:
@@ -46,7 +50,17 @@ def add_bundle(store: VerifierStore, data: bytes) -> Pinned:
         sorted(url for url, digest in read.context_hashes().items() if ours.get(url) != digest),
         dict(read.did_documents),
         read.issued,
+        dict(read.ob2_keys),
     )
+
+
+def pinned(directory: Path) -> list[trust_bundle.TrustBundle]:
+    """The trust bundles a verifier in `directory` pinned, read for verifying; none when
+    no verifier is kept there (nothing is created: `wallet verify` only reads)."""
+    if not (directory / DATABASE_NAME).exists():
+        return []
+    with closing(VerifierStore(directory)) as store:
+        return [trust_bundle.TrustBundle.read(document) for document in store.bundles()]
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ def _fonts_for(copy: PaperCopy) -> tuple[Path, Path]:
 @functools.cache
 def page_alphabet() -> frozenset[int]:
     """What both page fonts draw; their character maps, read once a process."""
-    from fontTools import ttLib
+    from fontTools import ttLib  # type: ignore[import-untyped]  # fpdf2 depends on it
 
     drawn = []
     for name in _PAGE_FONTS:

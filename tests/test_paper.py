@@ -277,6 +277,25 @@ def test_the_page_prints_in_every_language(tmp_path: Path) -> None:
         assert words("paper.learner", name="Siti Rahayu") in text
 
 
+def test_the_page_fonts_draw_every_letter_of_the_four_catalogs() -> None:
+    """A page is drawn in DejaVu cut to Latin, Greek and Cyrillic (faster to embed); its
+    words come from the catalogs, so every letter they use must be in the cut fonts."""
+    drawn = paper_layout.page_alphabet()
+    for language in ("en", "es", "fr", "id"):
+        catalog = json.loads(Path(f"assets/locales/{language}.json").read_text("utf-8"))
+        assert {c for text in catalog.values() for c in text if ord(c) not in drawn} == set()
+
+
+def test_a_name_in_another_script_prints_in_the_whole_font(tmp_path: Path) -> None:
+    """Greek and Cyrillic are in the page fonts; Georgian is not, so that page takes the
+    whole DejaVu and the name still prints (a missing glyph would leave a blank)."""
+    for name in ("Ελένη Παπαδοπούλου", "Анна Смирнова", "ნინო ბერიძე", "Nguyễn Thị Hương"):
+        badge = sample_badge()
+        badge["credentialSubject"]["name"] = name
+        copy = paper.paper_copy(issuer.issue(badge, KEY, "eddsa-rdfc-2022"), {}, "", [])
+        assert name in page_text(printed(copy), tmp_path)
+
+
 def test_the_badge_image_prints_when_embedded_and_a_damaged_one_leaves_it_out(
     tmp_path: Path,
 ) -> None:

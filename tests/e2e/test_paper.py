@@ -28,16 +28,22 @@ from wallet.vc.multikey import KeyPair, KeyType
 from wallet.vc.verification import Outcome, verify_credential
 
 
-def test_print_or_save_as_pdf_downloads_a_page_that_verifies(
+def test_print_chooses_the_claims_as_when_sharing_and_the_page_carries_only_those(
     wallet: Wallet, tmp_path: Path
 ) -> None:
+    """Issue 18: for an ecdsa-sd-2023 badge the learner ticks what goes on paper on the
+    share screen's claim list; the downloaded page's codes reveal those and the locked
+    ones, nothing else, and scan to the paper verdict."""
     wallet.create_wallet()
     wallet.click(ENGLISH("backpack.try_samples"))
     wallet.see("Showing 3 of 3")
     wallet.click("Teamwork (sample)", exact=False)
     wallet.see(ENGLISH("detail.checks"))
+    wallet.click_until(ENGLISH("detail.print"), ENGLISH("paper.choose_title"))
+    wallet.page.get_by_role("checkbox", name="Description", exact=False).click()
+    wallet.screenshot("paper-choose")
     with wallet.page.expect_download(timeout=60_000) as download:
-        wallet.click(ENGLISH("detail.print"))
+        wallet.click(ENGLISH("paper.save"))
     saved = tmp_path / "badge.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
@@ -52,7 +58,10 @@ def test_print_or_save_as_pdf_downloads_a_page_that_verifies(
     assert verdict.verdict is Outcome.WARNINGS  # the demo issuer is not trusted, and paper
     assert Code.PAPER in [c.code for c in verdict.checks]
     shown = {c.pointer: c.value for c in verdict.claims}
-    assert shown["/credentialSubject/achievement/name"] == "Teamwork (sample)"
+    assert shown["/credentialSubject/achievement/name"] == "Teamwork (sample)"  # locked
+    assert shown["/credentialSubject/achievement/description"] == "Works well in a small team."
+    assert not [p for p in shown if p.startswith("/credentialSubject/achievement/criteria")]
+    assert "/issuer/name" not in shown  # not ticked either
 
 
 def test_camera_employer_scans_a_printed_page_and_sees_the_paper_note(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import flet as ft
 
-from wallet.services.learner import paper, paper_layout
 from wallet.ui.context import App
 from wallet.ui.widgets import (
     all_checks,
@@ -73,12 +72,12 @@ def view(app: App, record_id: str) -> ft.Control:
         icon=ft.Icons.SHARE,
     )
 
-    async def save_pdf(_: ft.ControlEvent) -> None:
-        data = await app.work(t("busy.printing"), _paper_pdf, app, record_id)
-        if data is not None:  # web: a download; Android: the system's save/share sheet
-            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
-
-    print_button = button(t("detail.print"), save_pdf, primary=False, icon=ft.Icons.PRINT)
+    print_button = button(  # the learner chooses the claims on paper, as when sharing
+        t("detail.print"),
+        lambda _: app.go("/share/{record_id}", record_id=record_id, paper=True),
+        primary=False,
+        icon=ft.Icons.PRINT,
+    )
 
     return ft.Column(
         [
@@ -101,14 +100,6 @@ def view(app: App, record_id: str) -> ft.Control:
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
-
-
-def _paper_pdf(app: App, record_id: str) -> bytes:
-    """Every claim goes on paper from here; `wallet paper --reveal` prints fewer."""
-    held = app.session.backpack.show(record_id)
-    every = [pointer for pointer, _ in open_badges.claim_values(held.credential)]
-    copy = paper.for_held(held, every)
-    return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 
 
 def _set_tags(app: App, record_id: str, tags: list[str]) -> bool:

@@ -1,11 +1,13 @@
 """The field trainer's side: set up the issuer, keep achievement templates, and issue to
-a learner face to face, showing the signed badge as QR frames for their phone."""
+a learner face to face, showing the signed badge as QR frames for their phone, or printing
+it for a learner without a phone (issued to their name; the log says it went to paper)."""
 
 from __future__ import annotations
 
 import flet as ft
 
 from wallet.services.issuer import trainer as trainer_service
+from wallet.services.learner import paper, paper_layout
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, date_text, field, header, qr_codes
@@ -217,6 +219,11 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
     recipient = field(t("issue.recipient"))
     recipient.value = recipient_did
 
+    def by_name() -> bool:
+        """Paper is for a learner typed by name: one with a DID has a phone to receive."""
+        typed = (recipient.value or "").strip()
+        return bool(typed) and not typed.startswith("did:")
+
     def back_here(did: str | None) -> None:
         app.go(
             "/issuer/issue/{template_id}",
@@ -251,16 +258,41 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
         if issued is not None:
             app.go("/issuer/issued", texts=issued.qr_texts, name=template.name)
 
+    async def print_page(_: ft.ControlEvent) -> None:
+        name = (recipient.value or "").strip()
+        data = await app.work(t("busy.printing"), _print_issued, app, template_id, name)
+        if data is not None:  # web: a download; Android: the system's save dialog
+            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
+            app.tell(t("issue.printed", name=name))
+            app.go("/issuer")
+
+    printing = button(t("issue.print"), print_page, icon=ft.Icons.PRINT, primary=False)
+    printing.visible = by_name()
+
+    def typed(_: ft.Event[ft.TextField]) -> None:
+        printing.visible = by_name()
+        printing.update()
+
+    recipient.on_change = typed
     return ft.Column(
         [
             header(app, t("issue.title", name=template.name), lambda: app.go("/issuer")),
             ft.Text(t("issue.help")),
             button(t("issue.scan_receive"), scan, icon=ft.Icons.QR_CODE_SCANNER, primary=False),
             recipient,
-            button(t("issue.sign"), sign),
+            ft.Row([button(t("issue.sign"), sign), printing], wrap=True),
         ],
         spacing=16,
     )
+
+
+def _print_issued(app: App, template_id: str, name: str) -> bytes:
+    """Signed for paper, so the issuance log records it went to paper (as `wallet trainer
+    issue --paper` does): the choice is made before signing, since the log entry is sealed
+    and chained when the badge is signed."""
+    issued = app.session.trainer.issue(template_id, name, paper=True)
+    copy = paper.for_issued(issued.credential, app.session.now())
+    return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 
 
 def issued_qr(app: App, texts: list[str], name: str) -> ft.Control:

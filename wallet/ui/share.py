@@ -1,11 +1,15 @@
 """Share a credential: choose the claims to reveal (the mandatory ones are locked), answer
-a verifier's challenge if they showed one, then show the QR with its expiry and size."""
+a verifier's challenge if they showed one, then show the QR with its expiry and size.
+
+The same choice makes a paper copy (`paper=True`, from the detail screen's "Print"): the
+claims ticked here are the ones whose codes go on the page, and there is no challenge."""
 
 from __future__ import annotations
 
 import flet as ft
 
-from wallet.services.learner import presenter
+from wallet.services.learner import paper as paper_copy
+from wallet.services.learner import paper_layout, presenter
 from wallet.services.scanning import OneCode
 from wallet.services.wallet import SharedQr
 from wallet.ui.context import MIN_TOUCH, App
@@ -47,8 +51,10 @@ def view(
     record_id: str,
     challenge: tuple[str, str] | None = None,
     ticked: list[str] | None = None,
+    paper: bool = False,
 ) -> ft.Control:
-    """`challenge` and `ticked` come back from the scanner with what was chosen before."""
+    """`challenge` and `ticked` come back from the scanner with what was chosen before;
+    `paper` chooses what goes on a printed page instead of a QR."""
     t = app.t
     credential = app.session.backpack.show(record_id).credential
     boxes: dict[str, ft.Checkbox] = {}
@@ -101,13 +107,29 @@ def view(
                 "/share/{record_id}/qr", record_id=record_id, shared=shared, revealed=len(reveal)
             )
 
+    async def print_chosen(_: ft.ControlEvent) -> None:
+        data = await app.work(t("busy.printing"), _paper_pdf, app, record_id, chosen())
+        if data is not None:  # web: a download; Android: the system's save dialog
+            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
+
+    def back() -> None:
+        app.go("/credential/{record_id}", record_id=record_id)
+
+    if paper:
+        return ft.Column(
+            [
+                header(app, t("paper.choose_title"), back),
+                ft.Text(t("paper.choose_help")),
+                *rows,
+                button(t("paper.save"), print_chosen, icon=ft.Icons.PRINT),
+            ],
+            spacing=8,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+        )
     return ft.Column(
         [
-            header(
-                app,
-                t("share.title"),
-                lambda: app.go("/credential/{record_id}", record_id=record_id),
-            ),
+            header(app, t("share.title"), back),
             ft.Text(t("share.help")),
             *rows,
             ft.Row(
@@ -128,6 +150,13 @@ def view(
         scroll=ft.ScrollMode.AUTO,
         expand=True,
     )
+
+
+def _paper_pdf(app: App, record_id: str, reveal: list[str]) -> bytes:
+    """The page with the mandatory claims and the chosen ones (every claim when the
+    credential has no selective disclosure), as `wallet paper --reveal` prints it."""
+    copy = paper_copy.for_held(app.session.backpack.show(record_id), reveal)
+    return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 
 
 def showing(app: App, record_id: str, shared: SharedQr, revealed: int) -> ft.Control:

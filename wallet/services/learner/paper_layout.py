@@ -5,13 +5,20 @@ and out of `qr` and `vc`, which stay pure transport and standards. Words come fr
 shell's catalog (`Words`), so the page is in the user's language; the font is bundled
 DejaVu Sans (Latin, with every letter es, fr and id need). fpdf2 is pure Python and
 installs on Android.
+
+fpdf2 parses and subsets its fonts anew for every PDF, and for the whole DejaVu that was
+most of a page's time; a page is drawn in DejaVu cut to Latin, Greek and Cyrillic
+(`packaging/fonts/subset.py`), and only a page whose words need another letter in the
+whole font.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from fpdf import FPDF
@@ -29,6 +36,8 @@ class PageSize(StrEnum):
 
 
 _FONT = "DejaVu"
+_PAGE_FONTS = ("DejaVuSans-Page.ttf", "DejaVuSans-Bold-Page.ttf")  # regular, bold
+_WHOLE_FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 # (width, height, margin) in mm, and the module widths to try, largest first: the largest
 # that keeps every code on the page. Each is a whole number of pixels at 150 and 300 dpi
 # (5 and 4 px at 150 on A4), and none is under 0.4 mm, so a phone reads a cheap print and a
@@ -61,9 +70,9 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     pdf = FPDF(orientation="portrait", unit="mm", format=(width, height))
     pdf.set_auto_page_break(True, margin)  # a very long description runs onto more pages
     pdf.set_margins(margin, margin, margin)
-    fonts = assets_dir() / "fonts"
-    pdf.add_font(_FONT, "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font(_FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    regular, bold = _fonts_for(copy)
+    pdf.add_font(_FONT, "", str(regular))
+    pdf.add_font(_FONT, "B", str(bold))
     pdf.set_title(copy.achievement)
     pdf.set_creator("Learner Wallet")
     pdf.add_page()
@@ -122,6 +131,27 @@ def render_pdf(copy: PaperCopy, size: PageSize, words: Words) -> bytes:
     pdf.set_auto_page_break(False)  # the codes place themselves, a whole row at a time
     _codes(pdf, copy.texts, words, margin, inner, height, _MODULES[size], small)
     return bytes(pdf.output())
+
+
+def _fonts_for(copy: PaperCopy) -> tuple[Path, Path]:
+    """The page fonts when they draw every letter of the credential's words (the catalogs'
+    are checked by tests/test_paper.py), else the whole fonts."""
+    text = copy.achievement + copy.description + copy.criteria + copy.issuer + copy.learner
+    names = _PAGE_FONTS if set(map(ord, text)) <= page_alphabet() else _WHOLE_FONTS
+    fonts = assets_dir() / "fonts"
+    return fonts / names[0], fonts / names[1]
+
+
+@functools.cache
+def page_alphabet() -> frozenset[int]:
+    """What both page fonts draw; their character maps, read once a process."""
+    from fontTools import ttLib  # type: ignore[import-untyped]  # fpdf2 depends on it
+
+    drawn = []
+    for name in _PAGE_FONTS:
+        with ttLib.TTFont(assets_dir() / "fonts" / name, lazy=True) as font:
+            drawn.append(frozenset(font.getBestCmap()))
+    return drawn[0] & drawn[1]
 
 
 def _codes(
@@ -191,9 +221,10 @@ def _draw_code(pdf: FPDF, picture: bytes, x: float, y: float, module: float) -> 
     from PIL import Image
 
     with Image.open(io.BytesIO(picture)) as image:
-        grid = image.convert("1")
+        grid = image.convert("L")
         width, height = grid.size
-        dark = [[not grid.getpixel((i, j)) for i in range(width)] for j in range(height)]
+        pixels = grid.tobytes()  # one byte a module, row by row: far quicker than getpixel
+        dark = [[pixels[j * width + i] < 128 for i in range(width)] for j in range(height)]
     pdf.set_fill_color(0, 0, 0)
     for j, row in enumerate(dark):
         i = 0

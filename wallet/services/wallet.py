@@ -453,15 +453,17 @@ class Wallet:
         return list(self.backpack.import_sources([(url, lambda: data)]))
 
     def key_changes(self) -> list[str]:
-        """did:web issuers (and OB 2.0 keys, by URL) whose servers now name other keys
-        than the ones pinned."""
+        """did:web issuers (OB 2.0 keys by URL, https token issuers by their `iss`) whose
+        servers now name other keys than the ones pinned."""
         pack = self.backpack
-        return pack.did_documents.pending_changes() + pack.signing_keys.pending_changes()
+        pins = (pack.did_documents, pack.signing_keys, pack.issuer_metadata)
+        return [name for pin in pins for name in pin.pending_changes()]
 
     def accept_keys(self, did: str) -> None:
         """The user confirmed the issuer's new keys: pin them and check its badges again."""
         self.backpack.did_documents.accept_change(did)
         self.backpack.signing_keys.accept_change(did)
+        self.backpack.issuer_metadata.accept_change(did)
         self.backpack.reverify_all()
 
     def check_online_if_needed(self) -> FetchReport | None:

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from wallet.vc import did_jwk, did_key
 from wallet.vc.errors import UnusableInput
@@ -152,6 +153,19 @@ def keys_in(document: dict[str, Any], issuer: str, kid: str | None) -> list[Jwk]
             if key is not None:
                 found.append(key)
     return found
+
+
+def metadata_url(issuer: str) -> str | None:
+    """Where an https issuer's JWT VC Issuer Metadata is (SD-JWT VC draft, "JWT VC Issuer
+    Metadata Request": `/.well-known/jwt-vc-issuer` inserted between the host and the
+    path of `iss`, a trailing `/` dropped); None for an issuer that is no such URL."""
+    try:
+        parts = urlsplit(issuer)
+    except ValueError:
+        return None
+    if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+        return None
+    return f"https://{parts.netloc}/.well-known/jwt-vc-issuer{parts.path.rstrip('/')}"
 
 
 def source_from(documents: Mapping[str, dict[str, Any]]) -> KeySource:

@@ -18,7 +18,7 @@ from typing import Any
 
 from wallet.services import legacy_checks
 from wallet.services.learner import intake, presenter, settings
-from wallet.services.learner.key_cache import DidDocuments, SigningKeys
+from wallet.services.learner.key_cache import DidDocuments, IssuerMetadata, SigningKeys
 from wallet.services.learner.sources import Source, read_credentials
 from wallet.services.verifier import credentials as verifier
 from wallet.store import backup as backup_file
@@ -206,6 +206,7 @@ class Backpack:
         self.index = CardIndex(vault)
         self.did_documents = DidDocuments(vault)
         self.signing_keys = SigningKeys(vault)
+        self.issuer_metadata = IssuerMetadata(vault)
         self._clock = clock
         self._idle_timeout = idle_timeout
         self._last_activity = clock()
@@ -274,7 +275,7 @@ class Backpack:
         return intake.state_of(
             document,
             legacy_checks.upgrade_checks(payload["report"])["checks"],  # maybe an old report
-            missing=self._missing(document, payload.get("online")),
+            missing=self._missing(document, payload.get("online"), payload.get("format", "")),
             other_holder=other_holder,
             enveloped=bool(payload.get("token")),
         )
@@ -575,18 +576,25 @@ class Backpack:
         except UnusableInput as error:
             return Report([intake.unreadable_check(error)]).to_json()
         keys = [self.did_documents.check(did, now) for did in intake.web_controllers(document)]
+        https_issuer = IssuerMetadata.issuer_of(payload.get("format", ""), document)
+        if https_issuer is not None:
+            keys.append(self.issuer_metadata.check(https_issuer, now))
         return Report(report.checks + [k for k in keys if k is not None]).to_json()
 
     def _jwt_keys(self, issuer: str, kid: str | None) -> builtins.list[Jwk]:
-        """A token's issuer keys from the pinned did:web documents (`key_cache.keys_for`)."""
-        return [Jwk.from_public_key(k) for k in self.did_documents.keys_for(issuer, kid)]
+        """A token's issuer keys from the pinned did:web documents and JWT VC Issuer
+        Metadata (`key_cache.keys_for`)."""
+        pinned = [Jwk.from_public_key(k) for k in self.did_documents.keys_for(issuer, kid)]
+        return pinned + self.issuer_metadata.keys_for(issuer, kid)
 
     def _signing_key(self, assertion: dict[str, Any]) -> open_badges_v2.SigningKey | None:
         """A signed OB 2.0 assertion's key, when fetched once (`fetching.py`)."""
         url = open_badges_v2.creator(assertion)
         return None if url is None else self.signing_keys.get(url)
 
-    def _missing(self, document: dict[str, Any], online: dict[str, Any] | None) -> Sequence[str]:
+    def _missing(
+        self, document: dict[str, Any], online: dict[str, Any] | None, held_format: str
+    ) -> Sequence[str]:
         """What a fetch would bring this credential (`fetching.py`), none of it held yet."""
         if open_badges_v2.is_assertion(document) and (
             open_badges_v2.verification_type(document) == "signed"
@@ -597,6 +605,9 @@ class Backpack:
             hosted = open_badges_v2.verification_type(document) == "hosted"
             return ("hosted-check",) if hosted and online is None else ()
         keys = any(self.did_documents.get(did) is None for did in intake.web_controllers(document))
+        https_issuer = IssuerMetadata.issuer_of(held_format, document)
+        if https_issuer is not None and self.issuer_metadata.fetched(https_issuer) is None:
+            keys = True
         lists = any(  # only what the fetcher may fetch: https (an http list stays unknown)
             isinstance(entry, dict)
             and entry.get("type") in bitstring_status_list.ENTRY_TYPES

@@ -2,12 +2,13 @@
 user allows it ("use the network to check credentials"), cached with its date, so every
 later check works offline and says how old its data is.
 
-What is fetched: the DID documents of did:web issuers (pinned on first fetch:
-`key_cache.py`), the status lists credentials name (again once their `ttl` has passed),
-Open Badges 2.0 hosted assertions with their badge class and issuer profile (checked
-the OB 2.0 way, the verdict kept with its date), the keys signed OB 2.0 assertions
-name, with their issuer profile and its revocation list, and what a VC-API exchange
-offers (`post_json`). Verification never calls this module.
+What is fetched: the DID documents of did:web issuers and the JWT VC Issuer Metadata
+(with its `jwks_uri`) of VC-JWT and SD-JWT VC issuers named by an https URL (both
+pinned on first fetch: `key_cache.py`), the status lists credentials name (again once
+their `ttl` has passed), Open Badges 2.0 hosted assertions with their badge class and
+issuer profile (checked the OB 2.0 way, the verdict kept with its date), the keys signed
+OB 2.0 assertions name, with their issuer profile and its revocation list, and what a
+VC-API exchange offers (`post_json`). Verification never calls this module.
 
 Connection rules are the sync client's (`services/http.py`): https only here, a timeout
 on every socket operation and a deadline per fetch, a size cap, at most three redirects
@@ -30,8 +31,15 @@ from urllib.parse import urljoin
 from wallet.services import http as transport
 from wallet.services.learner import intake, settings
 from wallet.services.learner.backpack import Backpack
-from wallet.services.learner.key_cache import KeyChange
-from wallet.vc import bitstring_status_list, did_web, json_document, open_badges_v2, vc_data_model
+from wallet.services.learner.key_cache import IssuerMetadata, KeyChange
+from wallet.vc import (
+    bitstring_status_list,
+    did_web,
+    json_document,
+    jwt_keys,
+    open_badges_v2,
+    vc_data_model,
+)
 from wallet.vc.errors import UnusableInput
 from wallet.vc.rdfc import DEFAULT_LIMITS
 from wallet.vc.verification import nested
@@ -201,7 +209,8 @@ class OnlineChecks:
         lists: dict[str, dict[str, Any] | None] = {}
         renewed: dict[str, bool] = {}
         for record_id in ids:
-            credential = self.backpack.show(record_id).credential
+            held = self.backpack.show(record_id)
+            credential = held.credential
             if open_badges_v2.is_assertion(credential):
                 if open_badges_v2.verification_type(credential) == "hosted":
                     self._check_hosted(record_id, credential, report)
@@ -226,6 +235,11 @@ class OnlineChecks:
             )
             for did in sorted(dids - renewed.keys()):
                 renewed[did] = self._refresh_did(did, report)
+            https_issuer = IssuerMetadata.issuer_of(held.format, credential)
+            if https_issuer is not None:
+                if https_issuer not in renewed:
+                    renewed[https_issuer] = self._refresh_issuer_metadata(https_issuer, report)
+                dids.add(https_issuer)
             if brought or any(renewed[did] for did in dids):
                 touched.append(record_id)
         report.rechecked += self.backpack.reverify(touched)
@@ -274,6 +288,34 @@ class OnlineChecks:
         if change is not None:
             report.key_changes.append(change)
         return cached is None or change is not None
+
+    def _refresh_issuer_metadata(self, issuer: str, report: FetchReport) -> bool:
+        """An https token issuer's JWT VC Issuer Metadata, and the JWKS its `jwks_uri`
+        names, fetched when not held or due a look for changes, as a did:web document is.
+        True when the pinned keys are new (credentials need checking again)."""
+        metadata = self.backpack.issuer_metadata
+        fetched_at = metadata.fetched(issuer)
+        if fetched_at is not None and self._now() - fetched_at < DID_REFRESH:
+            return False
+        url = jwt_keys.metadata_url(issuer)
+        found = self._fetch(url, report) if url is not None else None
+        if url is None or found is None or found.document is None:
+            return False
+        jwks: dict[str, Any] | None = None
+        jwks_uri = found.document.get("jwks_uri")
+        if isinstance(jwks_uri, str) and "jwks" not in found.document:
+            listed = self._fetch(jwks_uri, report)  # https only, as every fetch
+            if listed is None or listed.document is None:
+                return False
+            jwks = listed.document
+        try:
+            change = metadata.store(issuer, found.document, jwks, self._now())
+        except UnusableInput:
+            report.failed[url] = "unreadable"  # another issuer's, or no usable key
+            return False
+        if change is not None:
+            report.key_changes.append(change)
+        return fetched_at is None or change is not None
 
     def _check_hosted(self, record_id: str, assertion: dict[str, Any], report: FetchReport) -> None:
         """OB 2.0 hosted verification: the assertion, its badge class and issuer profile;

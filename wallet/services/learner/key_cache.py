@@ -1,5 +1,6 @@
-"""Issuers' DID documents (did:web, and https controller documents) as this device fetched
-them once, pinned, for offline checks.
+"""Issuers' DID documents (did:web, and https controller documents), Open Badges 2.0 keys
+and JWT VC Issuer Metadata (an https `iss`'s JWKS) as this device fetched them once,
+pinned, for offline checks.
 
 A did:web key comes from the issuer's web server, so it is only as good as the first fetch
 and every later one. The first document fetched is pinned: later fetches that name other
@@ -17,14 +18,16 @@ from typing import Any
 
 from wallet.store.errors import RecordNotFound
 from wallet.store.vault import Vault
-from wallet.vc import did_web, open_badges_v2
+from wallet.vc import did_web, jwt_keys, open_badges_v2, sd_jwt_vc, vc_data_model, vc_jwt
 from wallet.vc.data_integrity import KeyResolver, resolve_offline
 from wallet.vc.did_key import VerificationMethod
 from wallet.vc.errors import MalformedInput
+from wallet.vc.jwk import Jwk
 from wallet.vc.multikey import PublicKey
 from wallet.vc.verification import Check, Severity, seconds_between
 
 DID_DOCUMENT = "did_document"
+ISSUER_METADATA = "jwt_vc_issuer"  # JWT VC Issuer Metadata, its JWKS folded in
 SIGNING_KEY = "ob2_key"  # an Open Badges 2.0 CryptographicKey, with its issuer profile
 # A check every credential of a did:web issuer carries: its stable id, for the catalogs
 KEYS_CHECK = "issuer-keys"
@@ -56,7 +59,7 @@ class _Pins:
     """Documents naming an issuer's keys, fetched once and pinned: a later fetch naming
     other keys is kept aside as a change and reported (`KeyChange`, and a check on the
     issuer's credentials) until the user accepts it. One mechanism for did:web DID
-    documents and Open Badges 2.0 CryptographicKeys. Stored: the name (a DID or a key's
+    documents, Open Badges 2.0 CryptographicKeys and JWT VC Issuer Metadata. Stored: the name (a DID or a key's
     URL) as `did`, the `document`, when it was `fetched`, the `pinned` fingerprints, and
     the `change` waiting, if any."""
 
@@ -265,3 +268,67 @@ class SigningKeys(_Pins):
         """What a signed assertion shows about its issuer's pinned key (None: not held)."""
         payload = self.stored(url)
         return None if payload is None else self._check(payload, now)
+
+
+class IssuerMetadata(_Pins):
+    """The keys of VC-JWT and SD-JWT VC issuers whose `iss` is an https URL: their JWT VC
+    Issuer Metadata (SD-JWT VC draft), kept as `{"issuer", "jwks"}` with the JWKS a
+    `jwks_uri` names fetched and folded in (`fetching.py`), pinned as a did:web document
+    is: a later fetch naming other keys is reported, not accepted."""
+
+    kind = ISSUER_METADATA
+    prefix = "jwtvc-"
+
+    @staticmethod
+    def issuer_of(held_format: str, credential: dict[str, Any]) -> str | None:
+        """The https issuer whose metadata a held token's keys come from, or None."""
+        if held_format not in (vc_jwt.FORMAT, sd_jwt_vc.FORMAT):
+            return None
+        issuer = vc_data_model.issuer_id(credential)
+        return issuer if issuer and jwt_keys.metadata_url(issuer) else None
+
+    def _keys(self, name: str, document: dict[str, Any]) -> dict[str, str]:
+        # the metadata's `issuer` MUST be identical to the token's `iss`
+        if document.get("issuer") != name:
+            raise MalformedInput("the issuer metadata names another issuer")
+        entries = document["jwks"].get("keys") if isinstance(document.get("jwks"), dict) else None
+        keys = {}
+        for entry in entries if isinstance(entries, list) else []:
+            for key in jwt_keys.keys_in({"keys": [entry]}, name, None):
+                kid = entry.get("kid")
+                keys[kid if isinstance(kid, str) else key.thumbprint()] = key.thumbprint()
+        if not keys:
+            raise MalformedInput("the issuer metadata holds no usable key")
+        return keys
+
+    def fetched(self, issuer: str) -> datetime | None:
+        """When the pinned metadata was fetched (None: never)."""
+        payload = self._payload(issuer)
+        return None if payload is None else datetime.fromisoformat(payload["fetched"])
+
+    def store(
+        self,
+        issuer: str,
+        metadata: dict[str, Any],
+        jwks: dict[str, Any] | None,
+        fetched: datetime,
+    ) -> KeyChange | None:
+        """Keep fetched metadata, with the JWKS its `jwks_uri` named (`_Pins._pin`).
+        Refuses metadata of another issuer, with both or neither of `jwks` and
+        `jwks_uri`, or without a usable key (a typed `MalformedInput`)."""
+        if ("jwks" in metadata) == ("jwks_uri" in metadata):  # exactly one MUST be present
+            raise MalformedInput("issuer metadata needs exactly one of jwks and jwks_uri")
+        keys = metadata.get("jwks", jwks)
+        return self._pin(issuer, {"issuer": metadata.get("issuer"), "jwks": keys}, fetched)
+
+    def keys_for(self, issuer: str, kid: str | None = None) -> list[Jwk]:
+        """The pinned keys `issuer` may sign with (the one `kid` names, when given)."""
+        payload = self._payload(issuer)
+        return [] if payload is None else jwt_keys.keys_in(payload["document"], issuer, kid)
+
+    def check(self, issuer: str, now: datetime) -> Check:
+        """What a token of this issuer shows about the keys it was checked with."""
+        payload = self._payload(issuer)
+        if payload is None:
+            return Check(KEYS_CHECK, KEYS_NOT_HERE, Severity.WARNING, {"did": issuer})
+        return self._check(payload, now)

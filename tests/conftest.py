@@ -13,10 +13,13 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    from tests.support import IssuerSite, LocalCa
 
 # CI explores the same examples every run, so a landing is never blocked by chance; local
 # runs explore fresh examples each time and find what CI would not.
@@ -89,6 +92,24 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> LocalCa:
+    """A test certificate authority the fetcher trusts, standing in for the web's."""
+    from tests.support import LocalCa
+
+    return LocalCa(tmp_path)
+
+
+@pytest.fixture
+def site(ca: LocalCa) -> Iterator[IssuerSite]:
+    """An issuer's website on https://127.0.0.1, certified by `ca`."""
+    from tests.support import IssuerSite
+
+    served = IssuerSite(ca)
+    yield served
+    served.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ server on 127.0.0.1 with a test CA."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,18 +34,6 @@ from wallet.vc import cbor
 from wallet.vc.errors import MalformedInput
 
 EXCHANGE = "/workflows/claim/exchanges/z19uokPn3b1Z4XDbQSHo7VhFR"
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> LocalCa:
-    return LocalCa(tmp_path)
-
-
-@pytest.fixture
-def site(ca: LocalCa) -> Iterator[IssuerSite]:
-    served = IssuerSite(ca)
-    yield served
-    served.close()
 
 
 def _presentation(*credentials: Any) -> dict[str, Any]:

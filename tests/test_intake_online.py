@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -181,18 +180,6 @@ def test_did_document_keys_as_multikey_jwk_and_base58() -> None:
 
 
 # --- online once, then offline ------------------------------------------------------------
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> LocalCa:
-    return LocalCa(tmp_path)
-
-
-@pytest.fixture
-def site(ca: LocalCa) -> Iterator[IssuerSite]:
-    served = IssuerSite(ca)
-    yield served
-    served.close()
 
 
 def _online(pack: Backpack, ca: LocalCa, clock: Clock, **options: Any) -> OnlineChecks:

@@ -5,7 +5,7 @@ document is, and used offline from then on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,6 @@ from wallet.vc.verification import Check
 
 METADATA = "/.well-known/jwt-vc-issuer/issuer"
 JWKS = "/keys.json"
-
-
-@pytest.fixture
-def ca(tmp_path: Path) -> LocalCa:
-    return LocalCa(tmp_path)
-
-
-@pytest.fixture
-def site(ca: LocalCa) -> Iterator[IssuerSite]:
-    served = IssuerSite(ca)
-    yield served
-    served.close()
 
 
 def _clock() -> Clock:

@@ -110,14 +110,14 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from wallet.services.verifier import trust
     from wallet.services.verifier.credentials import (
         read_credential_file,
         status_lists_from_files,
         verify,
         verify_presented_sd_jwt,
     )
-    from wallet.vc import sd_jwt_vc, trust_bundle
+    from wallet.store.verifier_store import DATABASE_NAME
+    from wallet.vc import sd_jwt_vc
     from wallet.vc.envelopes import Enveloped
 
     status_lists = status_lists_from_files(args.status_list or [])
@@ -128,7 +128,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         report = verify_presented_sd_jwt(
             held.token, nonce=args.challenge or "", audience=args.domain or "", now=args.now
         )
-    else:  # with the keys this directory's pinned trust bundles hold (did:web, OB 2.0)
+    elif (args.wallet / DATABASE_NAME).exists():  # a verifier here: the keys its pinned
+        from wallet.services.verifier import trust  # trust bundles hold (did:web, OB 2.0)
+        from wallet.vc import trust_bundle
+
         bundles = trust.pinned(args.wallet)
         resolver, signing_keys = trust_bundle.resolver(bundles), trust_bundle.signing_keys(bundles)
         report = verify(
@@ -138,6 +141,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             resolver=resolver,
             signing_keys=signing_keys,
         )
+    else:  # nothing pinned: the keys the credential's own identifiers give (did:key, did:jwk)
+        report = verify(held, now=args.now, status_lists=status_lists)
     if args.json:
         print(json.dumps(_with_messages(report.to_json()), indent=2))
     else:

@@ -250,6 +250,16 @@ class App:
             with contextlib.suppress(RuntimeError):  # already gone from the page
                 toast.update()
 
+    async def hand_over(self, name: str, data: bytes, mime_type: str) -> None:
+        """A file the user takes away (a paper copy's PDF): on a phone the system's share
+        sheet (print, send, save to Files), elsewhere a save dialog (a download on the web)."""
+        phone = self.page.platform in (ft.PagePlatform.ANDROID, ft.PagePlatform.IOS)
+        if phone and not self.page.web:
+            shared = ft.ShareFile.from_bytes(data, mime_type=mime_type, name=name)
+            await ft.Share().share_files([shared])
+        else:
+            await self.picker.save_file(file_name=name, src_bytes=data)
+
     async def pick_files(
         self, extensions: list[str], *, many: bool = False
     ) -> list[tuple[str, bytes]]:

@@ -261,8 +261,8 @@ def issue_to(app: App, template_id: str, recipient_did: str = "") -> ft.Control:
     async def print_page(_: ft.ControlEvent) -> None:
         name = (recipient.value or "").strip()
         data = await app.work(t("busy.printing"), _print_issued, app, template_id, name)
-        if data is not None:  # web: a download; Android: the system's save dialog
-            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
+        if data is not None:  # web: a download; a phone: the share sheet
+            await app.hand_over("badge.pdf", data, "application/pdf")
             app.tell(t("issue.printed", name=name))
             app.go("/issuer")
 

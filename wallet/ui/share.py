@@ -109,8 +109,8 @@ def view(
 
     async def print_chosen(_: ft.ControlEvent) -> None:
         data = await app.work(t("busy.printing"), _paper_pdf, app, record_id, chosen())
-        if data is not None:  # web: a download; Android: the system's save dialog
-            await app.picker.save_file(file_name="badge.pdf", src_bytes=data)
+        if data is not None:  # web: a download; a phone: the share sheet
+            await app.hand_over("badge.pdf", data, "application/pdf")
 
     def back() -> None:
         app.go("/credential/{record_id}", record_id=record_id)

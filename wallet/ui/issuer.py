@@ -7,7 +7,7 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services.issuer import trainer as trainer_service
-from wallet.services.learner import paper, paper_layout
+from wallet.services.learner import paper
 from wallet.services.scanning import FrameScan, OneCode, as_source
 from wallet.ui.context import PICTURES, App
 from wallet.ui.widgets import button, date_text, field, header, qr_codes
@@ -290,6 +290,8 @@ def _print_issued(app: App, template_id: str, name: str) -> bytes:
     """Signed for paper, so the issuance log records it went to paper (as `wallet trainer
     issue --paper` does): the choice is made before signing, since the log entry is sealed
     and chained when the badge is signed."""
+    from wallet.services.learner import paper_layout  # fpdf2 (and numpy) load only to print
+
     issued = app.session.trainer.issue(template_id, name, paper=True)
     copy = paper.for_issued(issued.credential, app.session.now())
     return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import flet as ft
 
 from wallet.services.learner import paper as paper_copy
-from wallet.services.learner import paper_layout, presenter
+from wallet.services.learner import presenter
 from wallet.services.scanning import OneCode
 from wallet.services.wallet import SharedQr
 from wallet.ui.context import MIN_TOUCH, App
@@ -155,6 +155,8 @@ def view(
 def _paper_pdf(app: App, record_id: str, reveal: list[str]) -> bytes:
     """The page with the mandatory claims and the chosen ones (every claim when the
     credential has no selective disclosure), as `wallet paper --reveal` prints it."""
+    from wallet.services.learner import paper_layout  # fpdf2 (and numpy) load only to print
+
     copy = paper_copy.for_held(app.session.backpack.show(record_id), reveal)
     return paper_layout.render_pdf(copy, paper_layout.PageSize.A4, app.t)
 

@@ -224,38 +224,26 @@ def sync_load(url: str | Sequence[str], folder: Path, clients: int, rounds: int)
 
     latencies: list[float] = []
     written: dict[str, set[str]] = {}
-    errors: list[BaseException] = []
     lock = threading.Lock()
 
     def client(number: int) -> None:
-        try:
-            vault, _ = Vault.create(
-                folder / f"client{number}", "load", kdf_params=kdf.KdfParams.minimum()
-            )
-            pack = Backpack(vault)
-            ids = set()
-            for _ in range(rounds):
-                ids.add(pack.new_holder_key())
-                start = time.perf_counter()
-                SyncClient(pack, servers[number % len(servers)]).sync()
-                with lock:
-                    latencies.append(time.perf_counter() - start)
-            account = account_did(vault)
+        vault, _ = Vault.create(
+            folder / f"client{number}", "load", kdf_params=kdf.KdfParams.minimum()
+        )
+        pack = Backpack(vault)
+        ids = set()
+        for _ in range(rounds):
+            ids.add(pack.new_holder_key())
+            start = time.perf_counter()
+            SyncClient(pack, servers[number % len(servers)]).sync()
             with lock:
-                written[account] = ids
-            vault.close()
-        except Exception as error:  # noqa: BLE001 - a thread's error is re-raised below
-            errors.append(error)
+                latencies.append(time.perf_counter() - start)
+        account = account_did(vault)
+        with lock:
+            written[account] = ids
+        vault.close()
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return LoadResult(latencies, time.perf_counter() - start, written)
+    return LoadResult(latencies, app_bench.in_parallel(client, clients), written)
 
 
 @contextlib.contextmanager
